@@ -1,0 +1,1 @@
+//! Safe, zero-cost epoll (skeleton: the API arrives with its issue).

@@ -1,0 +1,52 @@
+//! Raw bindings to the Linux `epoll(7)` ABI: one struct, its constants, and
+//! the five `extern "C"` functions glibc and musl export. Nothing else.
+//!
+//! This crate is `no_std` and has no dependencies. For a safe API (RAII
+//! handles, typed errors, no way to misuse the packed struct) use
+//! [`epoll-safe`](https://docs.rs/epoll-safe), which is built on this crate.
+//!
+//! # The packed struct
+//!
+//! `epoll(7)` shows `struct epoll_event { uint32_t events; epoll_data_t data; }`
+//! and leaves out that the kernel declares it with `__attribute__((packed))`
+//! **on x86_64 only** (`__EPOLL_PACKED` in glibc). There the struct is 12
+//! bytes with `data` at offset 4; everywhere else (aarch64, riscv64, …) the
+//! natural C layout applies: 16 bytes with `data` at offset 8.
+//!
+//! Getting this wrong is silent. Without `packed` on x86_64 the kernel writes
+//! the next event's `events` into the padding and every `data` after the first
+//! is shifted garbage; with `packed` everywhere, aarch64 reads `data` from the
+//! wrong offset. [`epoll_event`] uses the exact `cfg_attr` of the `libc`
+//! crate, and the tests prove its size, alignment and field offsets against
+//! both `libc` and the C header.
+//!
+//! Because the struct may be packed, **never take a reference to a field**
+//! (`&ev.data` is undefined behaviour on x86_64). Copy fields out instead:
+//!
+//! ```
+//! use epoll_sys::{epoll_event, EPOLLIN};
+//! let ev = epoll_event { events: EPOLLIN, data: 42 };
+//! let data = { ev.data }; // a copy, not a reference
+//! assert_eq!(data, 42);
+//! ```
+//!
+//! # Supported targets
+//!
+//! Linux on every architecture Rust supports, with glibc or musl.
+//! `EPOLL_CLOEXEC` follows `O_CLOEXEC`, which differs on sparc; alpha and
+//! parisc (which differ too) are not Rust targets.
+//!
+//! # Example
+//!
+//! `examples/express.rs` is the book's five-request program written against
+//! this crate alone (plus `libc` for sockets): `cargo run -p epoll-sys --example express`.
+#![no_std]
+#![doc(test(attr(deny(warnings))))]
+
+mod event;
+mod flags;
+mod funcs;
+
+pub use event::epoll_event;
+pub use flags::*;
+pub use funcs::*;

@@ -1,0 +1,3 @@
+//! xtask (skeleton).
+#![forbid(unsafe_code)]
+fn main() {}
