@@ -1,0 +1,37 @@
+//! What the binary does with its parsed command line: the demo run and `serve`.
+
+mod demo;
+mod serve;
+
+pub use demo::demo;
+pub use serve::serve;
+
+use std::process::ExitCode;
+
+/// How the program ends, as an exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Every request got a complete response with status < 400 (0).
+    Success,
+    /// Some request did not (1).
+    SomeFailed,
+    /// Bad usage or setup: bad flag, cannot bind, cannot resolve, fd limit too low (2).
+    Setup,
+    /// Stopped by SIGINT or SIGTERM (130, as a shell reports Ctrl-C).
+    Interrupted,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(match exit {
+            Exit::Success => 0,
+            Exit::SomeFailed => 1,
+            Exit::Setup => 2,
+            Exit::Interrupted => 130,
+        })
+    }
+}
+
+/// Descriptors kept free for stdio, the epoll instances, the signal fd, the
+/// server's waker and whatever the C library opens.
+pub const FD_RESERVE: u64 = 64;

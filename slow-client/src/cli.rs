@@ -1,0 +1,147 @@
+//! The command line: `slow-client [OPTIONS]` runs the demo, `slow-client serve` the server alone.
+
+use crate::plan::{PathTemplate, DEFAULT_PATH};
+use crate::server::Framing;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Descending-delay HTTP requests over one epoll loop: the "epoll express" demo.
+///
+/// With no options it starts its own delay server on 127.0.0.1, sends 5
+/// requests asking for delays of 4000, 3000, 2000, 1000 and 0 ms, and prints
+/// the answers as they arrive: 5, 4, 3, 2, 1.
+///
+/// Exit status: 0 when every request got a complete response with status < 400,
+/// 1 when any did not, 2 for usage or setup errors, 130 when interrupted.
+#[derive(Debug, Parser)]
+#[command(name = "slow-client", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Run something other than the demo.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of the demo run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the delay server alone (a local stand-in for the slowwly service).
+    ///
+    /// Answers `GET /delay/{ms}` and `GET /delay/{ms}/url/{anything}` after
+    /// `ms` milliseconds. Prints `listening on IP:PORT` first; stops on Ctrl-C.
+    Serve(ServeArgs),
+}
+
+/// Options of the demo run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// How many requests; request i (1..=N) asks for a delay of (N-i)*step.
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub count: u32,
+    /// Delay step in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub step_ms: u64,
+    /// Request path; {ms} is the delay in ms, {s} in seconds (e.g. 0.25), {id} the request id.
+    #[arg(long, value_name = "TEMPLATE", default_value = DEFAULT_PATH,
+          value_parser = PathTemplate::parse)]
+    pub path: PathTemplate,
+    /// Use a real server instead of the embedded one (repeat to spread requests over several).
+    #[arg(long = "server", value_name = "HOST:PORT")]
+    pub servers: Vec<String>,
+    /// Overall deadline in seconds [default: the largest delay + 30 s].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<Duration>,
+    /// Print JSON lines (one per request, then a summary) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Largest response body accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_body: u64,
+    /// Body framing of the embedded server's responses.
+    #[arg(long, value_name = "length|chunked|close", default_value_t = Framing::Length)]
+    pub framing: Framing,
+    /// Ports the embedded server listens on [default: one per 20,000 requests].
+    ///
+    /// One client can hold only about 28,000 connections to one address (the
+    /// ephemeral port range); more ports lift that.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub ports: Option<u16>,
+    /// At most this many connects in flight at once, so bursts never overflow the accept queue.
+    #[arg(long, value_name = "N", default_value_t = 512,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connecting: u32,
+}
+
+/// Options of `slow-client serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (repeat for several); port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: Vec<SocketAddr>,
+    /// Body framing of responses.
+    #[arg(long, value_name = "length|chunked|close", default_value_t = Framing::Length)]
+    pub framing: Framing,
+    /// Largest delay a request may ask for; more is answered 400.
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    pub max_delay_ms: u64,
+    /// Seconds a client has to send its whole request head (then 408).
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    pub header_timeout: Duration,
+    /// Connections served at once; more get 503 [default: the fd limit minus 64].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Allow listening beyond loopback. Off by default: this server holds
+    /// connections open on request, so anyone who can reach it can tie up
+    /// its file descriptors.
+    #[arg(long)]
+    pub allow_public: bool,
+}
+
+/// Parses seconds, fractional allowed (`0.5`, `30`).
+///
+/// # Errors
+/// Not a finite, non-negative number of seconds.
+pub fn parse_secs(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("{s:?} is not a usable number of seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_accept_fractions_and_reject_nonsense() {
+        assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_secs("30"), Ok(Duration::from_secs(30)));
+        assert!(parse_secs("-1").is_err());
+        assert!(parse_secs("soon").is_err());
+        assert!(parse_secs("inf").is_err());
+    }
+
+    #[test]
+    fn no_arguments_means_the_books_demo() {
+        let cli = Cli::try_parse_from(["slow-client"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!((cli.run.count, cli.run.step_ms), (5, 1000));
+        assert_eq!(cli.run.path, PathTemplate::default());
+    }
+
+    #[test]
+    fn zero_count_is_a_usage_error() {
+        let err = Cli::try_parse_from(["slow-client", "--count", "0"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

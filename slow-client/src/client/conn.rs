@@ -1,0 +1,150 @@
+//! One request's connection: a small state machine driven by readiness events.
+//!
+//! ```text
+//! Idle --connect--> Connecting --EPOLLOUT--> Sending --all written--> Receiving --complete--> (closed)
+//! ```
+//! Every transition that waits re-arms the socket with `EPOLLONESHOT`, the
+//! book's choice: one event per arm, so a connection is never handled twice
+//! for one readiness change. Per-request state is kept small (no request or
+//! body bytes are stored; the request is rebuilt into a shared scratch buffer).
+
+use crate::http::{classify_io, ErrorKind, Progress, RequestError, Response, ResponseReader};
+use epoll_safe::Event;
+use socket2::Socket;
+use std::io::{self, Read};
+use std::time::Instant;
+
+/// Where a connection is.
+#[derive(Debug)]
+pub(crate) enum Phase {
+    /// Not started yet.
+    Idle,
+    /// Non-blocking connect in progress; waiting for `EPOLLOUT`.
+    Connecting,
+    /// Connected; `written` bytes of the request are out.
+    Sending { written: usize },
+    /// Request written at `since`; reading the response.
+    Receiving { since: Instant },
+    /// Reported, socket closed.
+    Done,
+}
+
+/// What the loop must do after an event was handled.
+#[derive(Debug)]
+pub(crate) enum Next {
+    /// Re-arm for readability.
+    WaitReadable,
+    /// Re-arm for writability.
+    WaitWritable,
+    /// The request ended; report it (the socket is already closed).
+    Finished(Result<Finished, RequestError>),
+}
+
+/// A complete response and how long after the request it came.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    pub response: Response,
+    pub since: Instant,
+}
+
+/// One request's connection.
+#[derive(Debug)]
+pub(crate) struct Conn {
+    pub sock: Option<Socket>,
+    pub phase: Phase,
+    pub reader: ResponseReader,
+}
+
+impl Conn {
+    /// The connect completed (or failed): `EPOLLOUT`, possibly with `EPOLLERR`/`EPOLLHUP`.
+    pub fn on_connected(&mut self, ev: &Event) -> Option<RequestError> {
+        if !(ev.is_error() || ev.is_hangup()) {
+            self.phase = Phase::Sending { written: 0 };
+            return None;
+        }
+        let sock = self.sock.as_ref()?;
+        let err = match sock.take_error() {
+            Ok(Some(e)) | Err(e) => RequestError::new(
+                classify_io(&e, true),
+                format!("connect failed: {e}"),
+            ),
+            Ok(None) => RequestError::new(
+                ErrorKind::ConnectFailed,
+                "connect failed: the socket reported an error but no SO_ERROR",
+            ),
+        };
+        Some(err)
+    }
+
+    /// Writes as much of `request` as the socket takes.
+    pub fn send(&mut self, request: &[u8], now: Instant) -> Next {
+        let Phase::Sending { written } = &mut self.phase else {
+            return Next::WaitReadable;
+        };
+        let Some(sock) = self.sock.as_ref() else {
+            return Next::WaitReadable;
+        };
+        while *written < request.len() {
+            match sock.send(&request[*written..]) {
+                Ok(n) => *written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::WaitWritable,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return self.fail(classify_io(&e, false), format!("sending request: {e}")),
+            }
+        }
+        self.phase = Phase::Receiving { since: now };
+        Next::WaitReadable
+    }
+
+    /// Reads what the socket has into `buf` and feeds the response reader.
+    pub fn receive(&mut self, buf: &mut [u8]) -> Next {
+        let Phase::Receiving { since } = self.phase else {
+            return Next::WaitReadable;
+        };
+        loop {
+            let Some(sock) = self.sock.as_mut() else {
+                return Next::WaitReadable;
+            };
+            let outcome = match sock.read(buf) {
+                Ok(0) => self.reader.finish().map(Progress::Done),
+                Ok(n) => match self.reader.feed(&buf[..n]) {
+                    // A short read means the socket is drained: re-arm instead of
+                    // spending a read(2) that would only say EAGAIN. If more
+                    // arrived meanwhile, the oneshot re-arm fires at once.
+                    Ok(Progress::NeedMore) if n < buf.len() => return Next::WaitReadable,
+                    other => other,
+                },
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::WaitReadable,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(RequestError::new(
+                    classify_io(&e, false),
+                    format!("reading response: {e}"),
+                )),
+            };
+            match outcome {
+                Ok(Progress::NeedMore) => continue,
+                Ok(Progress::Done(response)) => {
+                    self.close();
+                    return Next::Finished(Ok(Finished { response, since }));
+                }
+                Err(e) => {
+                    self.close();
+                    return Next::Finished(Err(e));
+                }
+            }
+        }
+    }
+
+    /// Ends the request with an error and closes the socket.
+    pub fn fail(&mut self, kind: ErrorKind, message: String) -> Next {
+        self.close();
+        Next::Finished(Err(RequestError::new(kind, message)))
+    }
+
+    /// Closes the socket; closing also removes it from the epoll interest list,
+    /// so no `EPOLL_CTL_DEL` is spent.
+    pub fn close(&mut self) {
+        self.sock = None;
+        self.phase = Phase::Done;
+    }
+}

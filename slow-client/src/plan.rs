@@ -1,0 +1,162 @@
+//! What to ask for: request ids, their delays, and the bytes of each request.
+//!
+//! Request `i` (1-based) of `count` gets the delay `(count - i) * step_ms`, so
+//! the first request asks for the longest wait and the last for none: the
+//! answers should arrive in reverse order of sending.
+
+use std::fmt::Write as _;
+
+/// The default path template, the slowwly form the book used.
+pub const DEFAULT_PATH: &str = "/delay/{ms}/url/http://www.google.com";
+
+/// A path template with `{ms}`, `{s}` and `{id}` placeholders.
+///
+/// `{ms}` is the delay in milliseconds, `{s}` the delay in seconds written as
+/// the shortest decimal (`0`, `0.25`, `1.5`), `{id}` the request id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathTemplate(String);
+
+impl PathTemplate {
+    /// Checks a template: it must start with `/` and contain no bytes that
+    /// cannot appear in a request line (space, control characters).
+    ///
+    /// # Errors
+    /// A message naming what is wrong, fit for a usage error.
+    pub fn parse(template: &str) -> Result<Self, String> {
+        if !template.starts_with('/') {
+            return Err(format!("path template must start with '/': {template:?}"));
+        }
+        if let Some(c) = template.chars().find(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!(
+                "path template contains {c:?}, which cannot appear in a request line"
+            ));
+        }
+        Ok(Self(template.to_owned()))
+    }
+
+    /// Writes the path for one request into `out`.
+    pub fn expand_into(&self, out: &mut String, id: u32, delay_ms: u64) {
+        let mut rest = self.0.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open..];
+            if let Some(tail) = after.strip_prefix("{ms}") {
+                let _ = write!(out, "{delay_ms}");
+                rest = tail;
+            } else if let Some(tail) = after.strip_prefix("{s}") {
+                push_seconds(out, delay_ms);
+                rest = tail;
+            } else if let Some(tail) = after.strip_prefix("{id}") {
+                let _ = write!(out, "{id}");
+                rest = tail;
+            } else {
+                out.push('{');
+                rest = &after[1..];
+            }
+        }
+        out.push_str(rest);
+    }
+}
+
+impl Default for PathTemplate {
+    fn default() -> Self {
+        Self(DEFAULT_PATH.to_owned())
+    }
+}
+
+/// Writes `ms` milliseconds as seconds in the shortest decimal: 0 → `0`,
+/// 250 → `0.25`, 1500 → `1.5`, 1001 → `1.001`.
+pub fn push_seconds(out: &mut String, ms: u64) {
+    let (whole, frac) = (ms / 1000, ms % 1000);
+    let _ = write!(out, "{whole}");
+    if frac != 0 {
+        let digits = format!("{frac:03}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+}
+
+/// The delay of request `id` (1-based) out of `count`: `(count - id) * step_ms`.
+///
+/// Saturates instead of overflowing for absurd inputs.
+pub fn delay_ms(count: u32, id: u32, step_ms: u64) -> u64 {
+    u64::from(count.saturating_sub(id)).saturating_mul(step_ms)
+}
+
+/// Writes the whole request head for one request into `out` (cleared first).
+///
+/// `GET {path} HTTP/1.1`, `Host`, `Connection: close`, and a `User-Agent`
+/// naming this program, so server logs can tell who asked.
+pub fn write_request(out: &mut String, path: &PathTemplate, host: &str, id: u32, delay_ms: u64) {
+    out.clear();
+    out.push_str("GET ");
+    path.expand_into(out, id, delay_ms);
+    out.push_str(" HTTP/1.1\r\nHost: ");
+    out.push_str(host);
+    out.push_str(concat!(
+        "\r\nUser-Agent: slow-client/",
+        env!("CARGO_PKG_VERSION"),
+        "\r\nConnection: close\r\n\r\n"
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand(t: &str, id: u32, ms: u64) -> String {
+        let mut s = String::new();
+        PathTemplate::parse(t).unwrap().expand_into(&mut s, id, ms);
+        s
+    }
+
+    #[test]
+    fn seconds_are_written_as_shortest_decimal() {
+        for (ms, want) in [
+            (0, "0"),
+            (250, "0.25"),
+            (1500, "1.5"),
+            (1001, "1.001"),
+            (4000, "4"),
+            (10, "0.01"),
+        ] {
+            let mut s = String::new();
+            push_seconds(&mut s, ms);
+            assert_eq!(s, want, "{ms} ms");
+        }
+    }
+
+    #[test]
+    fn template_expands_every_placeholder() {
+        assert_eq!(
+            expand("/delay/{ms}/url/http://www.google.com", 1, 4000),
+            "/delay/4000/url/http://www.google.com"
+        );
+        assert_eq!(expand("/delay/{s}?id={id}", 3, 250), "/delay/0.25?id=3");
+        assert_eq!(expand("/x/{unknown}/{ms", 1, 5), "/x/{unknown}/{ms");
+    }
+
+    #[test]
+    fn template_rejects_what_cannot_be_sent() {
+        assert!(PathTemplate::parse("delay/1").is_err());
+        assert!(PathTemplate::parse("/a b").is_err());
+        assert!(PathTemplate::parse("/a\r\nX: y").is_err());
+    }
+
+    #[test]
+    fn delays_descend_to_zero() {
+        let d: Vec<u64> = (1..=5).map(|i| delay_ms(5, i, 1000)).collect();
+        assert_eq!(d, [4000, 3000, 2000, 1000, 0]);
+        assert_eq!(delay_ms(u32::MAX, 1, u64::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn request_head_is_the_books_request() {
+        let mut s = String::new();
+        write_request(&mut s, &PathTemplate::default(), "127.0.0.1:8080", 1, 4000);
+        assert!(s.starts_with(
+            "GET /delay/4000/url/http://www.google.com HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+        ));
+        assert!(s.ends_with("Connection: close\r\n\r\n"));
+    }
+}

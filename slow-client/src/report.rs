@@ -1,0 +1,203 @@
+//! Printing outcomes as they happen: human lines or JSON lines.
+//!
+//! Every request is reported exactly once, as `RECEIVED`/`response` or
+//! `FAILED`/`error`; [`Reporter::finish`] then prints the summary. Output is
+//! buffered and flushed once per event-loop turn ([`Reporter::flush`]), so a
+//! run of thousands of requests does not spend a `write(2)` per line.
+
+use crate::http::{RequestError, Response};
+use crate::json::{Num, Str};
+use crate::stats::{Arrival, Summary};
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// `RECEIVED: …`, `FAILED: …`, `FINISHED: …` lines.
+    #[default]
+    Human,
+    /// One JSON object per line: `response`, `error`, then `summary`.
+    Json,
+}
+
+/// Above this many requests the human `FINISHED` line omits the arrival order.
+const MAX_ORDER_SHOWN: usize = 20;
+
+/// Prints each outcome once and accumulates what the summary needs.
+#[derive(Debug)]
+pub struct Reporter<W: Write> {
+    out: W,
+    format: Format,
+    requested: u32,
+    ok: u32,
+    reported: u32,
+    arrivals: Vec<Arrival>,
+    arrival_ids: Vec<u32>,
+}
+
+impl<W: Write> Reporter<W> {
+    /// A reporter for `requested` requests writing to `out`.
+    pub fn new(out: W, format: Format, requested: u32) -> Self {
+        Self {
+            out,
+            format,
+            requested,
+            ok: 0,
+            reported: 0,
+            arrivals: Vec::with_capacity(requested as usize),
+            arrival_ids: Vec::with_capacity(requested.min(MAX_ORDER_SHOWN as u32) as usize),
+        }
+    }
+
+    /// How many requests have been reported so far.
+    pub fn reported(&self) -> u32 {
+        self.reported
+    }
+
+    /// Reports a complete response; `elapsed` runs from the request being fully written.
+    ///
+    /// # Errors
+    /// Writing to the output failed.
+    pub fn response(
+        &mut self,
+        id: u32,
+        delay_ms: u64,
+        elapsed: Duration,
+        response: &Response,
+    ) -> io::Result<()> {
+        let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+        self.arrivals.push(Arrival {
+            delay_ms,
+            elapsed_ms,
+        });
+        if self.arrival_ids.len() < MAX_ORDER_SHOWN {
+            self.arrival_ids.push(id);
+        }
+        self.reported += 1;
+        if response.status < 400 {
+            self.ok += 1;
+        }
+        let order = self.arrivals.len();
+        match self.format {
+            Format::Human => writeln!(
+                self.out,
+                "RECEIVED: id {id}, delay {delay_ms} ms, after {elapsed_ms:.1} ms: HTTP/1.{} {} {}, {} body bytes",
+                response.version, response.status, response.reason, response.body_bytes
+            ),
+            Format::Json => writeln!(
+                self.out,
+                r#"{{"event":"response","id":{id},"delay_ms":{delay_ms},"order":{order},"elapsed_ms":{},"lateness_ms":{},"status":{},"reason":{},"version":"1.{}","body_bytes":{}}}"#,
+                Num(elapsed_ms),
+                Num(elapsed_ms - delay_ms as f64),
+                response.status,
+                Str(&response.reason),
+                response.version,
+                response.body_bytes
+            ),
+        }
+    }
+
+    /// Reports a request that ended without a response.
+    ///
+    /// # Errors
+    /// Writing to the output failed.
+    pub fn failure(&mut self, id: u32, delay_ms: u64, error: &RequestError) -> io::Result<()> {
+        self.reported += 1;
+        match self.format {
+            Format::Human => writeln!(
+                self.out,
+                "FAILED: id {id}, delay {delay_ms} ms: {}: {}",
+                error.kind, error.message
+            ),
+            Format::Json => writeln!(
+                self.out,
+                r#"{{"event":"error","id":{id},"delay_ms":{delay_ms},"kind":"{}","message":{}}}"#,
+                error.kind,
+                Str(&error.message)
+            ),
+        }
+    }
+
+    /// Flushes buffered lines to the output.
+    ///
+    /// # Errors
+    /// Writing to the output failed.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Prints the summary line and returns it.
+    ///
+    /// # Errors
+    /// Writing to the output failed.
+    pub fn finish(mut self, wall: Duration, interrupted: bool) -> io::Result<Summary> {
+        debug_assert_eq!(self.reported, self.requested, "every request reported once");
+        let summary = Summary::new(self.requested, self.ok, &self.arrivals);
+        let wall_ms = wall.as_secs_f64() * 1000.0;
+        match self.format {
+            Format::Human => self.human_summary(&summary, wall_ms, interrupted)?,
+            Format::Json => {
+                write!(
+                    self.out,
+                    r#"{{"event":"summary","requested":{},"ok":{},"failed":{},"responses":{},"in_order":{},"inversions":{},"wall_ms":{},"interrupted":{interrupted},"lateness_ms":"#,
+                    summary.requested,
+                    summary.ok,
+                    summary.failed,
+                    self.arrivals.len(),
+                    summary.in_order,
+                    summary.inversions,
+                    Num(wall_ms)
+                )?;
+                match summary.lateness {
+                    Some(l) => writeln!(
+                        self.out,
+                        r#"{{"p50":{},"p99":{},"max":{}}}}}"#,
+                        Num(l.p50),
+                        Num(l.p99),
+                        Num(l.max)
+                    )?,
+                    None => writeln!(self.out, "null}}")?,
+                }
+            }
+        }
+        self.out.flush()?;
+        Ok(summary)
+    }
+
+    fn human_summary(&mut self, s: &Summary, wall_ms: f64, interrupted: bool) -> io::Result<()> {
+        let out = &mut self.out;
+        write!(
+            out,
+            "FINISHED: {} of {} answered in {wall_ms:.0} ms",
+            s.ok, s.requested
+        )?;
+        if s.failed > 0 {
+            write!(out, ", {} failed", s.failed)?;
+        }
+        if interrupted {
+            write!(out, " (interrupted)")?;
+        }
+        if !self.arrivals.is_empty() {
+            if self.arrivals.len() <= MAX_ORDER_SHOWN {
+                write!(out, ", arrival order")?;
+                for id in &self.arrival_ids {
+                    write!(out, " {id}")?;
+                }
+            }
+            if s.in_order {
+                write!(out, " (shortest delay first)")?;
+            } else {
+                write!(out, " ({} inversions: not shortest delay first)", s.inversions)?;
+            }
+        }
+        if let Some(l) = s.lateness {
+            write!(
+                out,
+                "; lateness p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                l.p50, l.p99, l.max
+            )?;
+        }
+        writeln!(out)
+    }
+}
