@@ -1,3 +1,106 @@
-//! xtask (skeleton).
+//! `cargo xtask <task>`: the workspace's own automation, in Rust, no scripts.
+//!
+//! `.cargo/config.toml` aliases `cargo xtask` to `cargo run --package xtask --`.
+//! Each task is a list of named steps; each step prints its name and how long
+//! it took, and the first failure stops the task with a non-zero exit.
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod abi;
+mod bench;
+mod demo;
+mod json;
+mod package;
+mod steps;
+
+use std::process::ExitCode;
+use steps::{cargo, run_all, run_visible, Outcome, Step};
+
+const HELP: &str = "\
+cargo xtask <TASK>
+
+Tasks:
+  test     the gate, in order, stopping at the first failure:
+             fmt      cargo fmt --all --check
+             clippy   cargo clippy --workspace --all-targets -- -D warnings
+             test     cargo test --workspace (unit, integration, doc)
+             doc      cargo doc --workspace --no-deps, RUSTDOCFLAGS=\"-D warnings\"
+             abi      the C-header ABI check (see `abi`)
+             package  cargo package --workspace --allow-dirty (see `package`)
+             demo     slow-client --json: ids 5 4 3 2 1 answered 200, in order
+  abi      compile xtask/abi/epoll_abi.c with $CC (default cc), print the
+           layout and constants of <sys/epoll.h>, and fail on any difference
+           from epoll-sys (examples/abi_table.rs)
+  package  package every publishable crate and build each from its package
+  bench    benchmarks (not yet implemented, see issue 5)
+  help     print this help (also -h, --help)
+
+Exit status: 0 when every step passed, 1 when a step failed, 2 for bad usage.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(task) = args.first() else {
+        eprint!("error: no task given\n\n{HELP}");
+        return ExitCode::from(2);
+    };
+    if let Some(extra) = args.get(1) {
+        if !matches!(task.as_str(), "help" | "-h" | "--help") {
+            eprintln!("error: task `{task}` takes no arguments, got `{extra}`");
+            return ExitCode::from(2);
+        }
+    }
+    let outcome = match task.as_str() {
+        "help" | "-h" | "--help" => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        "test" => run_all("test", gate()),
+        "abi" => run_all("abi", vec![Step::new("abi", abi::check)]),
+        "package" => run_all("package", vec![Step::new("package", package::package)]),
+        "bench" => bench::bench(),
+        other => {
+            eprint!("error: unknown task `{other}`\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("\nerror: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The gate's steps, cheapest and most common failures first.
+fn gate() -> Vec<Step<'static>> {
+    vec![
+        Step::new("fmt", || cargo_step(&["fmt", "--all", "--check"])),
+        Step::new("clippy", || {
+            cargo_step(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+        }),
+        Step::new("test", || cargo_step(&["test", "--workspace"])),
+        Step::new("doc", || {
+            let mut cmd = cargo();
+            cmd.args(["doc", "--workspace", "--no-deps"]);
+            cmd.env("RUSTDOCFLAGS", "-D warnings");
+            run_visible(cmd)
+        }),
+        Step::new("abi", abi::check),
+        Step::new("package", package::package),
+        Step::new("demo", demo::demo),
+    ]
+}
+
+fn cargo_step(args: &[&str]) -> Outcome {
+    let mut cmd = cargo();
+    cmd.args(args);
+    run_visible(cmd)
+}

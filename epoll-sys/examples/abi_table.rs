@@ -1,0 +1,69 @@
+//! Prints the layout of [`epoll_event`] and every constant of this crate as
+//! `name value` lines, in the format of `xtask/abi/epoll_abi.c`, which prints
+//! the same table from the system's `<sys/epoll.h>`. `cargo xtask abi` runs
+//! both and fails on any difference: the C header is the oracle.
+//!
+//! Run alone: `cargo run -p epoll-sys --example abi_table`.
+
+use core::mem::{align_of, offset_of, size_of};
+use epoll_sys::*;
+
+fn main() {
+    let layout = [
+        ("sizeof(struct epoll_event)", size_of::<epoll_event>()),
+        ("alignof(struct epoll_event)", align_of::<epoll_event>()),
+        (
+            "offsetof(struct epoll_event, events)",
+            offset_of!(epoll_event, events),
+        ),
+        (
+            "offsetof(struct epoll_event, data)",
+            offset_of!(epoll_event, data),
+        ),
+        // C's epoll_data_t union; our `data` field stands for all of it.
+        ("sizeof(epoll_data_t)", size_of_data_field()),
+    ];
+    for (name, value) in layout {
+        println!("{name} {value}");
+    }
+
+    let bits = [
+        ("EPOLLIN", EPOLLIN),
+        ("EPOLLPRI", EPOLLPRI),
+        ("EPOLLOUT", EPOLLOUT),
+        ("EPOLLERR", EPOLLERR),
+        ("EPOLLHUP", EPOLLHUP),
+        ("EPOLLRDNORM", EPOLLRDNORM),
+        ("EPOLLRDBAND", EPOLLRDBAND),
+        ("EPOLLWRNORM", EPOLLWRNORM),
+        ("EPOLLWRBAND", EPOLLWRBAND),
+        ("EPOLLMSG", EPOLLMSG),
+        ("EPOLLRDHUP", EPOLLRDHUP),
+        ("EPOLLEXCLUSIVE", EPOLLEXCLUSIVE),
+        ("EPOLLWAKEUP", EPOLLWAKEUP),
+        ("EPOLLONESHOT", EPOLLONESHOT),
+        ("EPOLLET", EPOLLET),
+    ];
+    for (name, value) in bits {
+        println!("{name} {value}");
+    }
+
+    let ints = [
+        ("EPOLL_CTL_ADD", EPOLL_CTL_ADD),
+        ("EPOLL_CTL_DEL", EPOLL_CTL_DEL),
+        ("EPOLL_CTL_MOD", EPOLL_CTL_MOD),
+        ("EPOLL_CLOEXEC", EPOLL_CLOEXEC),
+    ];
+    for (name, value) in ints {
+        println!("{name} {value}");
+    }
+}
+
+/// The size of the `data` field's type, read from the field itself so a
+/// change of its type shows up here.
+fn size_of_data_field() -> usize {
+    let ev = epoll_event { events: 0, data: 0 };
+    // Copy out: a packed field must never be referenced.
+    let data = { ev.data };
+    size_of_val(&data)
+}

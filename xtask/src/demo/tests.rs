@@ -1,0 +1,134 @@
+//! The demo's contract checker, fed hand-written slow-client output.
+
+use super::check_output;
+
+fn response(id: i64, order: i64, status: i64) -> String {
+    let delay = (5 - id) * 1000;
+    format!(
+        r#"{{"event":"response","id":{id},"delay_ms":{delay},"order":{order},"elapsed_ms":{}.7,"status":{status},"body_bytes":24}}"#,
+        delay
+    )
+}
+
+const SUMMARY: &str = r#"{"event":"summary","requested":5,"ok":5,"failed":0,"in_order":true,"inversions":0,"wall_ms":4003.1,"lateness_ms":{"p50":0.4,"p99":1.1,"max":1.2}}"#;
+
+fn good_run() -> Vec<String> {
+    let mut lines: Vec<String> = (1..=5).map(|n| response(6 - n, n, 200)).collect();
+    lines.push(SUMMARY.to_string());
+    lines
+}
+
+fn problems(lines: &[String]) -> Vec<String> {
+    check_output(&lines.join("\n")).err().unwrap_or_default()
+}
+
+#[test]
+fn a_correct_default_run_passes() {
+    assert_eq!(problems(&good_run()), Vec::<String>::new());
+}
+
+#[test]
+fn extra_fields_are_allowed() {
+    let mut lines = good_run();
+    lines[0] = lines[0].replace("}", r#","framing":"length"}"#);
+    assert_eq!(problems(&lines), Vec::<String>::new());
+}
+
+#[test]
+fn wrong_arrival_order_is_named() {
+    let mut lines = good_run();
+    lines.swap(0, 1);
+    let p = problems(&lines);
+    assert!(
+        p.iter().any(|p| p
+            == "responses arrived as ids 4 5 3 2 1, expected 5 4 3 2 1 (shortest delay first)"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn an_error_event_is_reported_with_its_kind_and_message() {
+    let mut lines = good_run();
+    lines[2] = r#"{"event":"error","id":3,"delay_ms":2000,"kind":"truncated_body","message":"closed after 3 of 24 bytes"}"#.to_string();
+    let p = problems(&lines);
+    assert!(
+        p.contains(
+            &"line 3: request id 3 failed: truncated_body: closed after 3 of 24 bytes".to_string()
+        ),
+        "{p:?}"
+    );
+    assert!(p.contains(&"no response for id 3".to_string()), "{p:?}");
+}
+
+#[test]
+fn a_non_200_status_is_named() {
+    let mut lines = good_run();
+    lines[4] = response(1, 5, 404);
+    assert_eq!(
+        problems(&lines),
+        ["line 5: id 1: status is 404, expected 200"]
+    );
+}
+
+#[test]
+fn a_response_faster_than_its_delay_is_named() {
+    let mut lines = good_run();
+    lines[1] = lines[1].replace(r#""elapsed_ms":1000.7"#, r#""elapsed_ms":999.9"#);
+    assert_eq!(
+        problems(&lines),
+        ["line 2: id 4: elapsed_ms 999.9 is less than the delay 1000 ms"]
+    );
+}
+
+#[test]
+fn a_duplicate_id_is_named() {
+    let mut lines = good_run();
+    lines.insert(1, response(5, 2, 200));
+    let p = problems(&lines);
+    assert!(
+        p.contains(&"line 2: id 5: id 5 reported twice".to_string()),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn summary_must_exist_once_be_last_and_agree() {
+    let mut missing = good_run();
+    missing.pop();
+    assert!(problems(&missing).contains(&"0 summary lines, expected exactly 1".to_string()));
+
+    let mut early = good_run();
+    early.rotate_right(1);
+    assert!(problems(&early).contains(&"line 1: the summary is not the last line".to_string()));
+
+    let mut wrong = good_run();
+    wrong[5] = SUMMARY
+        .replace(r#""ok":5"#, r#""ok":4"#)
+        .replace(r#""in_order":true"#, r#""in_order":false"#);
+    assert_eq!(
+        problems(&wrong),
+        [
+            "line 6: ok is 4, expected 5",
+            "line 6: summary: in_order is false, expected true"
+        ]
+    );
+}
+
+#[test]
+fn lines_that_are_not_json_objects_or_unknown_events_are_named() {
+    let mut lines = good_run();
+    lines.insert(0, "RECEIVED: id 5".to_string());
+    lines.insert(1, "[1]".to_string());
+    lines.insert(2, r#"{"event":"hello"}"#.to_string());
+    let p = problems(&lines);
+    assert!(p[0].starts_with("line 1: invalid JSON"), "{p:?}");
+    assert_eq!(p[1], "line 2: not a JSON object: [1]");
+    assert_eq!(p[2], "line 3: unknown event \"hello\"");
+}
+
+#[test]
+fn empty_output_fails() {
+    let p = problems(&[]);
+    assert!(p.contains(&"0 summary lines, expected exactly 1".to_string()));
+    assert!(p.contains(&"no response for id 1".to_string()));
+}

@@ -1,0 +1,167 @@
+//! The step runner: named steps, each timed, stopping at the first failure.
+//!
+//! Also the two helpers every step needs: a `Command` for the very cargo that
+//! runs us, and running a command with a failure message that names it.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a failed step says: one or more lines for the user, no backtrace.
+pub type Failure = String;
+
+/// The outcome of a task or a step.
+pub type Outcome<T = ()> = Result<T, Failure>;
+
+/// One step of a task: a name to print and the work to do.
+pub struct Step<'a> {
+    /// Short name printed before and after the step runs.
+    pub name: &'static str,
+    /// The work; `Err` stops the task.
+    pub run: Box<dyn FnOnce() -> Outcome + 'a>,
+}
+
+impl std::fmt::Debug for Step<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Step").field("name", &self.name).finish()
+    }
+}
+
+impl<'a> Step<'a> {
+    /// A step named `name` that runs `run`.
+    pub fn new(name: &'static str, run: impl FnOnce() -> Outcome + 'a) -> Self {
+        Step {
+            name,
+            run: Box::new(run),
+        }
+    }
+}
+
+/// Runs `steps` in order, printing each name and duration, and stops at the
+/// first failure. Prints the total at the end, whatever the outcome.
+///
+/// # Errors
+///
+/// The first failing step's message, prefixed with the step's name.
+pub fn run_all(task: &str, steps: Vec<Step<'_>>) -> Outcome {
+    let total = steps.len();
+    let started = Instant::now();
+    for (i, step) in steps.into_iter().enumerate() {
+        println!("==> [{}/{total}] {}", i + 1, step.name);
+        let t = Instant::now();
+        let result = (step.run)();
+        let took = secs(t.elapsed());
+        match result {
+            Ok(()) => println!("    ok: {} ({took})", step.name),
+            Err(msg) => {
+                println!("    FAILED: {} ({took})", step.name);
+                println!(
+                    "==> {task}: FAILED at step {}/{total} \"{}\" after {}",
+                    i + 1,
+                    step.name,
+                    secs(started.elapsed())
+                );
+                return Err(format!("step \"{}\" failed:\n{msg}", step.name));
+            }
+        }
+    }
+    let steps = if total == 1 { "step" } else { "steps" };
+    println!(
+        "==> {task}: passed ({total} {steps} in {})",
+        secs(started.elapsed())
+    );
+    Ok(())
+}
+
+/// Formats a duration as seconds with one decimal, e.g. `12.3s`.
+pub fn secs(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+/// The workspace root: the parent of this crate's manifest directory.
+pub fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// A `cargo` command run from the workspace root, using the same cargo
+/// binary that runs xtask (`$CARGO`, set by `cargo run`), so a toolchain
+/// picked with `cargo +nightly xtask` is the one every step uses.
+pub fn cargo() -> Command {
+    let program = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut cmd = Command::new(program);
+    cmd.current_dir(workspace_root());
+    cmd
+}
+
+/// Renders a command the way a user would type it, for messages.
+pub fn display(cmd: &Command) -> String {
+    let mut s = String::new();
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            let _ = write!(s, "{}={} ", key.to_string_lossy(), value.to_string_lossy());
+        }
+    }
+    s.push_str(&Path::new(cmd.get_program()).to_string_lossy());
+    for arg in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&arg.to_string_lossy());
+    }
+    s
+}
+
+/// Runs `cmd` with inherited stdio (the user sees its output live).
+///
+/// # Errors
+///
+/// When it cannot start or exits unsuccessfully; the message names the command.
+pub fn run_visible(mut cmd: Command) -> Outcome {
+    let shown = display(&cmd);
+    println!("    $ {shown}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+/// Runs `cmd` capturing stdout (stderr stays visible, for compiler output).
+///
+/// # Errors
+///
+/// When it cannot start, exits unsuccessfully, or prints non-UTF-8.
+pub fn run_captured(mut cmd: Command) -> Outcome<String> {
+    let shown = display(&cmd);
+    println!("    $ {shown}");
+    cmd.stdin(Stdio::null()).stderr(Stdio::inherit());
+    let Output { status, stdout, .. } = cmd
+        .output()
+        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if !status.success() {
+        return Err(format!("`{shown}` failed ({status})"));
+    }
+    String::from_utf8(stdout).map_err(|_| format!("`{shown}` printed non-UTF-8 output"))
+}
+
+/// The directory cargo builds into (honours `CARGO_TARGET_DIR` and
+/// `build.target-dir`), read from `cargo metadata`.
+///
+/// # Errors
+///
+/// When `cargo metadata` fails or its output lacks `target_directory`.
+pub fn target_dir() -> Outcome<PathBuf> {
+    let mut cmd = cargo();
+    cmd.args(["metadata", "--format-version", "1", "--no-deps"]);
+    let json = run_captured(cmd)?;
+    let value = crate::json::parse(&json).map_err(|e| format!("cargo metadata: {e}"))?;
+    value
+        .get("target_directory")
+        .and_then(crate::json::Value::as_str)
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata: no target_directory".to_string())
+}
