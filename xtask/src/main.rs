@@ -25,7 +25,7 @@ Tasks:
              test     cargo test --workspace (unit, integration, doc)
              doc      cargo doc --workspace --no-deps, RUSTDOCFLAGS=\"-D warnings\"
              abi      the C-header ABI check (see `abi`)
-             package  cargo package --workspace --allow-dirty (see `package`)
+             package  cargo package --workspace --exclude xtask --allow-dirty
              demo     slow-client --json: ids 5 4 3 2 1 answered 200, in order
   abi      compile xtask/abi/epoll_abi.c with $CC (default cc), print the
            layout and constants of <sys/epoll.h>, and fail on any difference

@@ -2,7 +2,10 @@
 //! registry would receive it, then built on its own from that package, with
 //! its sibling dependencies resolved from their packages, not from our paths.
 //! That is the proof that `epoll-sys` and `epoll-safe` work for a user who
-//! depends on them alone. `xtask` is `publish = false`, so it is skipped.
+//! depends on them alone.
+//!
+//! `xtask` is `publish = false`, but `cargo package --workspace` (cargo 1.95)
+//! still packages and verifies such members, so it is excluded by name.
 
 use crate::steps::{cargo, run_visible, Outcome};
 
@@ -20,6 +23,12 @@ pub fn package() -> Outcome {
     // skipped; verification, building each package from its tarball, still
     // runs (never pass --no-verify: verifying is the point of this step).
     // Publishing remains a separate, deliberate act from a clean tree.
-    cmd.args(["package", "--workspace", "--allow-dirty"]);
+    cmd.args([
+        "package",
+        "--workspace",
+        "--exclude",
+        "xtask",
+        "--allow-dirty",
+    ]);
     run_visible(cmd)
 }

@@ -104,7 +104,13 @@ pub fn display(cmd: &Command) -> String {
             let _ = write!(s, "{}={} ", key.to_string_lossy(), value.to_string_lossy());
         }
     }
-    s.push_str(&Path::new(cmd.get_program()).to_string_lossy());
+    // `$CARGO` is a long toolchain path; the user knows it as `cargo`.
+    let program = Path::new(cmd.get_program());
+    if program.file_name() == Some("cargo".as_ref()) {
+        s.push_str("cargo");
+    } else {
+        s.push_str(&program.to_string_lossy());
+    }
     for arg in cmd.get_args() {
         s.push(' ');
         s.push_str(&arg.to_string_lossy());
