@@ -1,0 +1,277 @@
+//! [`Epoll`]: an epoll instance, owned.
+
+use epoll_sys::{epoll_event, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+use crate::sys;
+use crate::{Error, Events, Interest, Op, Result, Token};
+
+/// An epoll instance: an interest list of fds and a ready list to wait on.
+///
+/// Owns its fd (created with `EPOLL_CLOEXEC`) and closes it on drop. `Epoll`
+/// is `Send + Sync`: one thread may [`wait`](Self::wait) while others
+/// [`add`](Self::add), [`modify`](Self::modify) and [`delete`](Self::delete).
+#[derive(Debug)]
+pub struct Epoll {
+    fd: OwnedFd,
+}
+
+impl Epoll {
+    /// `epoll_create1(EPOLL_CLOEXEC)`—Opens a new epoll instance.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfMemory`], or [`Error::Os`] with `EMFILE`/`ENFILE` when
+    /// the process or system is out of file descriptors.
+    ///
+    /// # References
+    ///
+    /// [`epoll_create1(2)`](https://man7.org/linux/man-pages/man2/epoll_create1.2.html)
+    #[doc(alias = "epoll_create1")]
+    #[doc(alias = "epoll_create")]
+    pub fn new() -> Result<Epoll> {
+        // SAFETY: epoll_create1 takes no pointers; the flag is valid.
+        let fd = unsafe { epoll_sys::epoll_create1(EPOLL_CLOEXEC) };
+        if fd < 0 {
+            return Err(Error::last(Op::Create, -1));
+        }
+        // SAFETY: `fd` was just returned by the kernel, is open, and nothing
+        // else owns it.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Epoll { fd })
+    }
+
+    /// `epoll_ctl(self, EPOLL_CTL_ADD, fd, {interest, token})`—Starts
+    /// watching `fd` for `interest`, reporting its events with `token`.
+    ///
+    /// The kernel watches the fd's *open file description*, not its number;
+    /// see the [crate docs](crate#registration-is-by-open-file-description).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::AlreadyRegistered`]: `fd` (or a dup of it) is already added.
+    /// - [`Error::Unpollable`]: `fd` is a regular file or directory.
+    /// - [`Error::BadFd`]: `fd` was opened with `O_PATH`.
+    /// - [`Error::InvalidArgument`]: `fd` is this epoll instance.
+    /// - [`Error::Loop`]: `fd` is an epoll instance that watches this one.
+    /// - [`Error::WatchLimit`], [`Error::OutOfMemory`]: kernel limits.
+    ///
+    /// # References
+    ///
+    /// [`epoll_ctl(2)`](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+    #[doc(alias = "epoll_ctl")]
+    #[doc(alias = "EPOLL_CTL_ADD")]
+    pub fn add(&self, fd: impl AsFd, token: Token, interest: Interest) -> Result<()> {
+        self.ctl(EPOLL_CTL_ADD, Op::Add, fd.as_fd(), token, interest.bits())
+    }
+
+    /// `epoll_ctl(self, EPOLL_CTL_MOD, fd, {interest, token})`—Changes the
+    /// interest and token of a registered `fd`; also re-arms a one-shot one.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidArgument`]: `interest` has
+    ///   [`exclusive`](Interest::exclusive) (rejected before the syscall, as
+    ///   `epoll_ctl(2)` forbids it), or `fd` was added with it.
+    /// - [`Error::NotRegistered`]: `fd` is not in this instance.
+    /// - [`Error::OutOfMemory`].
+    ///
+    /// # References
+    ///
+    /// [`epoll_ctl(2)`](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+    #[doc(alias = "epoll_ctl")]
+    #[doc(alias = "EPOLL_CTL_MOD")]
+    pub fn modify(&self, fd: impl AsFd, token: Token, interest: Interest) -> Result<()> {
+        if interest.is_exclusive() {
+            return Err(Error::InvalidArgument {
+                op: Op::Modify,
+                reason: "EPOLLEXCLUSIVE is only allowed when adding an fd; delete and re-add it",
+            });
+        }
+        self.ctl(
+            EPOLL_CTL_MOD,
+            Op::Modify,
+            fd.as_fd(),
+            token,
+            interest.bits(),
+        )
+    }
+
+    /// `epoll_ctl(self, EPOLL_CTL_DEL, fd, NULL)`—Stops watching `fd`.
+    ///
+    /// Closing every fd that refers to the open file description removes it
+    /// too; deleting first is needed when dups of it stay open.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotRegistered`] if `fd` is not in this instance;
+    /// [`Error::OutOfMemory`].
+    ///
+    /// # References
+    ///
+    /// [`epoll_ctl(2)`](https://man7.org/linux/man-pages/man2/epoll_ctl.2.html)
+    #[doc(alias = "epoll_ctl")]
+    #[doc(alias = "EPOLL_CTL_DEL")]
+    pub fn delete(&self, fd: impl AsFd) -> Result<()> {
+        self.ctl(EPOLL_CTL_DEL, Op::Delete, fd.as_fd(), Token(0), 0)
+    }
+
+    fn ctl(&self, ctl: i32, op: Op, fd: BorrowedFd<'_>, token: Token, bits: u32) -> Result<()> {
+        let raw = fd.as_raw_fd();
+        // Linux before 2.6.9 required a non-null event even for DEL: always pass one.
+        let mut event = epoll_event {
+            events: bits,
+            data: token.0,
+        };
+        // SAFETY: both fds are open for the duration of the call (`self`
+        // owns one, `fd` borrows the other); `event` is a live, properly
+        // laid out `epoll_event` that the kernel only reads.
+        let rc = unsafe { epoll_sys::epoll_ctl(self.fd.as_raw_fd(), ctl, raw, &mut event) };
+        if rc < 0 {
+            return Err(Error::last(op, raw));
+        }
+        Ok(())
+    }
+
+    /// `epoll_pwait2(self, events, capacity, timeout, NULL)` (or
+    /// `epoll_wait` where the kernel lacks it)—Waits for events, retrying
+    /// when a signal interrupts the wait.
+    ///
+    /// Returns the number of events written to `events` (0 on timeout).
+    ///
+    /// - `None` blocks until an event arrives.
+    /// - `Some(Duration::ZERO)` polls: returns at once.
+    /// - Any other timeout never returns early. With `epoll_pwait2` (Linux
+    ///   5.11) it is exact to the microsecond; otherwise it is rounded **up**
+    ///   to the next millisecond. Timeouts too long for the kernel are
+    ///   clamped and waited in several calls, never wrapped into "forever".
+    ///
+    /// A signal handled by this thread (`EINTR`) does not end the wait: it
+    /// resumes for the time left to a deadline computed once at the start, so
+    /// a signal storm neither ends it early nor stretches it. Use
+    /// [`wait_interruptible`](Self::wait_interruptible) to see `EINTR`.
+    ///
+    /// Cost: the one syscall, plus one read of the monotonic clock (vDSO, no
+    /// syscall) for a finite non-zero timeout. It never allocates: the kernel
+    /// writes into the spare capacity of `events`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] or [`Error::Os`] only on kernel
+    /// misbehaviour: the fd is owned and the buffer is never empty.
+    ///
+    /// # References
+    ///
+    /// [`epoll_wait(2)`](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
+    #[doc(alias = "epoll_wait")]
+    #[doc(alias = "epoll_pwait2")]
+    pub fn wait(&self, events: &mut Events, timeout: Option<Duration>) -> Result<usize> {
+        self.wait_inner(events, timeout, true)
+    }
+
+    /// Like [`wait`](Self::wait), but a signal handled by this thread ends
+    /// the wait with [`Error::Interrupted`], for programs that act on signals
+    /// between waits.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Interrupted`] when a signal handler ran during the wait;
+    /// otherwise as [`wait`](Self::wait).
+    ///
+    /// # References
+    ///
+    /// [`epoll_wait(2)`](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
+    #[doc(alias = "epoll_wait")]
+    #[doc(alias = "epoll_pwait2")]
+    pub fn wait_interruptible(
+        &self,
+        events: &mut Events,
+        timeout: Option<Duration>,
+    ) -> Result<usize> {
+        self.wait_inner(events, timeout, false)
+    }
+
+    fn wait_inner(
+        &self,
+        events: &mut Events,
+        timeout: Option<Duration>,
+        retry_eintr: bool,
+    ) -> Result<usize> {
+        let epfd = self.fd.as_raw_fd();
+        // Computed once: every retry waits only for what is left (polling#164).
+        // `None` here with a timeout means the deadline is past the end of
+        // time; the full timeout is then simply requested again.
+        let deadline = match timeout {
+            Some(t) if !t.is_zero() => Instant::now().checked_add(t),
+            _ => None,
+        };
+        let mut left = timeout;
+        loop {
+            match sys::wait_once(epfd, events.spare(), left) {
+                Ok(n) => {
+                    // SAFETY: the kernel wrote `n` entries, `n <= maxevents
+                    // <= spare capacity`.
+                    unsafe { events.set_len(n) };
+                    // A timeout longer than one `epoll_wait` can express was
+                    // clamped: keep waiting until the real deadline.
+                    if n == 0 && left.is_some_and(|l| l > sys::LONGEST_MS_WAIT) {
+                        if let Some(deadline) = deadline {
+                            let now = Instant::now();
+                            if now < deadline {
+                                left = Some(deadline - now);
+                                continue;
+                            }
+                        }
+                    }
+                    return Ok(n);
+                }
+                Err(libc::EINTR) if retry_eintr => {
+                    if let Some(deadline) = deadline {
+                        left = Some(deadline.saturating_duration_since(Instant::now()));
+                    }
+                }
+                Err(errno) => return Err(Error::from_errno(Op::Wait, epfd, errno)),
+            }
+        }
+    }
+
+    /// `fcntl(self, F_DUPFD_CLOEXEC, 0)`—A second handle to the **same**
+    /// epoll instance (same interest list), e.g. to wait in one thread and
+    /// register in another without sharing a reference.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] with `EMFILE` when the process is out of file descriptors.
+    ///
+    /// # References
+    ///
+    /// [`fcntl(2)`](https://man7.org/linux/man-pages/man2/fcntl.2.html)
+    #[doc(alias = "dup")]
+    #[doc(alias = "F_DUPFD_CLOEXEC")]
+    pub fn try_clone(&self) -> Result<Epoll> {
+        let fd = self
+            .fd
+            .try_clone()
+            .map_err(|e| Error::from_io(Op::TryClone, self.fd.as_raw_fd(), e))?;
+        Ok(Epoll { fd })
+    }
+}
+
+impl AsFd for Epoll {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl AsRawFd for Epoll {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl From<Epoll> for OwnedFd {
+    fn from(epoll: Epoll) -> OwnedFd {
+        epoll.fd
+    }
+}

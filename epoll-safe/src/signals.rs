@@ -1,0 +1,221 @@
+//! [`Signals`]: signals as an fd you register (signalfd), so Ctrl-C is an event.
+
+use std::ffi::c_int;
+use std::fmt;
+use std::mem::{size_of, MaybeUninit};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+use crate::{Error, Op, Result};
+
+/// Receives signals as data instead of through handlers: register it with
+/// [`Interest::READABLE`](crate::Interest::READABLE), then
+/// [`read`](Self::read) which signal arrived.
+///
+/// A `signalfd` created with `SFD_NONBLOCK | SFD_CLOEXEC`. For a signal to
+/// reach it instead of its handler or default action, the signal must be
+/// blocked, and signal masks are **per thread**: [`new`](Self::new) blocks
+/// the signals in the calling thread only. Create it in the main thread
+/// **before spawning threads** (they inherit the mask), or block the signals
+/// in every other thread too; otherwise a process-directed signal (`kill`,
+/// Ctrl-C) is delivered to a thread that does not block it. Also read it from
+/// the thread that created it: a signalfd sees the signals pending for the
+/// process and for the reading thread.
+///
+/// On drop, in the thread that created it, signals of these kinds still
+/// pending are discarded and the ones [`new`](Self::new) blocked are
+/// unblocked again, restoring that thread's previous mask for them. Dropped
+/// in another thread, it only closes the fd and leaves the creating thread's
+/// mask as it is.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use epoll_safe::{Epoll, Events, Interest, Signals, Token};
+///
+/// let epoll = Epoll::new()?;
+/// let signals = Signals::new(&[libc::SIGUSR2])?;
+/// epoll.add(&signals, Token(0), Interest::READABLE)?;
+///
+/// // SAFETY: sends a blocked signal to this very thread.
+/// unsafe { libc::pthread_kill(libc::pthread_self(), libc::SIGUSR2) };
+/// let mut events = Events::default();
+/// epoll.wait(&mut events, None)?;
+/// assert_eq!(signals.read()?, Some(libc::SIGUSR2));
+/// assert_eq!(signals.read()?, None);
+/// # Ok(()) }
+/// ```
+pub struct Signals {
+    fd: OwnedFd,
+    /// The signals asked for.
+    set: libc::sigset_t,
+    /// Those of them that were not blocked before `new`.
+    unblock: libc::sigset_t,
+    /// The thread whose mask `new` changed.
+    thread: libc::pthread_t,
+}
+
+impl Signals {
+    /// `pthread_sigmask(SIG_BLOCK, signals)`, then
+    /// `signalfd(-1, signals, SFD_NONBLOCK | SFD_CLOEXEC)`—Blocks `signals`
+    /// in the calling thread and receives them through an fd.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidArgument`]: a number is not a signal, or is
+    ///   `SIGKILL`/`SIGSTOP` (which cannot be caught or blocked).
+    /// - [`Error::Os`] (`EMFILE`, `ENFILE`) or [`Error::OutOfMemory`] from
+    ///   `signalfd`; the mask is restored first.
+    ///
+    /// # References
+    ///
+    /// [`signalfd(2)`](https://man7.org/linux/man-pages/man2/signalfd.2.html),
+    /// [`pthread_sigmask(3)`](https://man7.org/linux/man-pages/man3/pthread_sigmask.3.html)
+    #[doc(alias = "signalfd")]
+    #[doc(alias = "pthread_sigmask")]
+    pub fn new(signals: &[c_int]) -> Result<Signals> {
+        let mut set = empty_set();
+        for &sig in signals {
+            if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+                return Err(invalid("SIGKILL and SIGSTOP cannot be caught or blocked"));
+            }
+            // SAFETY: `set` is an initialised sigset_t.
+            if unsafe { libc::sigaddset(&mut set, sig) } != 0 {
+                return Err(invalid("not a valid signal number"));
+            }
+        }
+        let mut old = empty_set();
+        // SAFETY: both sets are live and initialised; pthread_sigmask returns
+        // an errno instead of setting errno.
+        let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old) };
+        if rc != 0 {
+            return Err(Error::from_errno(Op::SignalsNew, -1, rc));
+        }
+        let mut unblock = empty_set();
+        for &sig in signals {
+            // SAFETY: `old` is initialised and `sig` passed sigaddset.
+            let was_blocked = unsafe { libc::sigismember(&old, sig) } == 1;
+            if !was_blocked {
+                // SAFETY: as above, for `unblock`.
+                unsafe { libc::sigaddset(&mut unblock, sig) };
+            }
+        }
+        // SAFETY: `set` is a live sigset_t the kernel only reads; -1 asks for
+        // a new fd.
+        let fd = unsafe { libc::signalfd(-1, &set, libc::SFD_NONBLOCK | libc::SFD_CLOEXEC) };
+        if fd < 0 {
+            let err = Error::last(Op::SignalsNew, -1);
+            unblock_in_this_thread(&unblock);
+            return Err(err);
+        }
+        Ok(Signals {
+            // SAFETY: `fd` was just returned by the kernel and nothing else owns it.
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            set,
+            unblock,
+            // SAFETY: pthread_self has no preconditions.
+            thread: unsafe { libc::pthread_self() },
+        })
+    }
+
+    /// `read(self, &mut signalfd_siginfo, 128)`—The next pending signal, or
+    /// `None` when none is pending (never blocks).
+    ///
+    /// Standard signals do not queue: several of the same kind sent before a
+    /// read are read once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Os`] only on kernel misbehaviour (the fd is owned).
+    ///
+    /// # References
+    ///
+    /// [`signalfd(2)`](https://man7.org/linux/man-pages/man2/signalfd.2.html)
+    #[doc(alias = "signalfd_siginfo")]
+    pub fn read(&self) -> Result<Option<c_int>> {
+        let mut info = MaybeUninit::<libc::signalfd_siginfo>::uninit();
+        loop {
+            // SAFETY: reads at most one siginfo into memory large enough for it.
+            let n = unsafe {
+                libc::read(
+                    self.fd.as_raw_fd(),
+                    info.as_mut_ptr().cast(),
+                    size_of::<libc::signalfd_siginfo>(),
+                )
+            };
+            if n == size_of::<libc::signalfd_siginfo>() as isize {
+                // SAFETY: the kernel wrote a whole siginfo.
+                let info = unsafe { info.assume_init() };
+                return Ok(Some(info.ssi_signo as c_int));
+            }
+            let err = std::io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EAGAIN) => return Ok(None),
+                Some(libc::EINTR) => {}
+                _ => return Err(Error::from_io(Op::SignalsRead, self.fd.as_raw_fd(), err)),
+            }
+        }
+    }
+
+    /// The signals this instance receives, in ascending order.
+    pub fn signals(&self) -> impl Iterator<Item = c_int> + '_ {
+        (1..65).filter(move |&sig| {
+            // SAFETY: `set` is initialised; out-of-range numbers just return -1.
+            unsafe { libc::sigismember(&self.set, sig) == 1 }
+        })
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        // SAFETY: pthread_self has no preconditions.
+        let me = unsafe { libc::pthread_self() };
+        // SAFETY: pthread_equal only compares two thread ids.
+        let same_thread = unsafe { libc::pthread_equal(me, self.thread) } != 0;
+        if same_thread {
+            // Discard what is pending, or unblocking would run the default
+            // action (usually: terminate) for a signal meant for this fd.
+            while let Ok(Some(_)) = self.read() {}
+            unblock_in_this_thread(&self.unblock);
+        }
+    }
+}
+
+fn unblock_in_this_thread(set: &libc::sigset_t) {
+    // SAFETY: `set` is initialised; a null old set is allowed.
+    unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, set, std::ptr::null_mut()) };
+}
+
+fn empty_set() -> libc::sigset_t {
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: `set` is valid for writes of one sigset_t.
+    unsafe { libc::sigemptyset(set.as_mut_ptr()) };
+    // SAFETY: sigemptyset initialised the whole set.
+    unsafe { set.assume_init() }
+}
+
+fn invalid(reason: &'static str) -> Error {
+    Error::InvalidArgument {
+        op: Op::SignalsNew,
+        reason,
+    }
+}
+
+impl fmt::Debug for Signals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signals")
+            .field("fd", &self.fd)
+            .field("signals", &self.signals().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl AsFd for Signals {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+impl AsRawFd for Signals {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}

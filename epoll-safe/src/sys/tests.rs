@@ -1,0 +1,71 @@
+use super::*;
+
+#[test]
+fn timeout_ms_rounds_up_to_the_next_millisecond() {
+    assert_eq!(timeout_ms(Duration::from_nanos(1)), 1);
+    assert_eq!(timeout_ms(Duration::from_micros(1)), 1);
+    assert_eq!(timeout_ms(Duration::from_micros(999)), 1);
+    assert_eq!(timeout_ms(Duration::from_millis(1)), 1);
+    assert_eq!(timeout_ms(Duration::from_micros(1001)), 2);
+    assert_eq!(timeout_ms(Duration::from_millis(250)), 250);
+}
+
+#[test]
+fn timeout_ms_clamps_instead_of_wrapping() {
+    assert_eq!(timeout_ms(LONGEST_MS_WAIT), c_int::MAX);
+    assert_eq!(
+        timeout_ms(LONGEST_MS_WAIT + Duration::from_millis(1)),
+        c_int::MAX
+    );
+    // 2^32 + 5 ms would wrap to 5 ms with an `as i32` cast.
+    assert_eq!(timeout_ms(Duration::from_millis((1 << 32) + 5)), c_int::MAX);
+    assert_eq!(timeout_ms(Duration::MAX), c_int::MAX);
+}
+
+#[test]
+fn kernel_timespec_keeps_nanoseconds_and_clamps_seconds() {
+    let ts = kernel_timespec(Duration::new(3, 250));
+    assert_eq!((ts.tv_sec, ts.tv_nsec), (3, 250));
+    let ts = kernel_timespec(Duration::MAX);
+    assert_eq!((ts.tv_sec, ts.tv_nsec), (i64::MAX, 999_999_999));
+}
+
+/// Prints which syscall this kernel gave (see `cargo test -- --nocapture`).
+#[test]
+fn first_timed_wait_decides_the_backend_once() {
+    // SAFETY: epoll_create1 takes no pointers.
+    let epfd = unsafe { epoll_sys::epoll_create1(epoll_sys::EPOLL_CLOEXEC) };
+    assert!(epfd >= 0);
+    let mut buf = [MaybeUninit::<epoll_event>::uninit(); 4];
+    let direct = epoll_pwait2(epfd, &mut buf, Duration::from_micros(50));
+    assert_eq!(
+        wait_once(epfd, &mut buf, Some(Duration::from_micros(50))),
+        Ok(0)
+    );
+    let expected = match direct {
+        Ok(0) => Backend::Pwait2,
+        Err(libc::ENOSYS | libc::EPERM) => Backend::EpollWait,
+        other => panic!("epoll_pwait2 on an empty epoll returned {other:?}"),
+    };
+    assert_eq!(backend(), expected);
+    println!("timed waits use {:?}", backend());
+    // SAFETY: closes the fd opened above, used by nothing else.
+    unsafe { libc::close(epfd) };
+}
+
+#[test]
+fn epoll_wait_fallback_times_out_with_zero_events() {
+    // SAFETY: epoll_create1 takes no pointers.
+    let epfd = unsafe { epoll_sys::epoll_create1(epoll_sys::EPOLL_CLOEXEC) };
+    assert!(epfd >= 0);
+    let mut buf = [MaybeUninit::<epoll_event>::uninit(); 4];
+    let start = std::time::Instant::now();
+    // The fallback path on its own: 1 µs must wait a whole millisecond.
+    assert_eq!(
+        epoll_wait(epfd, &mut buf, timeout_ms(Duration::from_micros(1))),
+        Ok(0)
+    );
+    assert!(start.elapsed() >= Duration::from_millis(1));
+    // SAFETY: closes the fd opened above, used by nothing else.
+    unsafe { libc::close(epfd) };
+}
