@@ -1,0 +1,413 @@
+//! The response head, taken one line at a time.
+//!
+//! Each line is checked by `httparse` the moment its `\n` arrives, so a bad
+//! status line or header is reported at once (even if the server then
+//! stalls), every byte of the head is parsed exactly once (no quadratic
+//! re-parsing when bytes trickle in), and only the current line is buffered.
+
+use httparse::{Header, Status, EMPTY_HEADER};
+
+use super::error::{quote_line, ErrorKind, RequestError};
+use super::Limits;
+
+/// What the last `Transfer-Encoding` coding says about the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransferCoding {
+    /// `chunked` is the final coding: the body is chunked.
+    Chunked,
+    /// Some other final coding: the body runs until the connection closes.
+    Other,
+}
+
+/// A complete response head, reduced to what framing and reporting need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Head {
+    pub version: u8,
+    pub status: u16,
+    pub reason: String,
+    pub content_length: Option<u64>,
+    pub transfer_coding: Option<TransferCoding>,
+}
+
+/// What feeding bytes to a [`HeadParser`] led to.
+#[derive(Debug)]
+pub(crate) enum HeadStep {
+    /// Every byte was taken; the head is not complete yet.
+    NeedMore,
+    /// The head ended after `consumed` bytes of the input; the rest is body.
+    Complete { consumed: usize, head: Head },
+}
+
+/// Accumulates and checks one response head.
+#[derive(Debug, Default)]
+pub(crate) struct HeadParser {
+    /// The current line, up to and including its `\n`; never longer than
+    /// `max_header_line` (plus the 2 scratch bytes `check_line` appends).
+    line: Vec<u8>,
+    /// Bytes of this head so far, including blank lines before the status line.
+    head_len: usize,
+    /// Version and status code, once the status line has been parsed.
+    status: Option<(u8, u16)>,
+    reason: String,
+    fields: usize,
+    content_length: Option<u64>,
+    transfer_coding: Option<TransferCoding>,
+}
+
+impl HeadParser {
+    /// Takes bytes until the head is complete or an error is certain.
+    pub(crate) fn feed(&mut self, input: &[u8], limits: &Limits) -> Result<HeadStep, RequestError> {
+        let mut pos = 0;
+        while pos < input.len() {
+            let rest = &input[pos..];
+            let seg = rest
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(rest.len(), |i| i + 1);
+            let line_room = limits.max_header_line.saturating_sub(self.line.len());
+            let head_room = limits.max_head.saturating_sub(self.head_len);
+            let room = line_room.min(head_room);
+            if seg > room {
+                // Keep exactly the bytes within the caps, so the error (and
+                // its diagnosis) is the same however the input was split.
+                self.line.extend_from_slice(&rest[..room]);
+                self.head_len += room;
+                return Err(self.cap_error(head_room <= line_room, limits));
+            }
+            self.line.extend_from_slice(&rest[..seg]);
+            self.head_len += seg;
+            pos += seg;
+            if self.line.last() == Some(&b'\n') {
+                if let Some(head) = self.end_line(limits)? {
+                    return Ok(HeadStep::Complete {
+                        consumed: pos,
+                        head,
+                    });
+                }
+            }
+        }
+        Ok(HeadStep::NeedMore)
+    }
+
+    /// The error for a connection that closed before the head was complete.
+    pub(crate) fn closed_error(&self, informational: u32) -> RequestError {
+        if let Some(err) = self.partial_line_error() {
+            return err;
+        }
+        let message = if self.head_len == 0 {
+            format!("connection closed after {informational} informational (1xx) head(s), before the final response head")
+        } else {
+            format!(
+                "connection closed after {} bytes of the response head",
+                self.head_len
+            )
+        };
+        RequestError::new(ErrorKind::TruncatedHead, message)
+    }
+
+    fn end_line(&mut self, limits: &Limits) -> Result<Option<Head>, RequestError> {
+        let blank = matches!(self.line.as_slice(), b"\n" | b"\r\n");
+        let outcome = match (self.status, blank) {
+            // httparse skips empty lines before the status line; so do we.
+            (None, true) => Ok(None),
+            (None, false) => self.status_line().map(|()| None),
+            (Some((version, status)), true) => Ok(Some(self.take_head(version, status))),
+            (Some(_), false) => self.field_line(limits).map(|()| None),
+        };
+        self.line.clear();
+        outcome
+    }
+
+    fn status_line(&mut self) -> Result<(), RequestError> {
+        let len = self.line.len();
+        // An empty line after it makes the line alone a complete head, so
+        // httparse answers Complete or an error, never Partial.
+        self.line.extend_from_slice(b"\r\n");
+        let mut no_fields: [Header<'_>; 0] = [];
+        let mut response = httparse::Response::new(&mut no_fields);
+        let parsed = response.parse(&self.line);
+        let line = &self.line[..len];
+        match (parsed, response.version, response.code) {
+            (Ok(Status::Complete(_)), Some(version), Some(code)) => {
+                if code < 100 {
+                    return Err(malformed(
+                        format!("status code {code:03} is not 1xx to 5xx"),
+                        line,
+                    ));
+                }
+                if code == 101 {
+                    // We never ask to upgrade, so a switch of protocols is
+                    // not an answer we can read.
+                    return Err(malformed(
+                        "101 Switching Protocols, but no upgrade was requested",
+                        line,
+                    ));
+                }
+                self.status = Some((version, code));
+                self.reason = response.reason.unwrap_or_default().to_owned();
+                Ok(())
+            }
+            (Err(e), ..) => Err(malformed(describe(e), line)),
+            _ => Err(malformed("status line did not parse", line)),
+        }
+    }
+
+    fn field_line(&mut self, limits: &Limits) -> Result<(), RequestError> {
+        self.fields += 1;
+        if self.fields > limits.max_headers {
+            let message = format!("more than {} header fields", limits.max_headers);
+            return Err(RequestError::new(ErrorKind::HeadTooLarge, message));
+        }
+        let len = self.line.len();
+        self.line.extend_from_slice(b"\r\n");
+        let mut slot = [EMPTY_HEADER; 1];
+        let line = &self.line[..len];
+        match httparse::parse_headers(&self.line, &mut slot) {
+            Ok(Status::Complete((_, [field]))) => {
+                if field.name.eq_ignore_ascii_case("content-length") {
+                    record_content_length(&mut self.content_length, field.value)
+                } else if field.name.eq_ignore_ascii_case("transfer-encoding") {
+                    record_transfer_encoding(&mut self.transfer_coding, field.value);
+                    Ok(())
+                } else {
+                    Ok(())
+                }
+            }
+            Err(e) => Err(malformed(describe(e), line)),
+            Ok(_) => Err(malformed("header line did not parse", line)),
+        }
+    }
+
+    /// Hands out the finished head and starts over (keeping the line
+    /// buffer's capacity, for the final head after a 1xx one).
+    fn take_head(&mut self, version: u8, status: u16) -> Head {
+        let head = Head {
+            version,
+            status,
+            reason: std::mem::take(&mut self.reason),
+            content_length: self.content_length,
+            transfer_coding: self.transfer_coding,
+        };
+        *self = HeadParser {
+            line: std::mem::take(&mut self.line),
+            ..HeadParser::default()
+        };
+        head
+    }
+
+    /// A cap was reached: garbage that merely ran long is still reported as
+    /// malformed, since that says more about the server than its length.
+    fn cap_error(&self, head_cap: bool, limits: &Limits) -> RequestError {
+        if let Some(err) = self.partial_line_error() {
+            return err;
+        }
+        let message = if head_cap {
+            format!("response head exceeds {} bytes", limits.max_head)
+        } else {
+            let what = if self.status.is_none() {
+                "status line"
+            } else {
+                "header line"
+            };
+            let (max, start) = (limits.max_header_line, quote_line(&self.line));
+            format!("{what} exceeds {max} bytes: {start}")
+        };
+        RequestError::new(ErrorKind::HeadTooLarge, message)
+    }
+
+    /// Whether the unfinished current line is already certain to be invalid.
+    fn partial_line_error(&self) -> Option<RequestError> {
+        let parsed = if self.status.is_none() {
+            let mut no_fields: [Header<'_>; 0] = [];
+            httparse::Response::new(&mut no_fields)
+                .parse(&self.line)
+                .map(|_| ())
+        } else {
+            httparse::parse_headers(&self.line, &mut [EMPTY_HEADER; 1]).map(|_| ())
+        };
+        parsed.err().map(|e| malformed(describe(e), &self.line))
+    }
+}
+
+fn describe(err: httparse::Error) -> &'static str {
+    match err {
+        httparse::Error::Version => "status line is not HTTP/1.0 or HTTP/1.1",
+        httparse::Error::Status => "invalid status line",
+        httparse::Error::HeaderName => "invalid header name",
+        httparse::Error::HeaderValue => "invalid header value",
+        httparse::Error::NewLine => "invalid line ending",
+        httparse::Error::Token => "invalid token",
+        httparse::Error::TooManyHeaders => "too many header fields",
+    }
+}
+
+fn malformed(what: impl std::fmt::Display, line: &[u8]) -> RequestError {
+    RequestError::new(
+        ErrorKind::MalformedHead,
+        format!("{what}: {}", quote_line(line)),
+    )
+}
+
+/// `Content-Length` is `1*DIGIT`; a list of equal values (`42, 42`), or equal
+/// repeated fields, is one length (RFC 9110 §8.6). Anything else is an error:
+/// guessing a length from bad framing is how responses get smuggled.
+fn record_content_length(current: &mut Option<u64>, value: &[u8]) -> Result<(), RequestError> {
+    for item in value.split(|&b| b == b',') {
+        let Some(length) = parse_decimal(item.trim_ascii()) else {
+            return Err(malformed("invalid Content-Length", value));
+        };
+        match *current {
+            Some(prev) if prev != length => {
+                let what = format!("conflicting Content-Length values {prev} and {length}");
+                return Err(RequestError::new(ErrorKind::MalformedHead, what));
+            }
+            _ => *current = Some(length),
+        }
+    }
+    Ok(())
+}
+
+fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
+}
+
+/// Codings accumulate across fields; only the last one decides the framing
+/// (RFC 9112 §6.3): chunked last means chunked, anything else means the body
+/// runs to the close.
+fn record_transfer_encoding(current: &mut Option<TransferCoding>, value: &[u8]) {
+    let last = value
+        .split(|&b| b == b',')
+        .map(<[u8]>::trim_ascii)
+        .rfind(|c| !c.is_empty());
+    match last {
+        Some(coding) if coding.eq_ignore_ascii_case(b"chunked") => {
+            *current = Some(TransferCoding::Chunked)
+        }
+        Some(_) => *current = Some(TransferCoding::Other),
+        None => *current = Some(current.unwrap_or(TransferCoding::Other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(bytes: &[u8]) -> Result<Head, RequestError> {
+        match HeadParser::default().feed(bytes, &Limits::default())? {
+            HeadStep::Complete { head, .. } => Ok(head),
+            HeadStep::NeedMore => panic!("head incomplete"),
+        }
+    }
+
+    #[test]
+    fn content_length_accepts_equal_lists_and_rejects_the_rest() {
+        let cl = |v: &[u8]| {
+            let mut n = None;
+            record_content_length(&mut n, v)
+                .map(|()| n)
+                .map_err(|e| e.kind)
+        };
+        assert_eq!(cl(b"24"), Ok(Some(24)));
+        assert_eq!(cl(b"7, 7 ,7"), Ok(Some(7)));
+        assert_eq!(cl(b"18446744073709551615"), Ok(Some(u64::MAX)));
+        for bad in [
+            &b""[..],
+            b"+5",
+            b"-1",
+            b"5 5",
+            b"0x10",
+            b"18446744073709551616",
+            b"7,,7",
+            b"7, 8",
+        ] {
+            assert_eq!(
+                cl(bad),
+                Err(ErrorKind::MalformedHead),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn transfer_encoding_is_decided_by_the_last_coding() {
+        let te = |values: &[&[u8]]| {
+            let mut t = None;
+            values
+                .iter()
+                .for_each(|v| record_transfer_encoding(&mut t, v));
+            t
+        };
+        assert_eq!(te(&[b"chunked"]), Some(TransferCoding::Chunked));
+        assert_eq!(te(&[b"gzip, CHUNKED "]), Some(TransferCoding::Chunked));
+        assert_eq!(te(&[b"gzip", b"chunked"]), Some(TransferCoding::Chunked));
+        assert_eq!(te(&[b"chunked, gzip"]), Some(TransferCoding::Other));
+        assert_eq!(te(&[b"chunked", b"gzip"]), Some(TransferCoding::Other));
+        assert_eq!(te(&[b""]), Some(TransferCoding::Other));
+    }
+
+    #[test]
+    fn head_is_reduced_to_status_reason_and_framing_fields() {
+        let h = head(b"\r\nHTTP/1.0 404 Not Found\r\ncontent-LENGTH: 3\nX: y\r\n\r\n").unwrap();
+        let want = Head {
+            version: 0,
+            status: 404,
+            reason: "Not Found".into(),
+            content_length: Some(3),
+            transfer_coding: None,
+        };
+        assert_eq!(h, want);
+    }
+
+    #[test]
+    fn status_codes_below_100_and_101_are_malformed() {
+        for line in [
+            &b"HTTP/1.1 099 Odd\r\n\r\n"[..],
+            b"HTTP/1.1 101 Switching Protocols\r\n\r\n",
+        ] {
+            assert_eq!(head(line).unwrap_err().kind, ErrorKind::MalformedHead);
+        }
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_cap_fits_and_one_more_byte_does_not() {
+        let limits = Limits {
+            max_header_line: 20,
+            ..Limits::default()
+        };
+        let mut ok = HeadParser::default();
+        // "HTTP/1.1 200 OKAY\r\n" is 19 bytes; "X: 123456789012345\r\n" is 20.
+        let fits = b"HTTP/1.1 200 OKAY\r\nX: 123456789012345\r\n\r\n";
+        assert!(matches!(
+            ok.feed(fits, &limits),
+            Ok(HeadStep::Complete { consumed: 41, .. })
+        ));
+        let mut long = HeadParser::default();
+        let err = long
+            .feed(b"HTTP/1.1 200 OKAY\r\nX: 1234567890123456\r\n", &limits)
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::HeadTooLarge);
+        assert!(
+            err.message.starts_with("header line exceeds 20 bytes"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn garbage_that_hits_a_cap_is_reported_as_malformed() {
+        let limits = Limits {
+            max_header_line: 16,
+            ..Limits::default()
+        };
+        let err = HeadParser::default()
+            .feed(&[0xff; 40], &limits)
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::MalformedHead);
+    }
+}
