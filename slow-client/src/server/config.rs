@@ -1,0 +1,176 @@
+//! What the delay server listens on, how it frames bodies, and the caps that keep abuse bounded.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Descriptors kept free for everything else in the process (epoll, waker, stdio, the
+/// client's sockets when the server is embedded) when the connection cap is derived
+/// from the fd limit.
+pub const FD_RESERVE: usize = 64;
+
+/// How the server delimits response bodies, so that every framing path of a client
+/// gets exercised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Framing {
+    /// `Content-Length: N`, then exactly N bytes.
+    #[default]
+    Length,
+    /// `Transfer-Encoding: chunked`, the body split over at least two chunks.
+    ///
+    /// HTTP/1.0 requests cannot decode chunked bodies, so they get [`Framing::Close`].
+    Chunked,
+    /// No length at all: the body ends when the server closes the connection.
+    Close,
+}
+
+impl Framing {
+    /// The name used on the command line: `length`, `chunked` or `close`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Framing::Length => "length",
+            Framing::Chunked => "chunked",
+            Framing::Close => "close",
+        }
+    }
+}
+
+impl fmt::Display for Framing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of parsing a [`Framing`] from a string that names none.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown framing {0:?}: expected one of length, chunked, close")]
+pub struct ParseFramingError(String);
+
+impl FromStr for Framing {
+    type Err = ParseFramingError;
+
+    /// Parses `length`, `chunked` or `close` (ASCII case ignored).
+    fn from_str(s: &str) -> Result<Framing, ParseFramingError> {
+        [Framing::Length, Framing::Chunked, Framing::Close]
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| ParseFramingError(s.to_owned()))
+    }
+}
+
+/// Everything the delay server needs to know before it binds.
+///
+/// `ServerConfig::default()` is what `slow-client serve` uses without flags, except
+/// that it listens on `127.0.0.1:0` (a free port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Addresses to listen on; port 0 picks a free port per address. Default: `[127.0.0.1:0]`.
+    pub listen: Vec<SocketAddr>,
+    /// How response bodies are delimited. Default: [`Framing::Length`].
+    pub framing: Framing,
+    /// The longest delay a request may ask for; longer ones get 400 naming this cap. Default: 60000.
+    pub max_delay_ms: u64,
+    /// How long a connection may take to deliver a complete request head, counted from
+    /// accept (so a client trickling bytes is cut off too); then it gets 408. Default: 10 s.
+    pub header_timeout: Duration,
+    /// Connections held open at once; beyond it a new connection gets 503 and is closed.
+    /// `None` derives it when the server starts: the soft `RLIMIT_NOFILE` minus
+    /// [`FD_RESERVE`].
+    pub max_connections: Option<usize>,
+    /// The largest request head accepted, in bytes; larger ones get 431. Default: 16 KiB.
+    pub max_head: usize,
+    /// Permit listening on non-loopback addresses. Default: `false`, because the server
+    /// holds connections open on request and would be an easy target on a shared network.
+    pub allow_public: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            listen: vec![SocketAddr::from((Ipv4Addr::LOCALHOST, 0))],
+            framing: Framing::Length,
+            max_delay_ms: 60_000,
+            header_timeout: Duration::from_secs(10),
+            max_connections: None,
+            max_head: 16 * 1024,
+            allow_public: false,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The connection cap in force: [`ServerConfig::max_connections`] when set, otherwise
+    /// the soft `RLIMIT_NOFILE` (read from `/proc/self/limits`) minus [`FD_RESERVE`],
+    /// and never less than 1.
+    pub fn effective_max_connections(&self) -> usize {
+        match self.max_connections {
+            Some(n) => n.max(1),
+            None => {
+                let soft = std::fs::read_to_string("/proc/self/limits")
+                    .ok()
+                    .and_then(|text| soft_nofile_limit(&text))
+                    .unwrap_or(1024);
+                usize::try_from(soft)
+                    .unwrap_or(usize::MAX)
+                    .saturating_sub(FD_RESERVE)
+                    .max(1)
+            }
+        }
+    }
+}
+
+/// The soft "Max open files" limit from the text of `/proc/self/limits`
+/// (`unlimited` reads as `u64::MAX`).
+fn soft_nofile_limit(limits: &str) -> Option<u64> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let soft = line["Max open files".len()..].split_whitespace().next()?;
+    if soft == "unlimited" {
+        return Some(u64::MAX);
+    }
+    soft.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framing_round_trips_through_its_name() {
+        for f in [Framing::Length, Framing::Chunked, Framing::Close] {
+            assert_eq!(f.to_string().parse::<Framing>(), Ok(f));
+        }
+        assert_eq!("CHUNKED".parse::<Framing>(), Ok(Framing::Chunked));
+        let err = "gzip".parse::<Framing>().unwrap_err();
+        assert!(err.to_string().contains("length, chunked, close"), "{err}");
+    }
+
+    #[test]
+    fn soft_limit_is_read_from_proc_limits_text() {
+        let text = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                    Max processes             63471                63471                processes \n\
+                    Max open files            20000                524288               files     \n";
+        assert_eq!(soft_nofile_limit(text), Some(20000));
+        let unlimited =
+            "Max open files            unlimited            unlimited            files\n";
+        assert_eq!(soft_nofile_limit(unlimited), Some(u64::MAX));
+        assert_eq!(soft_nofile_limit("nothing here"), None);
+    }
+
+    #[test]
+    fn derived_connection_cap_leaves_the_reserve_free() {
+        let config = ServerConfig::default();
+        let text = std::fs::read_to_string("/proc/self/limits").unwrap();
+        let soft = soft_nofile_limit(&text).unwrap();
+        let expected = usize::try_from(soft)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(FD_RESERVE)
+            .max(1);
+        assert_eq!(config.effective_max_connections(), expected);
+        let capped = ServerConfig {
+            max_connections: Some(2),
+            ..ServerConfig::default()
+        };
+        assert_eq!(capped.effective_max_connections(), 2);
+    }
+}

@@ -1,0 +1,81 @@
+//! Listening sockets: loopback unless allowed otherwise, `SO_REUSEADDR`, and the largest
+//! backlog the kernel allows.
+
+use std::net::{SocketAddr, TcpListener};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::ServerError;
+
+/// The backlog asked of `listen(2)`: `net.core.somaxconn`, the kernel's cap (asking for
+/// more is silently cut to it), so a burst of thousands of connects never waits for a
+/// SYN retransmission. Falls back to 4096, the default cap since Linux 5.4.
+pub(crate) fn backlog() -> i32 {
+    std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|text| text.trim().parse::<i32>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(4096)
+}
+
+/// Whether `addr` is reachable only from this machine (IPv4-mapped IPv6 included).
+pub(crate) fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().to_canonical().is_loopback()
+}
+
+/// Binds a non-blocking, close-on-exec listener on `addr`.
+///
+/// `SO_REUSEADDR` lets `serve` restart on its port at once while connections of the
+/// previous run sit in `TIME_WAIT`; it does not let two live servers share a port.
+pub(crate) fn listen(addr: SocketAddr, allow_public: bool) -> Result<TcpListener, ServerError> {
+    if !allow_public && !is_loopback(&addr) {
+        return Err(ServerError::NotLoopback { addr });
+    }
+    let bind_err = |source| ServerError::Bind { addr, source };
+    // socket2 creates the socket with SOCK_CLOEXEC.
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM.nonblocking(),
+        Some(Protocol::TCP),
+    )
+    .map_err(bind_err)?;
+    socket.set_reuse_address(true).map_err(bind_err)?;
+    if addr.is_ipv6() {
+        // `[::]` means IPv6 only, as written; IPv4 wants its own address.
+        socket.set_only_v6(true).map_err(bind_err)?;
+    }
+    socket.bind(&addr.into()).map_err(bind_err)?;
+    socket.listen(backlog()).map_err(bind_err)?;
+    Ok(socket.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_means_this_machine_only() {
+        for addr in [
+            "127.0.0.1:1",
+            "127.8.9.10:1",
+            "[::1]:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
+            assert!(is_loopback(&addr.parse().unwrap()), "{addr}");
+        }
+        for addr in [
+            "0.0.0.0:1",
+            "[::]:1",
+            "192.168.1.2:1",
+            "[::ffff:10.0.0.1]:1",
+        ] {
+            assert!(!is_loopback(&addr.parse().unwrap()), "{addr}");
+        }
+    }
+
+    #[test]
+    fn backlog_is_the_kernel_cap() {
+        let cap = std::fs::read_to_string("/proc/sys/net/core/somaxconn").unwrap();
+        assert_eq!(backlog(), cap.trim().parse::<i32>().unwrap());
+    }
+}
