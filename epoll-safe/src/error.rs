@@ -255,3 +255,68 @@ impl From<Error> for io::Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole errno table, including the two variants no test can provoke
+    /// safely (`ENOSPC` needs the system-wide watch limit, `ENOMEM` an OOM).
+    #[test]
+    fn every_errno_maps_to_its_variant_and_back() {
+        type IsVariant = fn(&Error) -> bool;
+        let table: [(i32, IsVariant); 10] = [
+            (libc::EEXIST, |e| {
+                matches!(e, Error::AlreadyRegistered { fd: 7, .. })
+            }),
+            (libc::ENOENT, |e| {
+                matches!(e, Error::NotRegistered { fd: 7, .. })
+            }),
+            (libc::EBADF, |e| matches!(e, Error::BadFd { fd: 7, .. })),
+            (libc::EPERM, |e| {
+                matches!(e, Error::Unpollable { fd: 7, .. })
+            }),
+            (libc::ELOOP, |e| matches!(e, Error::Loop { fd: 7, .. })),
+            (libc::ENOSPC, |e| {
+                matches!(e, Error::WatchLimit { fd: 7, .. })
+            }),
+            (libc::ENOMEM, |e| matches!(e, Error::OutOfMemory { .. })),
+            (libc::EINVAL, |e| matches!(e, Error::InvalidArgument { .. })),
+            (libc::EINTR, |e| matches!(e, Error::Interrupted { .. })),
+            (libc::EMFILE, |e| matches!(e, Error::Os { .. })),
+        ];
+        for (errno, is_variant) in table {
+            let err = Error::from_errno(Op::Add, 7, errno);
+            assert!(is_variant(&err), "errno {errno} became {err:?}");
+            assert_eq!(err.op(), Op::Add);
+            assert_eq!(err.raw_os_error(), Some(errno));
+            assert_eq!(io::Error::from(err).raw_os_error(), Some(errno));
+        }
+    }
+
+    #[test]
+    fn messages_name_the_fd_and_the_limit() {
+        let err = Error::from_errno(Op::Add, 7, libc::ENOSPC);
+        assert_eq!(
+            err.to_string(),
+            "cannot register fd 7: the per-user epoll watch limit \
+             (/proc/sys/fs/epoll/max_user_watches) is reached"
+        );
+        let err = Error::from_errno(Op::Wait, 3, libc::EMFILE);
+        assert!(err.to_string().starts_with("epoll_wait failed: "), "{err}");
+        assert_eq!(
+            Error::from_errno(Op::Create, -1, libc::ENOMEM).to_string(),
+            "epoll_create1 failed: the kernel is out of memory"
+        );
+    }
+
+    #[test]
+    fn os_errors_keep_their_source() {
+        let err = Error::from_errno(Op::TryClone, 3, libc::EMFILE);
+        let source = std::error::Error::source(&err).expect("source");
+        assert_eq!(
+            source.to_string(),
+            io::Error::from_raw_os_error(libc::EMFILE).to_string()
+        );
+    }
+}

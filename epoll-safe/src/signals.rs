@@ -35,8 +35,10 @@ use crate::{Error, Op, Result};
 /// let signals = Signals::new(&[libc::SIGUSR2])?;
 /// epoll.add(&signals, Token(0), Interest::READABLE)?;
 ///
+/// // SAFETY: pthread_self has no preconditions.
+/// let me = unsafe { libc::pthread_self() };
 /// // SAFETY: sends a blocked signal to this very thread.
-/// unsafe { libc::pthread_kill(libc::pthread_self(), libc::SIGUSR2) };
+/// unsafe { libc::pthread_kill(me, libc::SIGUSR2) };
 /// let mut events = Events::default();
 /// epoll.wait(&mut events, None)?;
 /// assert_eq!(signals.read()?, Some(libc::SIGUSR2));

@@ -1,0 +1,182 @@
+//! Each error variant from a real failing call, asserting the exact variant,
+//! the call, the errno and that the errno survives conversion to `io::Error`.
+//! (`WatchLimit` and `OutOfMemory` cannot be provoked safely; the crate's
+//! unit tests pin their errno mapping.)
+
+mod util;
+
+use epoll_safe::{Epoll, Error, Interest, Op, Signals, Token};
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use util::pipe;
+
+/// Checks the errno three ways: the method, `io::Error::from`, and the
+/// `io::ErrorKind` std derives from it.
+fn assert_errno(err: Error, errno: i32) {
+    assert_eq!(err.raw_os_error(), Some(errno), "{err:?}");
+    let io = io::Error::from(err);
+    assert_eq!(io.raw_os_error(), Some(errno));
+    assert_eq!(io.kind(), io::Error::from_raw_os_error(errno).kind());
+}
+
+#[test]
+fn adding_twice_is_already_registered() {
+    let epoll = Epoll::new().unwrap();
+    let (r, _w) = pipe();
+    epoll.add(&r, Token(1), Interest::READABLE).unwrap();
+    let err = epoll.add(&r, Token(2), Interest::READABLE).unwrap_err();
+    let fd = r.as_raw_fd();
+    assert!(
+        matches!(err, Error::AlreadyRegistered { op: Op::Add, fd: f } if f == fd),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("fd {fd} is already registered with this epoll instance")
+    );
+    assert_errno(err, libc::EEXIST);
+}
+
+#[test]
+fn modifying_or_deleting_an_unregistered_fd_is_not_registered() {
+    let epoll = Epoll::new().unwrap();
+    let (r, _w) = pipe();
+    let err = epoll.modify(&r, Token(1), Interest::READABLE).unwrap_err();
+    assert!(
+        matches!(err, Error::NotRegistered { op: Op::Modify, .. }),
+        "{err:?}"
+    );
+    assert_errno(err, libc::ENOENT);
+
+    let err = epoll.delete(&r).unwrap_err();
+    assert!(
+        matches!(err, Error::NotRegistered { op: Op::Delete, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "fd {} is not registered with this epoll instance",
+            r.as_raw_fd()
+        )
+    );
+    assert_errno(err, libc::ENOENT);
+}
+
+/// An `O_PATH` fd is open but refers to no file operations: `EBADF`.
+#[test]
+fn adding_an_o_path_fd_is_bad_fd() {
+    let epoll = Epoll::new().unwrap();
+    let path_fd = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH)
+        .open("/")
+        .unwrap();
+    let err = epoll
+        .add(&path_fd, Token(1), Interest::READABLE)
+        .unwrap_err();
+    assert!(matches!(err, Error::BadFd { op: Op::Add, .. }), "{err:?}");
+    assert_errno(err, libc::EBADF);
+}
+
+#[test]
+fn adding_a_regular_file_or_directory_is_unpollable() {
+    let epoll = Epoll::new().unwrap();
+    let file = File::open(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+    let err = epoll.add(&file, Token(1), Interest::READABLE).unwrap_err();
+    assert!(
+        matches!(err, Error::Unpollable { op: Op::Add, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("does not support epoll"), "{err}");
+    assert_errno(err, libc::EPERM);
+
+    let dir = File::open(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let err = epoll.add(&dir, Token(1), Interest::READABLE).unwrap_err();
+    assert!(matches!(err, Error::Unpollable { .. }), "{err:?}");
+}
+
+#[test]
+fn epoll_instances_watching_each_other_is_a_loop() {
+    let a = Epoll::new().unwrap();
+    let b = Epoll::new().unwrap();
+    a.add(&b, Token(1), Interest::READABLE).unwrap();
+    let err = b.add(&a, Token(2), Interest::READABLE).unwrap_err();
+    assert!(matches!(err, Error::Loop { op: Op::Add, .. }), "{err:?}");
+    assert_errno(err, libc::ELOOP);
+}
+
+#[test]
+fn adding_an_epoll_instance_to_itself_is_invalid_argument() {
+    let epoll = Epoll::new().unwrap();
+    let err = epoll.add(&epoll, Token(1), Interest::READABLE).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidArgument { op: Op::Add, .. }),
+        "{err:?}"
+    );
+    assert_errno(err, libc::EINVAL);
+}
+
+/// `epoll_ctl(2)`: EPOLLEXCLUSIVE with EPOLL_CTL_MOD is EINVAL. The fd here
+/// is not even registered, so the kernel would say ENOENT: getting EINVAL
+/// proves the check runs before the syscall.
+#[test]
+fn modify_with_exclusive_is_rejected_before_the_syscall() {
+    let epoll = Epoll::new().unwrap();
+    let (r, _w) = pipe();
+    let err = epoll
+        .modify(&r, Token(1), Interest::READABLE.exclusive())
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidArgument { op: Op::Modify, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("EPOLLEXCLUSIVE"), "{err}");
+    assert_errno(err, libc::EINVAL);
+}
+
+#[test]
+fn modifying_an_fd_added_exclusive_is_invalid_argument() {
+    let epoll = Epoll::new().unwrap();
+    let (r, _w) = pipe();
+    epoll
+        .add(&r, Token(1), Interest::READABLE.exclusive())
+        .unwrap();
+    let err = epoll.modify(&r, Token(1), Interest::READABLE).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidArgument { op: Op::Modify, .. }),
+        "{err:?}"
+    );
+    assert_errno(err, libc::EINVAL);
+    epoll.delete(&r).unwrap(); // deleting and re-adding is the way out
+    epoll.add(&r, Token(1), Interest::READABLE).unwrap();
+}
+
+#[test]
+fn uncatchable_or_unknown_signals_are_invalid_argument() {
+    for sig in [libc::SIGKILL, libc::SIGSTOP, 0, 1000] {
+        let err = Signals::new(&[sig]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidArgument {
+                    op: Op::SignalsNew,
+                    ..
+                }
+            ),
+            "{sig}: {err:?}"
+        );
+        assert_errno(err, libc::EINVAL);
+    }
+}
+
+#[test]
+fn errors_are_send_sync_and_std_errors() {
+    fn assert_error<E: std::error::Error + Send + Sync + 'static>() {}
+    assert_error::<Error>();
+    let boxed: Box<dyn std::error::Error + Send + Sync> =
+        Box::new(Epoll::new().unwrap().delete(pipe().0).unwrap_err());
+    assert!(boxed.to_string().contains("not registered"));
+}

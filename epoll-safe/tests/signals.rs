@@ -1,0 +1,109 @@
+//! `Signals`: blocked signals arrive as readable events. Every test signals
+//! its own thread with `pthread_kill`; a process-directed `kill` could land
+//! on another test thread that does not block the signal.
+
+mod util;
+
+use epoll_safe::{Epoll, Events, Interest, Signals, Token};
+use std::mem::MaybeUninit;
+use util::{expect_events, expect_no_events, ExpectEvent};
+
+const S: Token = Token(15);
+
+fn raise_in_this_thread(sig: libc::c_int) {
+    // SAFETY: pthread_self has no preconditions.
+    let me = unsafe { libc::pthread_self() };
+    // SAFETY: signals the calling thread, which is alive and blocks `sig`.
+    assert_eq!(unsafe { libc::pthread_kill(me, sig) }, 0);
+}
+
+fn is_blocked(sig: libc::c_int) -> bool {
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: a null new set only queries the mask into `set`.
+    let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), set.as_mut_ptr()) };
+    assert_eq!(rc, 0);
+    // SAFETY: pthread_sigmask initialised `set`.
+    unsafe { libc::sigismember(set.as_ptr(), sig) == 1 }
+}
+
+#[test]
+fn a_signal_arrives_as_an_event_and_read_names_it() {
+    let epoll = Epoll::new().unwrap();
+    let mut events = Events::default();
+    let signals = Signals::new(&[libc::SIGUSR1, libc::SIGUSR2]).unwrap();
+    assert_eq!(
+        signals.signals().collect::<Vec<_>>(),
+        vec![libc::SIGUSR1, libc::SIGUSR2]
+    );
+    epoll.add(&signals, S, Interest::READABLE).unwrap();
+    expect_no_events(&epoll, &mut events);
+    assert_eq!(signals.read().unwrap(), None);
+
+    raise_in_this_thread(libc::SIGUSR2);
+    expect_events(
+        &epoll,
+        &mut events,
+        vec![ExpectEvent::new(S, Interest::READABLE)],
+    );
+    assert_eq!(signals.read().unwrap(), Some(libc::SIGUSR2));
+    assert_eq!(signals.read().unwrap(), None);
+    expect_no_events(&epoll, &mut events);
+}
+
+#[test]
+fn pending_signals_are_read_one_by_one() {
+    let signals = Signals::new(&[libc::SIGUSR1, libc::SIGWINCH]).unwrap();
+    raise_in_this_thread(libc::SIGWINCH);
+    raise_in_this_thread(libc::SIGUSR1);
+    let mut got = vec![signals.read().unwrap(), signals.read().unwrap()];
+    got.sort();
+    assert_eq!(got, vec![Some(libc::SIGUSR1), Some(libc::SIGWINCH)]);
+    assert_eq!(signals.read().unwrap(), None);
+}
+
+#[test]
+fn new_blocks_and_drop_restores_the_mask() {
+    assert!(!is_blocked(libc::SIGURG));
+    let signals = Signals::new(&[libc::SIGURG]).unwrap();
+    assert!(is_blocked(libc::SIGURG));
+    drop(signals);
+    assert!(!is_blocked(libc::SIGURG));
+}
+
+/// SIGUSR1's default action terminates the process: were the pending
+/// signal delivered on unblocking, this test binary would die.
+#[test]
+fn drop_discards_pending_signals_before_unblocking() {
+    let signals = Signals::new(&[libc::SIGUSR1]).unwrap();
+    raise_in_this_thread(libc::SIGUSR1);
+    drop(signals);
+    assert!(!is_blocked(libc::SIGUSR1));
+}
+
+#[test]
+fn a_signal_blocked_before_stays_blocked_after_drop() {
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: `set` is valid for writes; sigemptyset initialises it.
+    unsafe { libc::sigemptyset(set.as_mut_ptr()) };
+    // SAFETY: `set` is initialised.
+    unsafe { libc::sigaddset(set.as_mut_ptr(), libc::SIGALRM) };
+    // SAFETY: blocks SIGALRM in this test thread only; null old set allowed.
+    let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, set.as_ptr(), std::ptr::null_mut()) };
+    assert_eq!(rc, 0);
+    let signals = Signals::new(&[libc::SIGALRM, libc::SIGCHLD]).unwrap();
+    drop(signals);
+    assert!(
+        is_blocked(libc::SIGALRM),
+        "a mask blocked before must be kept"
+    );
+    assert!(!is_blocked(libc::SIGCHLD));
+}
+
+#[test]
+fn dropping_in_another_thread_only_closes_the_fd() {
+    let signals = Signals::new(&[libc::SIGPROF]).unwrap();
+    std::thread::spawn(move || drop(signals)).join().unwrap();
+    // The creating thread's mask is left alone (it cannot be changed from
+    // another thread); the signal is still blocked here.
+    assert!(is_blocked(libc::SIGPROF));
+}
