@@ -81,9 +81,11 @@ impl ChunkedDecoder {
                         _ => (b'\n', State::SizeLine),
                     };
                     if rest[0] != want {
+                        // Quote only the byte in question: what follows it
+                        // depends on how the input was split.
                         let message = format!(
-                            "chunk data not followed by CRLF: {}",
-                            quote_line(&rest[..rest.len().min(8)])
+                            "chunk data not followed by CRLF: found '{}'",
+                            rest[0].escape_ascii()
                         );
                         return Err(RequestError::new(ErrorKind::BadChunk, message));
                     }
