@@ -37,7 +37,7 @@ static BACKEND: AtomicU8 = AtomicU8::new(UNKNOWN);
 
 /// The backend chosen so far.
 #[cfg(test)]
-pub(crate) fn backend() -> Backend {
+fn backend() -> Backend {
     match BACKEND.load(Relaxed) {
         PWAIT2 => Backend::Pwait2,
         EPOLL_WAIT => Backend::EpollWait,
@@ -72,11 +72,14 @@ pub(crate) fn wait_once(
         None => epoll_wait(epfd, buf, -1),
         Some(t) if t.is_zero() => epoll_wait(epfd, buf, 0),
         Some(t) => {
-            if BACKEND.load(Relaxed) != EPOLL_WAIT {
+            // Relaxed is enough: every thread that races on the first timed
+            // wait probes the same kernel and reaches the same answer.
+            let state = BACKEND.load(Relaxed);
+            if state != EPOLL_WAIT {
                 match epoll_pwait2(epfd, buf, t) {
                     Err(libc::ENOSYS | libc::EPERM) => BACKEND.store(EPOLL_WAIT, Relaxed),
                     result => {
-                        if BACKEND.load(Relaxed) == UNKNOWN {
+                        if state == UNKNOWN {
                             BACKEND.store(PWAIT2, Relaxed);
                         }
                         return result;

@@ -1,4 +1,10 @@
 use super::*;
+use crate::{Epoll, Events};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Serialises the tests that set or read the process-wide backend.
+static BACKEND_LOCK: Mutex<()> = Mutex::new(());
 
 #[test]
 fn timeout_ms_rounds_up_to_the_next_millisecond() {
@@ -33,6 +39,8 @@ fn kernel_timespec_keeps_nanoseconds_and_clamps_seconds() {
 /// Prints which syscall this kernel gave (see `cargo test -- --nocapture`).
 #[test]
 fn first_timed_wait_decides_the_backend_once() {
+    let _lock = BACKEND_LOCK.lock().unwrap();
+    BACKEND.store(UNKNOWN, Relaxed);
     // SAFETY: epoll_create1 takes no pointers.
     let epfd = unsafe { epoll_sys::epoll_create1(epoll_sys::EPOLL_CLOEXEC) };
     assert!(epfd >= 0);
@@ -68,4 +76,30 @@ fn epoll_wait_fallback_times_out_with_zero_events() {
     assert!(start.elapsed() >= Duration::from_millis(1));
     // SAFETY: closes the fd opened above, used by nothing else.
     unsafe { libc::close(epfd) };
+}
+
+/// The `epoll_wait` fallback as a kernel without `epoll_pwait2` (or a
+/// seccomp filter that refuses it) would run it, through `Epoll::wait`.
+#[test]
+fn without_pwait2_timeouts_round_up_to_whole_milliseconds() {
+    let _lock = BACKEND_LOCK.lock().unwrap();
+    BACKEND.store(EPOLL_WAIT, Relaxed);
+    let epoll = Epoll::new().unwrap();
+    let mut events = Events::default();
+    for timeout in [
+        Duration::from_nanos(1),
+        Duration::from_micros(10),
+        Duration::from_micros(1_001),
+    ] {
+        let start = Instant::now();
+        assert_eq!(epoll.wait(&mut events, Some(timeout)).unwrap(), 0);
+        let at_least = Duration::from_millis(u64::from(timeout_ms(timeout).unsigned_abs()));
+        assert!(
+            start.elapsed() >= at_least,
+            "{timeout:?}: {:?}",
+            start.elapsed()
+        );
+    }
+    assert_eq!(backend(), Backend::EpollWait, "the fallback stays chosen");
+    BACKEND.store(UNKNOWN, Relaxed);
 }
