@@ -209,6 +209,12 @@ fn bytes_seen_counts_every_byte_fed() {
     assert_eq!(reader.bytes_seen(), 10);
 }
 
+#[test]
+fn reader_state_is_small_so_thousands_of_requests_fit() {
+    // Per-request memory is this plus the reason phrase once the head is in.
+    assert!(std::mem::size_of::<ResponseReader>() <= 200);
+}
+
 // ---- Each malformed input maps to its exact kind. ----
 
 fn kind_and_message(limits: Limits, input: &[u8]) -> (ErrorKind, String) {

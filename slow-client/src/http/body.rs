@@ -2,7 +2,8 @@
 
 use super::chunked::ChunkedDecoder;
 use super::error::{ErrorKind, RequestError};
-use super::head::{Head, TransferCoding};
+use super::fields::TransferCoding;
+use super::head::Head;
 use super::{BodyFraming, Limits};
 
 /// The body still to read, by framing. Counts bytes; stores none.

@@ -8,16 +8,8 @@
 use httparse::{Header, Status, EMPTY_HEADER};
 
 use super::error::{quote_line, ErrorKind, RequestError};
+use super::fields::{FramingFields, TransferCoding};
 use super::Limits;
-
-/// What the last `Transfer-Encoding` coding says about the body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TransferCoding {
-    /// `chunked` is the final coding: the body is chunked.
-    Chunked,
-    /// Some other final coding: the body runs until the connection closes.
-    Other,
-}
 
 /// A complete response head, reduced to what framing and reporting need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +34,8 @@ pub(crate) enum HeadStep {
 #[derive(Debug, Default)]
 pub(crate) struct HeadParser {
     /// The current line, up to and including its `\n`; never longer than
-    /// `max_header_line` (plus the 2 scratch bytes `check_line` appends).
+    /// `max_header_line` (plus the 2 scratch bytes that `status_line` and
+    /// `field_line` append to make the line parse on its own).
     line: Vec<u8>,
     /// Bytes of this head so far, including blank lines before the status line.
     head_len: usize,
@@ -50,8 +43,7 @@ pub(crate) struct HeadParser {
     status: Option<(u8, u16)>,
     reason: String,
     fields: usize,
-    content_length: Option<u64>,
-    transfer_coding: Option<TransferCoding>,
+    framing: FramingFields,
 }
 
 impl HeadParser {
@@ -163,16 +155,7 @@ impl HeadParser {
         let mut slot = [EMPTY_HEADER; 1];
         let line = &self.line[..len];
         match httparse::parse_headers(&self.line, &mut slot) {
-            Ok(Status::Complete((_, [field]))) => {
-                if field.name.eq_ignore_ascii_case("content-length") {
-                    record_content_length(&mut self.content_length, field.value)
-                } else if field.name.eq_ignore_ascii_case("transfer-encoding") {
-                    record_transfer_encoding(&mut self.transfer_coding, field.value);
-                    Ok(())
-                } else {
-                    Ok(())
-                }
-            }
+            Ok(Status::Complete((_, [field]))) => self.framing.record(field.name, field.value),
             Err(e) => Err(malformed(describe(e), line)),
             Ok(_) => Err(malformed("header line did not parse", line)),
         }
@@ -185,8 +168,8 @@ impl HeadParser {
             version,
             status,
             reason: std::mem::take(&mut self.reason),
-            content_length: self.content_length,
-            transfer_coding: self.transfer_coding,
+            content_length: self.framing.content_length,
+            transfer_coding: self.framing.transfer_coding,
         };
         *self = HeadParser {
             line: std::mem::take(&mut self.line),
@@ -248,51 +231,6 @@ fn malformed(what: impl std::fmt::Display, line: &[u8]) -> RequestError {
     )
 }
 
-/// `Content-Length` is `1*DIGIT`; a list of equal values (`42, 42`), or equal
-/// repeated fields, is one length (RFC 9110 §8.6). Anything else is an error:
-/// guessing a length from bad framing is how responses get smuggled.
-fn record_content_length(current: &mut Option<u64>, value: &[u8]) -> Result<(), RequestError> {
-    for item in value.split(|&b| b == b',') {
-        let Some(length) = parse_decimal(item.trim_ascii()) else {
-            return Err(malformed("invalid Content-Length", value));
-        };
-        match *current {
-            Some(prev) if prev != length => {
-                let what = format!("conflicting Content-Length values {prev} and {length}");
-                return Err(RequestError::new(ErrorKind::MalformedHead, what));
-            }
-            _ => *current = Some(length),
-        }
-    }
-    Ok(())
-}
-
-fn parse_decimal(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &d| {
-        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
-    })
-}
-
-/// Codings accumulate across fields; only the last one decides the framing
-/// (RFC 9112 §6.3): chunked last means chunked, anything else means the body
-/// runs to the close.
-fn record_transfer_encoding(current: &mut Option<TransferCoding>, value: &[u8]) {
-    let last = value
-        .split(|&b| b == b',')
-        .map(<[u8]>::trim_ascii)
-        .rfind(|c| !c.is_empty());
-    match last {
-        Some(coding) if coding.eq_ignore_ascii_case(b"chunked") => {
-            *current = Some(TransferCoding::Chunked)
-        }
-        Some(_) => *current = Some(TransferCoding::Other),
-        None => *current = Some(current.unwrap_or(TransferCoding::Other)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,53 +240,6 @@ mod tests {
             HeadStep::Complete { head, .. } => Ok(head),
             HeadStep::NeedMore => panic!("head incomplete"),
         }
-    }
-
-    #[test]
-    fn content_length_accepts_equal_lists_and_rejects_the_rest() {
-        let cl = |v: &[u8]| {
-            let mut n = None;
-            record_content_length(&mut n, v)
-                .map(|()| n)
-                .map_err(|e| e.kind)
-        };
-        assert_eq!(cl(b"24"), Ok(Some(24)));
-        assert_eq!(cl(b"7, 7 ,7"), Ok(Some(7)));
-        assert_eq!(cl(b"18446744073709551615"), Ok(Some(u64::MAX)));
-        for bad in [
-            &b""[..],
-            b"+5",
-            b"-1",
-            b"5 5",
-            b"0x10",
-            b"18446744073709551616",
-            b"7,,7",
-            b"7, 8",
-        ] {
-            assert_eq!(
-                cl(bad),
-                Err(ErrorKind::MalformedHead),
-                "{:?}",
-                String::from_utf8_lossy(bad)
-            );
-        }
-    }
-
-    #[test]
-    fn transfer_encoding_is_decided_by_the_last_coding() {
-        let te = |values: &[&[u8]]| {
-            let mut t = None;
-            values
-                .iter()
-                .for_each(|v| record_transfer_encoding(&mut t, v));
-            t
-        };
-        assert_eq!(te(&[b"chunked"]), Some(TransferCoding::Chunked));
-        assert_eq!(te(&[b"gzip, CHUNKED "]), Some(TransferCoding::Chunked));
-        assert_eq!(te(&[b"gzip", b"chunked"]), Some(TransferCoding::Chunked));
-        assert_eq!(te(&[b"chunked, gzip"]), Some(TransferCoding::Other));
-        assert_eq!(te(&[b"chunked", b"gzip"]), Some(TransferCoding::Other));
-        assert_eq!(te(&[b""]), Some(TransferCoding::Other));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 mod body;
 mod chunked;
 mod error;
+mod fields;
 mod head;
 mod response;
 

@@ -35,7 +35,8 @@ impl Default for Limits {
 pub struct Response {
     /// The minor version: 0 for `HTTP/1.0`, 1 for `HTTP/1.1`.
     pub version: u8,
-    /// The status code, 100 to 999 (never 1xx: those heads are skipped).
+    /// The final status code, 200 to 999: informational (1xx) heads are
+    /// skipped, and a 101 is an error.
     pub status: u16,
     /// The reason phrase; empty if the server sent none, or non-ASCII bytes.
     pub reason: String,
@@ -78,11 +79,15 @@ pub enum Progress {
 ///   only the current line is buffered. Informational heads (`100 Continue`,
 ///   `103 Early Hints`, ...) are skipped and counted. `101 Switching
 ///   Protocols` is [`ErrorKind::MalformedHead`]: the client never asks to
-///   upgrade.
+///   upgrade. Obsolete line folding is malformed too (RFC 9112 §5.2
+///   allows rejecting it).
 /// - The body is framed as RFC 9112 §6.3 says (see [`BodyFraming`]) and
-///   counted, never stored: after the head, memory stays at a few dozen
-///   bytes, plus at most [`MAX_CHUNK_SIZE_LINE`](super::MAX_CHUNK_SIZE_LINE)
-///   for a chunk-size line split across reads. Trailers are skipped.
+///   counted, never stored: after the head, memory is the reader itself
+///   (under 200 bytes) and the reason phrase, plus at most
+///   [`MAX_CHUNK_SIZE_LINE`](super::MAX_CHUNK_SIZE_LINE) bytes for a
+///   chunk-size line split across reads. Trailers are skipped unparsed.
+///   `Transfer-Encoding` in an HTTP/1.0 response is
+///   [`ErrorKind::MalformedHead`]: RFC 9112 §6.1 calls its framing faulty.
 /// - Bytes after a complete `Content-Length` or chunked body, or after a
 ///   bodiless (204, 304) response, are ignored: the client sends
 ///   `Connection: close` and pipelines nothing.
@@ -145,8 +150,9 @@ impl ResponseReader {
     ///
     /// Returns [`Progress::Done`] as soon as the response is complete, which
     /// for a close-delimited body is only at [`finish`](Self::finish).
-    /// Allocates nothing once the head is parsed (except once, to buffer a
-    /// chunk-size line that is split across reads).
+    /// Once the head is parsed, a call allocates nothing, except to buffer
+    /// the first chunk-size line that is split across reads (the buffer is
+    /// then reused) and to hand out the completed [`Response`].
     ///
     /// # Errors
     ///
