@@ -66,9 +66,8 @@ pub fn usage() -> io::Result<Usage> {
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    let tv = |t: libc::timeval| {
-        Duration::new(t.tv_sec.max(0) as u64, (t.tv_usec.max(0) as u32) * 1000)
-    };
+    let tv =
+        |t: libc::timeval| Duration::new(t.tv_sec.max(0) as u64, (t.tv_usec.max(0) as u32) * 1000);
     Ok(Usage {
         user: tv(ru.ru_utime),
         system: tv(ru.ru_stime),

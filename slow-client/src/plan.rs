@@ -26,7 +26,10 @@ impl PathTemplate {
         if !template.starts_with('/') {
             return Err(format!("path template must start with '/': {template:?}"));
         }
-        if let Some(c) = template.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        if let Some(c) = template
+            .chars()
+            .find(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(format!(
                 "path template contains {c:?}, which cannot appear in a request line"
             ));

@@ -188,7 +188,11 @@ impl<W: Write> Reporter<W> {
             if s.in_order {
                 write!(out, " (shortest delay first)")?;
             } else {
-                write!(out, " ({} inversions: not shortest delay first)", s.inversions)?;
+                write!(
+                    out,
+                    " ({} inversions: not shortest delay first)",
+                    s.inversions
+                )?;
             }
         }
         if let Some(l) = s.lateness {

@@ -74,7 +74,11 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         },
         max_connecting: args.max_connecting as usize,
     };
-    let format = if args.json { Format::Json } else { Format::Human };
+    let format = if args.json {
+        Format::Json
+    } else {
+        Format::Human
+    };
     let stdout = io::stdout();
     let mut reporter = Reporter::new(BufWriter::new(stdout.lock()), format, config.count);
     let started = Instant::now();
@@ -113,7 +117,11 @@ fn check_fd_budget(count: u32, embedded: bool, ports: u32) -> anyhow::Result<()>
              plus {FD_RESERVE} spare), but the open-file limit is {} (hard limit {}). \
              Raise it (e.g. `ulimit -n {needed}` as a user allowed to), lower --count, \
              or run `slow-client serve` in another process and pass --server to halve the need.",
-            if embedded { ": both ends live in this process" } else { "" },
+            if embedded {
+                ": both ends live in this process"
+            } else {
+                ""
+            },
             limit.soft,
             limit.hard,
         );
@@ -136,7 +144,9 @@ fn start_embedded(
         ..ServerConfig::default()
     };
     let server = Server::bind(config).context("starting the embedded delay server")?;
-    let handle = server.spawn().context("starting the embedded delay server")?;
+    let handle = server
+        .spawn()
+        .context("starting the embedded delay server")?;
     let targets: Vec<Target> = handle
         .local_addrs()
         .iter()
@@ -157,7 +167,9 @@ fn resolve(servers: &[String]) -> anyhow::Result<Vec<Target>> {
         .map(|server| {
             let addr = server
                 .to_socket_addrs()
-                .with_context(|| format!("cannot resolve --server {server:?} (expected HOST:PORT)"))?
+                .with_context(|| {
+                    format!("cannot resolve --server {server:?} (expected HOST:PORT)")
+                })?
                 .next()
                 .ok_or_else(|| anyhow!("--server {server:?} resolved to no address"))?;
             Ok(Target {

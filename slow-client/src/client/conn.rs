@@ -64,10 +64,9 @@ impl Conn {
         }
         let sock = self.sock.as_ref()?;
         let err = match sock.take_error() {
-            Ok(Some(e)) | Err(e) => RequestError::new(
-                classify_io(&e, true),
-                format!("connect failed: {e}"),
-            ),
+            Ok(Some(e)) | Err(e) => {
+                RequestError::new(classify_io(&e, true), format!("connect failed: {e}"))
+            }
             Ok(None) => RequestError::new(
                 ErrorKind::ConnectFailed,
                 "connect failed: the socket reported an error but no SO_ERROR",
@@ -89,7 +88,9 @@ impl Conn {
                 Ok(n) => *written += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::WaitWritable,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return self.fail(classify_io(&e, false), format!("sending request: {e}")),
+                Err(e) => {
+                    return self.fail(classify_io(&e, false), format!("sending request: {e}"))
+                }
             }
         }
         self.phase = Phase::Receiving { since: now };

@@ -77,10 +77,15 @@ pub fn run<W: Write>(
     signals: Option<&Signals>,
     reporter: &mut Reporter<W>,
 ) -> anyhow::Result<RunEnd> {
-    anyhow::ensure!(!config.targets.is_empty(), "no server address to connect to");
+    anyhow::ensure!(
+        !config.targets.is_empty(),
+        "no server address to connect to"
+    );
     let mut client = Client::new(config)?;
     if let Some(signals) = signals {
-        client.epoll.add(signals, SIGNAL_TOKEN, Interest::READABLE)?;
+        client
+            .epoll
+            .add(signals, SIGNAL_TOKEN, Interest::READABLE)?;
     }
     client.run(signals, reporter)
 }
@@ -271,7 +276,11 @@ impl<'a> Client<'a> {
     }
 
     /// Ends every request that has not ended yet with `kind`.
-    fn abandon<W: Write>(&mut self, kind: ErrorKind, reporter: &mut Reporter<W>) -> anyhow::Result<()> {
+    fn abandon<W: Write>(
+        &mut self,
+        kind: ErrorKind,
+        reporter: &mut Reporter<W>,
+    ) -> anyhow::Result<()> {
         let why = match kind {
             ErrorKind::Timeout => format!(
                 "no complete response within the overall timeout of {:.1} s",

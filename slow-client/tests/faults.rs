@@ -1,0 +1,95 @@
+//! The client against a misbehaving server: every fault gets its named
+//! outcome, every request is reported exactly once, the others still succeed.
+
+mod util;
+
+use util::fault_server::{self, Fault};
+
+/// Each fault with the `kind` it must produce (`None`: a successful response).
+const CASES: [(Fault, Option<&str>); 15] = [
+    (Fault::Ok, None),
+    (Fault::ResetBeforeAnyByte, Some("reset")),
+    (Fault::ResetDuringBody, Some("reset")),
+    (Fault::CloseBeforeAnyByte, Some("closed_before_response")),
+    (Fault::GarbageStatusLine, Some("malformed_head")),
+    (Fault::HugeHeaderLine, Some("head_too_large")),
+    (Fault::HugeHead, Some("head_too_large")),
+    (Fault::ShortBody, Some("truncated_body")),
+    (Fault::BadChunkSize, Some("bad_chunk")),
+    (Fault::ChunkedEndsEarly, Some("truncated_body")),
+    (Fault::BodyOverCap, Some("body_too_large")),
+    (Fault::NeverAnswer, Some("timeout")),
+    (Fault::Trickle, None),
+    (Fault::Http10CloseDelimited, None),
+    (Fault::ContinueThenOk, None),
+];
+
+#[test]
+fn every_fault_gets_its_named_outcome_and_the_rest_succeed() {
+    let addr = fault_server::start(CASES.iter().map(|c| c.0).collect());
+    let count = CASES.len().to_string();
+    let server = addr.to_string();
+    let run = util::run_json(&[
+        "--server",
+        &server,
+        "--count",
+        &count,
+        "--step-ms",
+        "0",
+        "--path",
+        "/fault/{id}",
+        "--timeout",
+        "2",
+        "--max-body",
+        "1000",
+    ]);
+    assert_eq!(run.status, Some(1), "some requests failed: {}", run.stderr);
+    assert_eq!(run.outcomes().len(), CASES.len(), "each id exactly once");
+    for (i, (fault, kind)) in CASES.iter().enumerate() {
+        let line = run.outcome(i as u64 + 1);
+        match kind {
+            None => {
+                assert_eq!(line["event"], "response", "{fault:?}: {line}");
+                assert_eq!(line["status"], 200, "{fault:?}: {line}");
+            }
+            Some(kind) => {
+                assert_eq!(line["event"], "error", "{fault:?}: {line}");
+                assert_eq!(line["kind"], *kind, "{fault:?}: {line}");
+                assert!(!line["message"].as_str().unwrap().is_empty());
+            }
+        }
+    }
+    let failures = CASES.iter().filter(|c| c.1.is_some()).count() as u64;
+    let summary = run.summary();
+    assert_eq!(summary["requested"], CASES.len() as u64);
+    assert_eq!(summary["failed"], failures);
+    assert_eq!(summary["ok"], CASES.len() as u64 - failures);
+}
+
+#[test]
+fn a_refused_connection_is_connect_refused_for_every_request() {
+    // Bind then drop: the port is (almost certainly) free and nobody listens.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = format!("127.0.0.1:{port}");
+    let run = util::run_json(&["--server", &server, "--count", "3", "--step-ms", "0"]);
+    assert_eq!(run.status, Some(1));
+    for id in 1..=3 {
+        assert_eq!(run.outcome(id)["kind"], "connect_refused");
+    }
+    assert_eq!(run.summary()["failed"], 3);
+}
+
+#[test]
+fn a_server_without_a_port_is_a_setup_error() {
+    let run = util::run_json(&["--server", "no-port-given"]);
+    assert_eq!(run.status, Some(2));
+    assert!(
+        run.lines.is_empty(),
+        "nothing reported before setup succeeds"
+    );
+    assert!(run.stderr.contains("cannot resolve"), "{}", run.stderr);
+}
