@@ -7,6 +7,7 @@
 
 use crate::http::{RequestError, Response};
 use crate::json::{Num, Str};
+use crate::os::Usage;
 use crate::stats::{Arrival, Summary};
 use std::io::{self, Write};
 use std::time::Duration;
@@ -129,9 +130,16 @@ impl<W: Write> Reporter<W> {
 
     /// Prints the summary line and returns it.
     ///
+    /// `usage`, when known, adds the process's CPU time and peak memory to the JSON summary.
+    ///
     /// # Errors
     /// Writing to the output failed.
-    pub fn finish(mut self, wall: Duration, interrupted: bool) -> io::Result<Summary> {
+    pub fn finish(
+        mut self,
+        wall: Duration,
+        interrupted: bool,
+        usage: Option<Usage>,
+    ) -> io::Result<Summary> {
         debug_assert_eq!(self.reported, self.requested, "every request reported once");
         let summary = Summary::new(self.requested, self.ok, &self.arrivals);
         let wall_ms = wall.as_secs_f64() * 1000.0;
@@ -140,7 +148,7 @@ impl<W: Write> Reporter<W> {
             Format::Json => {
                 write!(
                     self.out,
-                    r#"{{"event":"summary","requested":{},"ok":{},"failed":{},"responses":{},"in_order":{},"inversions":{},"wall_ms":{},"interrupted":{interrupted},"lateness_ms":"#,
+                    r#"{{"event":"summary","requested":{},"ok":{},"failed":{},"responses":{},"in_order":{},"inversions":{},"wall_ms":{},"interrupted":{interrupted},"#,
                     summary.requested,
                     summary.ok,
                     summary.failed,
@@ -149,6 +157,16 @@ impl<W: Write> Reporter<W> {
                     summary.inversions,
                     Num(wall_ms)
                 )?;
+                if let Some(u) = usage {
+                    write!(
+                        self.out,
+                        r#""cpu_user_ms":{},"cpu_sys_ms":{},"max_rss_kib":{},"#,
+                        Num(u.user.as_secs_f64() * 1000.0),
+                        Num(u.system.as_secs_f64() * 1000.0),
+                        u.max_rss_kib
+                    )?;
+                }
+                write!(self.out, r#""lateness_ms":"#)?;
                 match summary.lateness {
                     Some(l) => writeln!(
                         self.out,

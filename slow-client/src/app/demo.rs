@@ -93,7 +93,9 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
             return Ok(Exit::SomeFailed);
         }
     };
-    let summary = reporter.finish(started.elapsed(), end == RunEnd::Interrupted)?;
+    let wall = started.elapsed();
+    let usage = os::usage().ok();
+    let summary = reporter.finish(wall, end == RunEnd::Interrupted, usage)?;
     if let Some(server) = server {
         if let Err(e) = server.stop() {
             eprintln!("slow-client: warning: stopping the embedded server: {e}");

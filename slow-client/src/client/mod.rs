@@ -5,7 +5,7 @@
 //! thousands never overflows the server's accept queue (which would cost a
 //! one-second SYN retransmission). Each socket is registered with
 //! `EPOLLONESHOT` and its request id as the token; the loop dispatches each
-//! event to that request's [`conn::Conn`] and re-arms it as the request needs.
+//! event to that request's connection state machine and re-arms it as the request needs.
 
 mod conn;
 
