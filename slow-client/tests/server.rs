@@ -533,3 +533,71 @@ fn bytes_after_the_head_are_ignored() {
         "{response:?}"
     );
 }
+
+/// Runs in a child process whose fd limit is 40 (see the test below), so that the
+/// server runs out of descriptors while clients keep connecting.
+fn out_of_descriptors_child() {
+    const LIMIT: usize = 40;
+    // read_dir holds one fd of its own while counting: a conservative count.
+    let open = std::fs::read_dir("/proc/self/fd").unwrap().count();
+    let server = start(ServerConfig {
+        max_connections: Some(1000),
+        ..config(Framing::Length)
+    });
+    let a = addr(&server);
+    // The server holds epoll, waker and listener; leave it room for 3 connections.
+    let clients = LIMIT - open - 3 - 3;
+    assert!(clients > 10, "only {clients} clients fit under the limit");
+    // Every client socket exists before the first connect, so the server (in this
+    // same process) cannot take the descriptors they need.
+    let sockets: Vec<socket2::Socket> = (0..clients)
+        .map(|_| socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap())
+        .collect();
+    let mut streams: Vec<TcpStream> = sockets
+        .into_iter()
+        .enumerate()
+        .map(|(i, socket)| {
+            socket.connect(&a.into()).unwrap();
+            let mut stream = TcpStream::from(socket);
+            stream.set_read_timeout(Some(PATIENCE)).unwrap();
+            stream
+                .write_all(format!("GET /delay/0/url/{i} HTTP/1.1\r\n\r\n").as_bytes())
+                .unwrap();
+            stream
+        })
+        .collect();
+    for stream in &mut streams {
+        let response = receive(stream, Instant::now());
+        assert_eq!(response.status, 200, "{response:?}");
+    }
+    let stats = server.stop().unwrap();
+    let clients = clients as u64;
+    assert_eq!(
+        (stats.accepted, stats.answered),
+        (clients, clients),
+        "{stats:?}"
+    );
+    assert!(stats.accept_pauses >= 1, "{stats:?}");
+}
+
+#[test]
+fn out_of_descriptors_the_server_pauses_accepting_until_one_frees() {
+    const NAME: &str = "out_of_descriptors_the_server_pauses_accepting_until_one_frees";
+    if std::env::var_os("SLOW_CLIENT_FD_LIMIT_CHILD").is_some() {
+        return out_of_descriptors_child();
+    }
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 40 && exec "$0" "$@""#)
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+        .env("SLOW_CLIENT_FD_LIMIT_CHILD", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -51,6 +51,9 @@ use conn::Verdict;
 use event_loop::{EventLoop, LISTENER, STOP, WAKE};
 
 /// What went wrong starting or running the server.
+///
+/// The message names what failed; the operating system's reason is the
+/// [`source`](std::error::Error::source), so print the chain (`{:#}` with anyhow).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServerError {
@@ -67,7 +70,7 @@ pub enum ServerError {
     #[error("no address to listen on")]
     NoListenAddress,
     /// Creating, binding or listening on a socket failed (address in use, permission…).
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address that could not be bound.
         addr: SocketAddr,
@@ -75,7 +78,7 @@ pub enum ServerError {
         source: io::Error,
     },
     /// An epoll operation the loop cannot do without failed.
-    #[error("delay server event loop, {context}: {source}")]
+    #[error("delay server event loop: {context}")]
     EventLoop {
         /// What the loop was doing.
         context: &'static str,
@@ -83,7 +86,7 @@ pub enum ServerError {
         source: epoll_safe::Error,
     },
     /// The server thread could not be started.
-    #[error("cannot start the delay-server thread: {source}")]
+    #[error("cannot start the delay-server thread")]
     Spawn {
         /// The operating system's error.
         source: io::Error,
@@ -109,6 +112,9 @@ pub struct ServerStats {
     /// where possible), clients that closed or reset first, stalled writes, and
     /// connections still open when the server stopped.
     pub dropped: u64,
+    /// Times accepting paused because the process ran out of descriptors (`EMFILE`,
+    /// `ENFILE`) or kernel memory; pending clients wait in the backlog meanwhile.
+    pub accept_pauses: u64,
 }
 
 impl ServerStats {
