@@ -580,18 +580,19 @@ fn out_of_descriptors_child() {
     assert!(stats.accept_pauses >= 1, "{stats:?}");
 }
 
-#[test]
-fn out_of_descriptors_the_server_pauses_accepting_until_one_frees() {
-    const NAME: &str = "out_of_descriptors_the_server_pauses_accepting_until_one_frees";
-    if std::env::var_os("SLOW_CLIENT_FD_LIMIT_CHILD").is_some() {
-        return out_of_descriptors_child();
+/// Runs the test `name` alone in a child process (so no other test's descriptors
+/// come and go meanwhile), under `ulimit -n limit` when given; true in the child.
+fn in_child(name: &str, limit: Option<u32>) -> bool {
+    if std::env::var_os("SLOW_CLIENT_SERVER_CHILD").is_some() {
+        return true;
     }
+    let ulimit = limit.map_or(String::new(), |n| format!("ulimit -n {n} && "));
     let output = std::process::Command::new("sh")
         .arg("-c")
-        .arg(r#"ulimit -n 40 && exec "$0" "$@""#)
+        .arg(format!(r#"{ulimit}exec "$0" "$@""#))
         .arg(std::env::current_exe().unwrap())
-        .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
-        .env("SLOW_CLIENT_FD_LIMIT_CHILD", "1")
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env("SLOW_CLIENT_SERVER_CHILD", "1")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -600,4 +601,64 @@ fn out_of_descriptors_the_server_pauses_accepting_until_one_frees() {
         "child failed: {stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    false
+}
+
+#[test]
+fn out_of_descriptors_the_server_pauses_accepting_until_one_frees() {
+    let name = "out_of_descriptors_the_server_pauses_accepting_until_one_frees";
+    if in_child(name, Some(40)) {
+        out_of_descriptors_child();
+    }
+}
+
+fn open_fds() -> Vec<String> {
+    let mut fds: Vec<String> = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    fds.sort();
+    fds
+}
+
+#[test]
+fn every_descriptor_the_server_opens_is_closed_when_it_stops() {
+    if !in_child(
+        "every_descriptor_the_server_opens_is_closed_when_it_stops",
+        None,
+    ) {
+        return;
+    }
+    let before = open_fds();
+    let server = start(config(Framing::Chunked));
+    let a = addr(&server);
+    assert_delayed(&get(a, "/delay/10"), 10);
+    assert_eq!(get(a, "/elsewhere").status, 404);
+    drop(connect(a)); // closed before sending anything
+    let mut silent = connect(a);
+    assert_eq!(receive(&mut silent, Instant::now()).status, 408);
+    let mut waiting = connect(a);
+    waiting
+        .write_all(b"GET /delay/10000 HTTP/1.1\r\n\r\n")
+        .unwrap();
+    assert_delayed(&get(a, "/delay/0"), 0); // the waiting request has been read by now
+    let stats = server.stop().unwrap();
+    assert_eq!(
+        stats.accepted,
+        stats.answered + stats.rejected + stats.dropped
+    );
+    drop((silent, waiting));
+    assert_eq!(open_fds(), before);
+}
+
+#[test]
+fn run_until_returns_the_stats_when_the_stop_fd_becomes_readable() {
+    let server = Server::bind(config(Framing::Length)).unwrap();
+    let a = server.local_addrs()[0];
+    let (mut stop_tx, stop_rx) = std::os::unix::net::UnixStream::pair().unwrap();
+    let running = std::thread::spawn(move || server.run_until(stop_rx));
+    assert_delayed(&get(a, "/delay/20"), 20);
+    stop_tx.write_all(b"x").unwrap();
+    let stats = running.join().unwrap().unwrap();
+    assert_eq!((stats.accepted, stats.answered), (1, 1), "{stats:?}");
 }

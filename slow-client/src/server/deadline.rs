@@ -10,6 +10,15 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
+/// The latest deadline the server ever sets: a delay or timeout beyond it (the caps
+/// are configurable up to `u64::MAX` ms) is clamped instead of overflowing `Instant`.
+const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `now + wait`, clamped to [`FAR`] from now so that it cannot overflow.
+pub(crate) fn after(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait.min(FAR)).unwrap_or(now)
+}
+
 /// A min-heap of `(when, key)`.
 #[derive(Debug, Default)]
 pub(crate) struct DeadlineHeap {
@@ -43,6 +52,17 @@ impl DeadlineHeap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enormous_waits_are_clamped_not_overflowed() {
+        let now = Instant::now();
+        assert_eq!(after(now, Duration::MAX), now + FAR);
+        assert_eq!(after(now, Duration::from_millis(u64::MAX)), now + FAR);
+        assert_eq!(
+            after(now, Duration::from_millis(5)),
+            now + Duration::from_millis(5)
+        );
+    }
 
     #[test]
     fn entries_come_out_earliest_first_and_only_when_due() {

@@ -23,7 +23,7 @@ use socket2::SockRef;
 
 use super::config::ServerConfig;
 use super::conn::{Conn, ReadStep, State, Verdict, WriteStep};
-use super::deadline::DeadlineHeap;
+use super::deadline::{after, DeadlineHeap};
 use super::request::{Decision, Limits};
 use super::response::{Reply, Status};
 use super::slab::{Slab, SPECIAL};
@@ -168,7 +168,7 @@ impl EventLoop {
             self.stats.count(verdict);
             return;
         }
-        let deadline = Instant::now() + self.config.header_timeout;
+        let deadline = after(Instant::now(), self.config.header_timeout);
         let Some(key) = self.conns.insert(Conn::new(stream, deadline)) else {
             self.stats.dropped += 1;
             return;
@@ -231,7 +231,7 @@ impl EventLoop {
             conn.start_writing();
             self.write(key);
         } else {
-            let due = Instant::now() + Duration::from_millis(decision.delay_ms);
+            let due = after(Instant::now(), Duration::from_millis(decision.delay_ms));
             conn.deadline = due;
             self.deadlines.push(due, key);
         }
@@ -252,7 +252,7 @@ impl EventLoop {
                         .modify(&conn.stream, Token(key), Interest::READABLE)
                         .is_ok();
                 conn.wants_write = false;
-                conn.deadline = Instant::now() + LINGER.min(self.config.header_timeout);
+                conn.deadline = after(Instant::now(), LINGER.min(self.config.header_timeout));
                 if rearmed {
                     self.deadlines.push(conn.deadline, key);
                 } else {
@@ -267,7 +267,7 @@ impl EventLoop {
                     .is_ok();
                 conn.wants_write = true;
                 // A client that will not take a few hundred bytes in this long is gone.
-                conn.deadline = Instant::now() + self.config.header_timeout;
+                conn.deadline = after(Instant::now(), self.config.header_timeout);
                 if armed {
                     self.deadlines.push(conn.deadline, key);
                 } else {
