@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Instant;
 
-use super::request::{parse_head, Decision, Head, Limits};
+use super::request::{feed, Decision, Head, Limits};
 
 /// Where a connection is. Memory per connection stays small: a partial head is
 /// buffered (at most `max_head + 1` bytes) only when a head arrives in pieces, and a
@@ -109,20 +109,8 @@ impl Conn {
             Err(e) if is_transient(&e) => return ReadStep::Pending,
             Err(_) => return ReadStep::Gone,
         };
-        let head = if partial.is_empty() {
-            // The common case: the whole head in one read, parsed in place, nothing kept.
-            parse_head(&scratch[..n], limits)
-        } else {
-            partial.extend_from_slice(&scratch[..n]);
-            parse_head(partial, limits)
-        };
-        match head {
-            Head::Partial => {
-                if partial.is_empty() {
-                    partial.extend_from_slice(&scratch[..n]);
-                }
-                ReadStep::Pending
-            }
+        match feed(partial, &scratch[..n], limits) {
+            Head::Partial => ReadStep::Pending,
             Head::Complete(decision) => ReadStep::Decided(decision),
         }
     }

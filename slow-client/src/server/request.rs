@@ -74,6 +74,24 @@ pub(crate) fn parse_head(buf: &[u8], limits: Limits) -> Head {
     }
 }
 
+/// Adds bytes just read to the head received so far and parses the result.
+///
+/// `partial` keeps the bytes of an incomplete head between reads; it stays empty
+/// (unallocated) when a head arrives in one read, the common case, because the fresh
+/// bytes are then parsed where they lie.
+pub(crate) fn feed(partial: &mut Vec<u8>, fresh: &[u8], limits: Limits) -> Head {
+    let head = if partial.is_empty() {
+        parse_head(fresh, limits)
+    } else {
+        partial.extend_from_slice(fresh);
+        parse_head(partial, limits)
+    };
+    if matches!(head, Head::Partial) && partial.is_empty() {
+        partial.extend_from_slice(fresh);
+    }
+    head
+}
+
 fn too_large_body(max_head: usize) -> String {
     format!("request head larger than {max_head} bytes\n")
 }
@@ -326,6 +344,62 @@ mod tests {
     #[test]
     fn http10_requests_are_marked() {
         assert!(decide("GET /delay/0 HTTP/1.0\r\n\r\n").reply.http10);
+    }
+
+    /// Feeds `bytes` cut at `cuts` (positions taken modulo the length); returns each
+    /// step's result, stopping at the first complete one.
+    fn feed_split(bytes: &[u8], cuts: &[usize], limits: Limits) -> Vec<Head> {
+        let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+        points.extend([0, bytes.len()]);
+        points.sort_unstable();
+        points.dedup();
+        let mut partial = Vec::new();
+        let mut steps = Vec::new();
+        for pair in points.windows(2) {
+            let head = feed(&mut partial, &bytes[pair[0]..pair[1]], limits);
+            let done = matches!(head, Head::Complete(_));
+            steps.push(head);
+            if done {
+                break;
+            }
+            assert!(partial.len() <= limits.max_head, "buffered past the cap");
+        }
+        steps
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_split_anywhere_never_panic(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..1500),
+            cuts in proptest::collection::vec(0usize..2000, 0..12),
+        ) {
+            feed_split(&bytes, &cuts, LIMITS);
+        }
+
+        #[test]
+        fn a_valid_head_gets_the_same_answer_however_it_is_split(
+            method in proptest::sample::select(vec!["GET", "HEAD", "POST"]),
+            ms in 0u64..100_000,
+            url in proptest::option::of("[a-zA-Z0-9/:.?=&%_~-]{0,60}"),
+            fields in proptest::collection::vec(("[A-Za-z-]{1,12}", "[!-~]{0,20}"), 0..6),
+            cuts in proptest::collection::vec(0usize..600, 0..12),
+        ) {
+            let path = match url {
+                Some(url) => format!("/delay/{ms}/url/{url}"),
+                None => format!("/delay/{ms}"),
+            };
+            let mut head = format!("{method} {path} HTTP/1.1\r\n");
+            for (name, value) in fields {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str("\r\n");
+            let whole = parse_head(head.as_bytes(), LIMITS);
+            proptest::prop_assert!(matches!(whole, Head::Complete(_)), "{:?}", whole);
+            let steps = feed_split(head.as_bytes(), &cuts, LIMITS);
+            let (last, before) = steps.split_last().unwrap();
+            proptest::prop_assert_eq!(last, &whole);
+            proptest::prop_assert!(before.iter().all(|h| *h == Head::Partial));
+        }
     }
 
     #[test]

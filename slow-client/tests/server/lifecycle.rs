@@ -1,0 +1,184 @@
+//! Stopping, counting, and descriptors: nothing leaks, nothing crashes when they run out.
+
+use super::*;
+
+#[test]
+fn stop_reports_every_connection_exactly_once() {
+    let server = start(config(Framing::Length));
+    let a = addr(&server);
+    // Gave up while waiting: dropped.
+    let mut quitter = connect(a);
+    quitter
+        .write_all(b"GET /delay/10000 HTTP/1.1\r\n\r\n")
+        .unwrap();
+    drop(quitter);
+    // Reset while waiting: dropped, and nobody else notices.
+    let resetter = connect(a);
+    (&resetter)
+        .write_all(b"GET /delay/10000 HTTP/1.1\r\n\r\n")
+        .unwrap();
+    socket2::SockRef::from(&resetter)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(resetter);
+    // Still waiting when the server stops: dropped.
+    let mut waiting = connect(a);
+    waiting
+        .write_all(b"GET /delay/10000 HTTP/1.1\r\n\r\n")
+        .unwrap();
+    assert_delayed(&get(a, "/delay/0"), 0);
+    assert_delayed(&get(a, "/delay/20"), 20);
+    assert_eq!(get(a, "/nope").status, 404);
+    let stats = server.stop().unwrap();
+    assert_eq!(
+        (
+            stats.accepted,
+            stats.answered,
+            stats.rejected,
+            stats.dropped
+        ),
+        (6, 2, 1, 3),
+        "{stats:?}"
+    );
+    // The server closed the waiting connection on stop.
+    assert!(read_to_close(&mut waiting).is_empty());
+}
+
+#[test]
+fn dropping_the_handle_stops_the_server_and_closes_its_port() {
+    let server = start(config(Framing::Length));
+    let a = addr(&server);
+    assert_delayed(&get(a, "/delay/0"), 0);
+    drop(server);
+    let err = TcpStream::connect(a).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+}
+
+/// Runs in a child process whose fd limit is 40 (see the test below), so that the
+/// server runs out of descriptors while clients keep connecting.
+fn out_of_descriptors_child() {
+    const LIMIT: usize = 40;
+    // read_dir holds one fd of its own while counting: a conservative count.
+    let open = std::fs::read_dir("/proc/self/fd").unwrap().count();
+    let server = start(ServerConfig {
+        max_connections: Some(1000),
+        ..config(Framing::Length)
+    });
+    let a = addr(&server);
+    // The server holds epoll, waker and listener; leave it room for 3 connections.
+    let clients = LIMIT - open - 3 - 3;
+    assert!(clients > 10, "only {clients} clients fit under the limit");
+    // Every client socket exists before the first connect, so the server (in this
+    // same process) cannot take the descriptors they need.
+    let sockets: Vec<socket2::Socket> = (0..clients)
+        .map(|_| socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap())
+        .collect();
+    let mut streams: Vec<TcpStream> = sockets
+        .into_iter()
+        .enumerate()
+        .map(|(i, socket)| {
+            socket.connect(&a.into()).unwrap();
+            let mut stream = TcpStream::from(socket);
+            stream.set_read_timeout(Some(PATIENCE)).unwrap();
+            stream
+                .write_all(format!("GET /delay/0/url/{i} HTTP/1.1\r\n\r\n").as_bytes())
+                .unwrap();
+            stream
+        })
+        .collect();
+    for stream in &mut streams {
+        let response = receive(stream, Instant::now());
+        assert_eq!(response.status, 200, "{response:?}");
+    }
+    let stats = server.stop().unwrap();
+    let clients = clients as u64;
+    assert_eq!(
+        (stats.accepted, stats.answered),
+        (clients, clients),
+        "{stats:?}"
+    );
+    assert!(stats.accept_pauses >= 1, "{stats:?}");
+}
+
+/// Runs the test `name` alone in a child process (so no other test's descriptors
+/// come and go meanwhile), under `ulimit -n limit` when given; true in the child.
+fn in_child(name: &str, limit: Option<u32>) -> bool {
+    if std::env::var_os("SLOW_CLIENT_SERVER_CHILD").is_some() {
+        return true;
+    }
+    let ulimit = limit.map_or(String::new(), |n| format!("ulimit -n {n} && "));
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(r#"{ulimit}exec "$0" "$@""#))
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env("SLOW_CLIENT_SERVER_CHILD", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "child failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    false
+}
+
+#[test]
+fn out_of_descriptors_the_server_pauses_accepting_until_one_frees() {
+    let name = "lifecycle::out_of_descriptors_the_server_pauses_accepting_until_one_frees";
+    if in_child(name, Some(40)) {
+        out_of_descriptors_child();
+    }
+}
+
+fn open_fds() -> Vec<String> {
+    let mut fds: Vec<String> = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    fds.sort();
+    fds
+}
+
+#[test]
+fn every_descriptor_the_server_opens_is_closed_when_it_stops() {
+    if !in_child(
+        "lifecycle::every_descriptor_the_server_opens_is_closed_when_it_stops",
+        None,
+    ) {
+        return;
+    }
+    let before = open_fds();
+    let server = start(config(Framing::Chunked));
+    let a = addr(&server);
+    assert_delayed(&get(a, "/delay/10"), 10);
+    assert_eq!(get(a, "/elsewhere").status, 404);
+    drop(connect(a)); // closed before sending anything
+    let mut silent = connect(a);
+    assert_eq!(receive(&mut silent, Instant::now()).status, 408);
+    let mut waiting = connect(a);
+    waiting
+        .write_all(b"GET /delay/10000 HTTP/1.1\r\n\r\n")
+        .unwrap();
+    assert_delayed(&get(a, "/delay/0"), 0); // the waiting request has been read by now
+    let stats = server.stop().unwrap();
+    assert_eq!(
+        stats.accepted,
+        stats.answered + stats.rejected + stats.dropped
+    );
+    drop((silent, waiting));
+    assert_eq!(open_fds(), before);
+}
+
+#[test]
+fn run_until_returns_the_stats_when_the_stop_fd_becomes_readable() {
+    let server = Server::bind(config(Framing::Length)).unwrap();
+    let a = server.local_addrs()[0];
+    let (mut stop_tx, stop_rx) = std::os::unix::net::UnixStream::pair().unwrap();
+    let running = std::thread::spawn(move || server.run_until(stop_rx));
+    assert_delayed(&get(a, "/delay/20"), 20);
+    stop_tx.write_all(b"x").unwrap();
+    let stats = running.join().unwrap().unwrap();
+    assert_eq!((stats.accepted, stats.answered), (1, 1), "{stats:?}");
+}
