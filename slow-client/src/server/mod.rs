@@ -12,6 +12,23 @@
 //! that sets the `epoll_wait` timeout to the earliest due response. Bodies are framed
 //! as configured ([`Framing`]), so a client's three framing paths can all be tested.
 //!
+//! What a client can rely on:
+//! - The delay runs from the moment the complete request head is read, and one
+//!   request is answered per connection, then the server closes it.
+//! - A client that closes (or resets) while its response waits is dropped at once, as
+//!   nginx does (its 499): a client that half-closes after its request (`nc -N`) is
+//!   taken as gone too.
+//! - After an error reply the server shuts its side and reads until the client
+//!   closes (at most 1 s), so request bytes it never read cannot turn the close into
+//!   a reset that destroys the reply in the client's buffers.
+//! - Per connection the server keeps a small state, the reply while it waits (a few
+//!   hundred bytes), and a partial head only while one arrives in pieces (at most
+//!   [`ServerConfig::max_head`] + 1 bytes); reads go through one shared buffer.
+//! - Out of descriptors (`EMFILE`/`ENFILE`), the server stops accepting until one of
+//!   its connections closes or 100 ms pass; waiting clients stay in the listen
+//!   backlog (the kernel's largest, `net.core.somaxconn`). [`ServerStats`] counts the
+//!   pauses.
+//!
 //! ```
 //! use std::io::{Read, Write};
 //! use slow_client::server::{Server, ServerConfig};
