@@ -19,6 +19,9 @@ pub(crate) fn after(now: Instant, wait: Duration) -> Instant {
     now.checked_add(wait.min(FAR)).unwrap_or(now)
 }
 
+/// Waits up to this long get the kernel's minimum slack (50 µs) and are taken whole.
+const EXACT_BELOW: Duration = Duration::from_millis(50);
+
 /// A min-heap of `(when, key)`.
 #[derive(Debug, Default)]
 pub(crate) struct DeadlineHeap {
@@ -31,13 +34,24 @@ impl DeadlineHeap {
         self.heap.push(Reverse((when, key)));
     }
 
-    /// How long `epoll_wait` may block: until the earliest entry (zero if it is already
-    /// due), or `None` (forever) when nothing is scheduled. epoll-safe rounds a timeout
-    /// up, so a response is never written before it is due.
+    /// How long `epoll_wait` may block: `None` (forever) when nothing is scheduled,
+    /// otherwise until the earliest entry, or a little less when it is far off.
+    ///
+    /// The kernel lets an epoll wait overshoot its timeout by its "slack": 0.1% of the
+    /// timeout, at least the thread's timer slack (50 µs), at most 100 ms
+    /// (`select_estimate_accuracy` in fs/select.c). A 9 s delay would end up to 9 ms
+    /// late. So a wait longer than [`EXACT_BELOW`] is cut short by 0.2%, and the loop
+    /// waits again for the rest: two wakeups per deadline, within ~50 µs of it. A
+    /// response is never early: the loop only acts on entries that are due.
     pub(crate) fn timeout(&self, now: Instant) -> Option<Duration> {
-        self.heap
-            .peek()
-            .map(|Reverse((when, _))| when.saturating_duration_since(now))
+        self.heap.peek().map(|Reverse((when, _))| {
+            let left = when.saturating_duration_since(now);
+            if left > EXACT_BELOW {
+                left - left / 500
+            } else {
+                left
+            }
+        })
     }
 
     /// Removes and returns the earliest entry if it is due at `now`.
@@ -52,6 +66,21 @@ impl DeadlineHeap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_waits_wake_early_by_more_than_the_kernel_slack_then_wait_the_rest() {
+        let t0 = Instant::now();
+        let mut heap = DeadlineHeap::default();
+        heap.push(t0 + Duration::from_secs(4), 1);
+        let first = heap.timeout(t0).unwrap();
+        assert_eq!(first, Duration::from_millis(3992));
+        // Even if the kernel adds its full 0.1% slack, the wake comes before the deadline,
+        let woke = t0 + first + first / 1000;
+        let rest = heap.timeout(woke).unwrap();
+        assert!(rest > Duration::ZERO && rest <= EXACT_BELOW, "{rest:?}");
+        // and the rest is waited whole.
+        assert_eq!(rest, t0 + Duration::from_secs(4) - woke);
+    }
 
     #[test]
     fn enormous_waits_are_clamped_not_overflowed() {
