@@ -1,8 +1,11 @@
 //! One request's connection: a small state machine driven by readiness events.
 //!
 //! ```text
-//! Idle --connect--> Connecting --EPOLLOUT--> Sending --all written--> Receiving --complete--> (closed)
+//! Idle --connect--> Connecting --EPOLLOUT--> Connected --send--> Sending --all written--> Receiving --complete--> (closed)
 //! ```
+//! `Connected` waits for the client's in-order request burst (see the
+//! [client module](super)); `Sending` is left as soon as the socket took the
+//! whole request, which on a fresh connection is the first `send(2)`.
 //! Every transition that waits re-arms the socket with `EPOLLONESHOT`, the
 //! book's choice: one event per arm, so a connection is never handled twice
 //! for one readiness change. Per-request state is kept small (no request or
@@ -21,6 +24,8 @@ pub(crate) enum Phase {
     Idle,
     /// Non-blocking connect in progress; waiting for `EPOLLOUT`.
     Connecting,
+    /// Connected; the request is not sent yet (the socket is not armed).
+    Connected,
     /// Connected; `written` bytes of the request are out.
     Sending { written: usize },
     /// Request written at `since`; reading the response.
@@ -59,7 +64,7 @@ impl Conn {
     /// The connect completed (or failed): `EPOLLOUT`, possibly with `EPOLLERR`/`EPOLLHUP`.
     pub fn on_connected(&mut self, ev: &Event) -> Option<RequestError> {
         if !(ev.is_error() || ev.is_hangup()) {
-            self.phase = Phase::Sending { written: 0 };
+            self.phase = Phase::Connected;
             return None;
         }
         let sock = self.sock.as_ref()?;
@@ -75,8 +80,11 @@ impl Conn {
         Some(err)
     }
 
-    /// Writes as much of `request` as the socket takes.
-    pub fn send(&mut self, request: &[u8], now: Instant) -> Next {
+    /// Writes as much of `request` as the socket takes (from a `Connected` or `Sending` phase).
+    pub fn send(&mut self, request: &[u8]) -> Next {
+        if matches!(self.phase, Phase::Connected) {
+            self.phase = Phase::Sending { written: 0 };
+        }
         let Phase::Sending { written } = &mut self.phase else {
             return Next::WaitReadable;
         };
@@ -93,7 +101,11 @@ impl Conn {
                 }
             }
         }
-        self.phase = Phase::Receiving { since: now };
+        // Stamped after the last byte went out: `elapsed` runs from the
+        // request being fully written, not from when we started writing it.
+        self.phase = Phase::Receiving {
+            since: Instant::now(),
+        };
         Next::WaitReadable
     }
 

@@ -6,6 +6,20 @@
 //! one-second SYN retransmission). Each socket is registered with
 //! `EPOLLONESHOT` and its request id as the token; the loop dispatches each
 //! event to that request's connection state machine and re-arms it as the request needs.
+//!
+//! # Why requests go out in one burst, in id order
+//!
+//! The answers' arrival order is meant to show the delays and nothing else.
+//! If each request were written the moment its own connect completed, the
+//! requests would go out in waves, one per connect batch, several
+//! milliseconds apart; with a 1 ms delay step a later wave's shorter delay
+//! can then end after an earlier wave's longer one, and the order inverts for
+//! reasons that have nothing to do with the server. So connects run first,
+//! and once every connect has finished (or [`CONNECT_PHASE_MAX`] has passed,
+//! so one hanging connect cannot hold back the rest) all connected requests
+//! are written in id order in one tight loop, microseconds apart. A connect
+//! that completes after the burst sends its request at once. Each request's
+//! `elapsed` time still runs from the moment it was written.
 
 mod conn;
 
@@ -22,6 +36,10 @@ use std::time::{Duration, Instant};
 
 /// Token of the signal fd, if one is watched; request ids are 1..=count.
 const SIGNAL_TOKEN: Token = Token(u64::MAX);
+
+/// The longest the client waits for all connects before sending the requests
+/// that are connected; later connections then send as soon as they connect.
+pub const CONNECT_PHASE_MAX: Duration = Duration::from_secs(2);
 
 /// Size of the one read buffer shared by all connections.
 const READ_BUF: usize = 64 * 1024;
@@ -99,6 +117,9 @@ struct Client<'a> {
     request: String,
     buf: Vec<u8>,
     deadline: Instant,
+    /// Until the burst, connected requests wait; see the module docs.
+    burst_sent: bool,
+    burst_by: Instant,
 }
 
 impl<'a> Client<'a> {
@@ -119,6 +140,8 @@ impl<'a> Client<'a> {
             request: String::with_capacity(256),
             buf: vec![0; READ_BUF],
             deadline: Instant::now() + config.timeout,
+            burst_sent: false,
+            burst_by: Instant::now() + CONNECT_PHASE_MAX,
         })
     }
 
@@ -131,16 +154,23 @@ impl<'a> Client<'a> {
         let total = self.config.count;
         loop {
             self.start_connections(reporter)?;
+            self.maybe_burst(reporter)?;
             reporter.flush()?;
             if reporter.reported() == total {
                 return Ok(RunEnd::Completed);
             }
-            let left = self.deadline.saturating_duration_since(Instant::now());
+            let now = Instant::now();
+            let left = self.deadline.saturating_duration_since(now);
             if left.is_zero() {
                 self.abandon(ErrorKind::Timeout, reporter)?;
                 return Ok(RunEnd::TimedOut);
             }
-            self.epoll.wait(&mut events, Some(left))?;
+            let wake = if self.burst_sent {
+                left
+            } else {
+                left.min(self.burst_by.saturating_duration_since(now))
+            };
+            self.epoll.wait(&mut events, Some(wake))?;
             for ev in &events {
                 if ev.token() == SIGNAL_TOKEN {
                     if let Some(signals) = signals {
@@ -216,25 +246,48 @@ impl<'a> Client<'a> {
                 conn.close();
                 return self.report(index, Err(err), reporter);
             }
+            if !self.burst_sent {
+                return Ok(()); // waits, unarmed, for the burst
+            }
         }
         let next = match conn.phase {
-            Phase::Sending { .. } => {
-                let id = index as u32 + 1;
-                let target = &self.config.targets[index % self.config.targets.len()];
-                let delay = plan::delay_ms(self.config.count, id, self.config.step_ms);
-                plan::write_request(
-                    &mut self.request,
-                    &self.config.path,
-                    &target.host,
-                    id,
-                    delay,
-                );
-                conn.send(self.request.as_bytes(), Instant::now())
-            }
+            Phase::Connected | Phase::Sending { .. } => self.send_request(index),
             Phase::Receiving { .. } => conn.receive(&mut self.buf),
             Phase::Idle | Phase::Connecting | Phase::Done => return Ok(()),
         };
         self.after(index, next, reporter)
+    }
+
+    /// Once every connect has ended (or the connect phase ran too long),
+    /// writes every connected request in id order; see the module docs.
+    fn maybe_burst<W: Write>(&mut self, reporter: &mut Reporter<W>) -> anyhow::Result<()> {
+        let all_connected = self.next_start == self.conns.len() && self.connecting == 0;
+        if self.burst_sent || !(all_connected || Instant::now() >= self.burst_by) {
+            return Ok(());
+        }
+        self.burst_sent = true;
+        for index in 0..self.conns.len() {
+            if matches!(self.conns[index].phase, Phase::Connected) {
+                let next = self.send_request(index);
+                self.after(index, next, reporter)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds request `index`'s bytes in the shared scratch buffer and sends them.
+    fn send_request(&mut self, index: usize) -> Next {
+        let id = index as u32 + 1;
+        let target = &self.config.targets[index % self.config.targets.len()];
+        let delay = plan::delay_ms(self.config.count, id, self.config.step_ms);
+        plan::write_request(
+            &mut self.request,
+            &self.config.path,
+            &target.host,
+            id,
+            delay,
+        );
+        self.conns[index].send(self.request.as_bytes())
     }
 
     fn after<W: Write>(
@@ -296,6 +349,7 @@ impl<'a> Client<'a> {
             let what = match conn.phase {
                 Phase::Idle => "before connecting",
                 Phase::Connecting => "while connecting",
+                Phase::Connected => "connected, before sending the request",
                 Phase::Sending { .. } => "while sending the request",
                 _ if conn.reader.bytes_seen() == 0 => "waiting for the response",
                 _ => "while reading the response",
