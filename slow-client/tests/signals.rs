@@ -61,7 +61,7 @@ fn sigint_stops_the_run_reports_the_rest_as_interrupted_and_exits_130() {
 
 #[test]
 fn stop_and_continue_during_a_run_neither_breaks_nor_reorders_it() {
-    let mut child = spawn(&["--count", "5", "--step-ms", "200"]);
+    let child = spawn(&["--count", "5", "--step-ms", "200"]);
     // SIGSTOP then SIGCONT makes a blocked epoll_wait fail with EINTR even
     // without a handler (signal(7)); `wait` must retry it. Bounded: ~1 s.
     let until = Instant::now() + Duration::from_millis(900);
