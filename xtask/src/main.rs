@@ -31,7 +31,9 @@ Tasks:
            layout and constants of <sys/epoll.h>, and fail on any difference
            from epoll-sys (examples/abi_table.rs)
   package  package every publishable crate and build each from its package
-  bench    benchmarks (not yet implemented, see issue 5)
+  bench    dispatch cost (epoll-safe vs raw libc, mio, polling) and slow-client
+           end to end (time, CPU, RSS, lateness, syscalls, memory per request);
+           prints the report and writes xtask/BENCHMARKS.md (takes ~1-2 min)
   help     print this help (also -h, --help)
 
 Exit status: 0 when every step passed, 1 when a step failed, 2 for bad usage.

@@ -228,9 +228,37 @@ fn raise_fd_limit() {
     assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
 }
 
+/// `--probe IMPL WAITS`: only `WAITS` kept-readable waits on 64 fds through
+/// one implementation, nothing else, so that `strace -c` over two probes
+/// (0 and N waits) tells the syscalls one wait makes. `cargo xtask bench`
+/// uses it to show where the differences come from.
+fn probe(name: &str, waits: usize) {
+    let fds = Fds::new(64);
+    match name {
+        Raw::NAME => drop(batch::<Raw, false>(&mut Raw::new(&fds), &fds, waits)),
+        Safe::NAME => drop(batch::<Safe, false>(&mut Safe::new(&fds), &fds, waits)),
+        Mio::NAME => drop(batch::<Mio, false>(&mut Mio::new(&fds), &fds, waits)),
+        Polling::NAME => drop(batch::<Polling, false>(
+            &mut Polling::new(&fds),
+            &fds,
+            waits,
+        )),
+        other => panic!("--probe: unknown implementation {other:?}, expected one of {NAMES:?}"),
+    }
+}
+
 fn main() {
-    // `cargo bench` passes `--bench` (and any filter); this bench has no options.
     raise_fd_limit();
+    // `cargo bench` passes `--bench` (and any filter): ignored, the bench has
+    // no options besides the probe.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "--probe") {
+        let usage = "usage: dispatch --probe IMPL WAITS";
+        let name = args.get(at + 1).expect(usage);
+        let waits = args.get(at + 2).and_then(|w| w.parse().ok()).expect(usage);
+        probe(name, waits);
+        return;
+    }
     let started = Instant::now();
     let mut kept = Vec::new();
     let mut drained = Vec::new();

@@ -1,0 +1,179 @@
+//! End-to-end runs of slow-client: the `--json` summary line of each run.
+
+use super::process::{self, Scratch};
+use crate::json::{self, Value};
+use crate::steps::Outcome;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// The longest any one run may take; the longest planned run is about 10 s.
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// Lateness percentiles, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lateness {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// The numbers of one `"event":"summary"` line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Requests made.
+    pub requested: f64,
+    /// Answered with status < 400.
+    pub ok: f64,
+    /// Ended without a usable response.
+    pub failed: f64,
+    /// Pairs of responses that arrived out of delay order.
+    pub inversions: f64,
+    /// Wall-clock time of the run.
+    pub wall_ms: f64,
+    /// User CPU time of the whole process (getrusage).
+    pub cpu_user_ms: f64,
+    /// System CPU time of the whole process (getrusage).
+    pub cpu_sys_ms: f64,
+    /// Peak resident set size (getrusage `ru_maxrss`).
+    pub max_rss_kib: f64,
+    /// `None` when no response arrived.
+    pub lateness: Option<Lateness>,
+}
+
+/// Reads the last `"event":"summary"` line of a `--json` run.
+///
+/// # Errors
+///
+/// When there is none, or it lacks a field the report needs.
+pub fn parse_summary(stdout: &str) -> Outcome<Summary> {
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.contains(r#""event":"summary""#))
+        .ok_or("no summary line in the output")?;
+    let v = json::parse(line).map_err(|e| format!("summary line: {e}"))?;
+    let num = |v: &Value, key: &str| {
+        v.get(key)
+            .and_then(Value::as_f64)
+            .ok_or_else(|| format!("summary line has no number {key:?}: {line}"))
+    };
+    let lateness = match v.get("lateness_ms") {
+        Some(Value::Null) | None => None,
+        Some(l) => Some(Lateness {
+            p50: num(l, "p50")?,
+            p99: num(l, "p99")?,
+            max: num(l, "max")?,
+        }),
+    };
+    Ok(Summary {
+        requested: num(&v, "requested")?,
+        ok: num(&v, "ok")?,
+        failed: num(&v, "failed")?,
+        inversions: num(&v, "inversions")?,
+        wall_ms: num(&v, "wall_ms")?,
+        cpu_user_ms: num(&v, "cpu_user_ms")?,
+        cpu_sys_ms: num(&v, "cpu_sys_ms")?,
+        max_rss_kib: num(&v, "max_rss_kib")?,
+        lateness,
+    })
+}
+
+/// One run for the report.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// What the run shows, e.g. `embedded server`.
+    pub label: &'static str,
+    /// The slow-client arguments.
+    pub args: Vec<String>,
+    /// Its summary.
+    pub summary: Summary,
+}
+
+/// Runs `program args...` (slow-client itself, or a wrapper such as strace)
+/// and reads the summary. Exit status 1 (some request failed) still has a
+/// summary, and the report shows the failures; any other failure is an error.
+///
+/// # Errors
+///
+/// When it hangs, exits with another status, or prints no summary.
+pub fn summary_of(cmd: Command, scratch: &Scratch, name: &str) -> Outcome<Summary> {
+    let done = process::run(cmd, scratch, name, LIMIT)?;
+    let code = done.status.code();
+    if !matches!(code, Some(0 | 1)) {
+        return Err(format!(
+            "exited with {}:\n{}",
+            done.status,
+            done.stderr_tail(15)
+        ));
+    }
+    parse_summary(&done.stdout).map_err(|e| format!("{e}\n{}", done.stderr_tail(15)))
+}
+
+/// Runs `slow-client args... --json` (from a fresh process image, so its
+/// peak RSS is its own) and returns the run.
+///
+/// # Errors
+///
+/// As [`summary_of`].
+pub fn client(
+    slow_client: &Path,
+    label: &'static str,
+    args: &[&str],
+    scratch: &Scratch,
+) -> Outcome<Run> {
+    let args: Vec<String> = args
+        .iter()
+        .chain(&["--json"])
+        .map(|a| a.to_string())
+        .collect();
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let cmd = process::fresh_image(slow_client, &argv);
+    let summary = summary_of(cmd, scratch, "client")?;
+    Ok(Run {
+        label,
+        args,
+        summary,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_summary_after_the_response_lines() {
+        let out = concat!(
+            r#"{"event":"response","id":1,"delay_ms":0,"lateness_ms":0.1}"#,
+            "\n",
+            r#"{"event":"summary","requested":9000,"ok":8999,"failed":1,"responses":8999,"in_order":false,"inversions":3,"wall_ms":419.5,"interrupted":false,"cpu_user_ms":23.7,"cpu_sys_ms":535.2,"max_rss_kib":5412,"lateness_ms":{"p50":16.0,"p99":19.5,"max":20.7}}"#,
+            "\n"
+        );
+        let s = parse_summary(out).unwrap();
+        assert_eq!(
+            (s.requested, s.ok, s.failed, s.inversions),
+            (9000.0, 8999.0, 1.0, 3.0)
+        );
+        assert_eq!(
+            (s.cpu_user_ms, s.cpu_sys_ms, s.max_rss_kib),
+            (23.7, 535.2, 5412.0)
+        );
+        assert_eq!(s.lateness.map(|l| l.p99), Some(19.5));
+    }
+
+    #[test]
+    fn no_responses_means_no_lateness() {
+        let out = r#"{"event":"summary","requested":1,"ok":0,"failed":1,"inversions":0,"wall_ms":1,"cpu_user_ms":1,"cpu_sys_ms":0,"max_rss_kib":2000,"lateness_ms":null}"#;
+        assert_eq!(parse_summary(out).unwrap().lateness, None);
+    }
+
+    #[test]
+    fn a_summary_without_resource_usage_is_refused() {
+        let out = r#"{"event":"summary","requested":1,"ok":1,"failed":0,"inversions":0,"wall_ms":1,"lateness_ms":null}"#;
+        assert!(parse_summary(out).unwrap_err().contains("cpu_user_ms"));
+        assert!(parse_summary("no json here\n").is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! The machine a benchmark ran on, and when: numbers mean little without it.
+
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// What the report says about the machine.
+#[derive(Debug)]
+pub struct Machine {
+    /// CPUs this process may use (what `nproc` prints).
+    pub cpus: usize,
+    /// `model name` from `/proc/cpuinfo`.
+    pub model: String,
+    /// `/proc/sys/kernel/osrelease`.
+    pub kernel: String,
+    /// `rustc -V`.
+    pub rustc: String,
+    /// UTC, `YYYY-MM-DD HH:MM`.
+    pub date: String,
+    /// The source measured: `git describe --always --dirty` (`-dirty`: the
+    /// build included uncommitted changes).
+    pub revision: String,
+}
+
+/// Reads it all; anything unreadable becomes `unknown`.
+pub fn describe() -> Machine {
+    let unknown = || "unknown".to_string();
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(unknown);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|k| k.trim().to_string())
+        .unwrap_or_else(|_| unknown());
+    let rustc = first_line(Command::new("rustc").arg("-V")).unwrap_or_else(unknown);
+    let revision = first_line(
+        Command::new("git")
+            .args(["describe", "--always", "--dirty"])
+            .current_dir(crate::steps::workspace_root()),
+    )
+    .unwrap_or_else(unknown);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Machine {
+        cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        model,
+        kernel,
+        rustc,
+        date: utc(secs),
+        revision,
+    }
+}
+
+/// The first line `cmd` prints, when it succeeds.
+fn first_line(cmd: &mut Command) -> Option<String> {
+    let out = cmd.output().ok().filter(|o| o.status.success())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().next().map(|l| l.trim().to_string())
+}
+
+/// Seconds since the Unix epoch as `YYYY-MM-DD HH:MM` UTC (Howard
+/// Hinnant's `civil_from_days`, so no date crate is needed).
+fn utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let (hour, minute) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn formats_utc_dates_across_leap_days_and_centuries() {
+        assert_eq!(utc(0), "1970-01-01 00:00");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00");
+        assert_eq!(utc(1_709_251_199), "2024-02-29 23:59");
+        assert_eq!(utc(4_107_542_400), "2100-03-01 00:00");
+    }
+}
