@@ -101,7 +101,11 @@ pub fn parse(markdown: &str) -> Outcome<Vec<Row>> {
 }
 
 /// The bench executable, built in release, as cargo reports it.
-fn executable() -> Outcome<PathBuf> {
+///
+/// # Errors
+///
+/// When the build fails or cargo reports no executable.
+pub fn executable() -> Outcome<PathBuf> {
     let mut cmd = cargo();
     cmd.args(COMMAND.split(' ').skip(1));
     cmd.args(["--no-run", "--message-format=json-render-diagnostics"]);

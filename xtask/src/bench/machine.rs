@@ -56,6 +56,23 @@ pub fn describe() -> Machine {
     }
 }
 
+/// Busy and total CPU time of the whole machine so far, in seconds, from the
+/// first line of `/proc/stat` (all CPUs; busy is everything but idle and
+/// iowait). The kernel reports it in USER_HZ ticks, 100 per second.
+pub fn cpu_seconds() -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let total: u64 = ticks.iter().take(8).sum();
+    let idle = ticks.get(3)? + ticks.get(4).unwrap_or(&0);
+    Some(((total - idle) as f64 / 100.0, total as f64 / 100.0))
+}
+
 /// The first line `cmd` prints, when it succeeds.
 fn first_line(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok().filter(|o| o.status.success())?;

@@ -54,19 +54,31 @@ pub fn unavailable(scratch: &Scratch) -> Option<String> {
     }
 }
 
-/// Records `slow_client args...` and reads the three views.
+/// Records `program args...`, shown in the report as `shown args...`, and
+/// reads the three views.
 ///
 /// # Errors
 ///
-/// When perf or the run fails, or the report has no samples.
-pub fn record(slow_client: &Path, args: &[&str], scratch: &Scratch) -> Outcome<Profile> {
+/// When perf or the run fails (exit status 1, slow-client's "some request
+/// failed", still has a profile), or the report has no samples.
+pub fn record(program: &Path, shown: &str, args: &[&str], scratch: &Scratch) -> Outcome<Profile> {
     let data = scratch.path("run.perf");
     let mut cmd = Command::new("perf");
     cmd.args(["record", "-e", "cpu-clock", "-F", FREQUENCY, "-g", "-o"]);
-    cmd.arg(&data).arg("--").arg(slow_client).args(args);
+    cmd.arg(&data).arg("--").arg(program).args(args);
+    let quoted: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.contains(' ') {
+                format!("'{a}'")
+            } else {
+                a.to_string()
+            }
+        })
+        .collect();
     let command = format!(
-        "perf record -e cpu-clock -F {FREQUENCY} -g -- slow-client {}",
-        args.join(" ")
+        "perf record -e cpu-clock -F {FREQUENCY} -g -- {shown} {}",
+        quoted.join(" ")
     );
     let done = process::run(cmd, scratch, "perf", Duration::from_secs(90))?;
     if !matches!(done.status.code(), Some(0 | 1)) {

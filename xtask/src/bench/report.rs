@@ -4,10 +4,13 @@
 use super::dispatch::{self, PerWait};
 use super::e2e::{Run, Summary};
 use super::machine::Machine;
-use super::profile::Profile;
 use super::{Measured, Memory, Results, Syscalls, SPREAD_9000};
 use std::fmt::Write as _;
 use std::time::Duration;
+
+mod profiles;
+
+use profiles::profile_section;
 
 /// The hand-written reading of the evidence; the numbers it cites are from
 /// the run it was written after, the tables above it from the latest run.
@@ -217,6 +220,16 @@ fn runs_section(s: &mut String, r: &Results) {
         run_row(s, &mem.many);
     }
     s.push('\n');
+    if let Some(o) = &r.others {
+        let _ = writeln!(
+            s,
+            "While the three embedded-server runs ran, other processes used {:.1} CPU-seconds\n\
+             of the {:.1} the machine had ({:.0}%, from `/proc/stat`); lateness moves with it.\n",
+            o.cpu_s,
+            o.available_s,
+            100.0 * o.cpu_s / o.available_s.max(f64::MIN_POSITIVE)
+        );
+    }
 }
 
 fn syscalls_section(s: &mut String, sc: Option<&Measured<Syscalls>>) {
@@ -298,41 +311,4 @@ fn per_wait_section(s: &mut String, per_wait: Option<&Measured<Vec<PerWait>>>) {
         }
         None => {}
     }
-}
-
-fn shares(s: &mut String, title: &str, rows: &[(String, f64)]) {
-    let _ = writeln!(s, "| {title} | share of samples |\n|---|---:|");
-    for (name, pct) in rows {
-        let _ = writeln!(s, "| `{name}` | {pct:.1}% |");
-    }
-    s.push('\n');
-}
-
-fn profile_section(s: &mut String, profile: Option<&Measured<Profile>>) {
-    s.push_str("### CPU profile of 9,000 requests\n\n");
-    let p = match profile {
-        Some(Measured::Done(p)) => p,
-        Some(Measured::Skipped(why)) => {
-            let _ = writeln!(s, "Not profiled: {why}.\n");
-            return;
-        }
-        None => return,
-    };
-    let _ = writeln!(
-        s,
-        "`{}` (embedded server: both ends), {:.0} ms of CPU sampled. `cpu-clock` is a\n\
-         software event: this VM exposes no hardware counters.\n",
-        p.command, p.sampled_ms
-    );
-    shares(s, "object (self time)", &p.by_object);
-    let mut syscalls = p.by_syscall.clone();
-    syscalls.truncate(10);
-    if let Some(net) = p.softirq_net {
-        syscalls.push((
-            "net_rx_action (loopback receive, inside the syscalls above)".into(),
-            net,
-        ));
-    }
-    shares(s, "syscall (inclusive)", &syscalls);
-    shares(s, "function (self time)", &p.hottest);
 }
