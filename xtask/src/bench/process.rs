@@ -80,6 +80,14 @@ fn read(path: &Path) -> String {
     String::from_utf8_lossy(&fs::read(path).unwrap_or_default()).into_owned()
 }
 
+/// Runs the program as a user would: `cargo run` puts the target and
+/// toolchain directories in `LD_LIBRARY_PATH`, and the dynamic loader would
+/// then probe each of them for libc and libgcc_s, adding about a hundred
+/// failed `openat`/`newfstatat` calls to the syscall counts.
+fn user_environment(cmd: &mut Command) {
+    cmd.env_remove("LD_LIBRARY_PATH");
+}
+
 /// `program args...` started from a fresh, small process image, so that its
 /// `getrusage` peak RSS is its own.
 ///
@@ -109,6 +117,7 @@ pub fn run(mut cmd: Command, scratch: &Scratch, name: &str, limit: Duration) -> 
     let shown = display(&cmd);
     println!("    $ {shown}");
     let (out, err, o, e) = output_files(scratch, name)?;
+    user_environment(&mut cmd);
     let started = Instant::now();
     let mut child = cmd
         .stdin(Stdio::null())
@@ -162,6 +171,7 @@ impl Server {
         let shown = display(&cmd);
         println!("    $ {shown} &");
         let (out, err, o, e) = output_files(scratch, "server")?;
+        user_environment(&mut cmd);
         let child = cmd
             .stdin(Stdio::null())
             .stdout(o)
