@@ -88,18 +88,6 @@ pub struct Results {
     pub memory: Option<Memory>,
     /// CPU profiles.
     pub profile: Option<Measured<Profiles>>,
-    /// What the rest of the machine did during the end-to-end runs.
-    pub others: Option<Others>,
-}
-
-/// CPU time that other processes used during the end-to-end runs: lateness
-/// on a shared two-core machine depends on it.
-#[derive(Debug)]
-pub struct Others {
-    /// CPU seconds used by everything but slow-client.
-    pub cpu_s: f64,
-    /// CPU seconds the machine had (wall time times CPUs).
-    pub available_s: f64,
 }
 
 /// The CPU profiles behind "where the time goes".
@@ -143,22 +131,13 @@ pub fn bench() -> Outcome {
         }),
         Step::new("end-to-end", || {
             let exe = exe.borrow();
-            let before = machine::cpu_seconds();
-            let mut ours = 0.0;
             for (label, args) in [
                 ("embedded server, all due at once", BURST_9000),
                 ("embedded server", SPREAD_5000),
                 ("embedded server", SPREAD_9000),
             ] {
-                let run = e2e::client(&exe, label, &args, &scratch)?;
-                ours += (run.summary.cpu_user_ms + run.summary.cpu_sys_ms) / 1000.0;
+                let run = e2e::client(&exe, label, &args, &scratch, None)?;
                 results.borrow_mut().runs.push(run);
-            }
-            if let (Some(b), Some(a)) = (before, machine::cpu_seconds()) {
-                results.borrow_mut().others = Some(Others {
-                    cpu_s: (a.0 - b.0 - ours).max(0.0),
-                    available_s: a.1 - b.1,
-                });
             }
             Ok(())
         }),
@@ -280,9 +259,9 @@ fn memory(exe: &Path, scratch: &Scratch) -> Outcome<Memory> {
     let server = Server::start(exe, scratch)?;
     let label = "separate server";
     let one = ["--server", server.addr(), "--count", "1"];
-    let one = e2e::client(exe, label, &one, scratch)?;
+    let one = e2e::client(exe, label, &one, scratch, Some(&server))?;
     let many = [&["--server", server.addr()][..], &SPREAD_9000[..]].concat();
-    let many = e2e::client(exe, label, &many, scratch)?;
+    let many = e2e::client(exe, label, &many, scratch, Some(&server))?;
     server.stop();
     let extra = many.summary.requested - one.summary.requested;
     let bytes = (many.summary.max_rss_kib - one.summary.max_rss_kib) * 1024.0 / extra;

@@ -1,6 +1,7 @@
 //! End-to-end runs of slow-client: the `--json` summary line of each run.
 
-use super::process::{self, Scratch};
+use super::machine;
+use super::process::{self, Scratch, Server};
 use crate::json::{self, Value};
 use crate::steps::Outcome;
 use std::path::Path;
@@ -91,6 +92,9 @@ pub struct Run {
     pub args: Vec<String>,
     /// Its summary.
     pub summary: Summary,
+    /// The share of the machine's CPU that other processes used meanwhile
+    /// (everything but this client and its server), when `/proc` tells.
+    pub others: Option<f64>,
 }
 
 /// Runs `program args...` (slow-client itself, or a wrapper such as strace)
@@ -114,7 +118,9 @@ pub fn summary_of(cmd: Command, scratch: &Scratch, name: &str) -> Outcome<Summar
 }
 
 /// Runs `slow-client args... --json` (from a fresh process image, so its
-/// peak RSS is its own) and returns the run.
+/// peak RSS is its own) and returns the run, with how busy the rest of the
+/// machine was meanwhile. `server` is the separate server the client talks
+/// to, if any: its CPU time is part of the run, not of the others'.
 ///
 /// # Errors
 ///
@@ -124,6 +130,7 @@ pub fn client(
     label: &'static str,
     args: &[&str],
     scratch: &Scratch,
+    server: Option<&Server>,
 ) -> Outcome<Run> {
     let args: Vec<String> = args
         .iter()
@@ -132,11 +139,22 @@ pub fn client(
         .collect();
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let cmd = process::fresh_image(slow_client, &argv);
+    let server_cpu = || server.map_or(Some(0.0), Server::cpu_seconds);
+    let before = (machine::cpu_seconds(), server_cpu());
     let summary = summary_of(cmd, scratch, "client")?;
+    let after = (machine::cpu_seconds(), server_cpu());
+    let others = match (before, after) {
+        ((Some(m0), Some(s0)), (Some(m1), Some(s1))) if m1.1 > m0.1 => {
+            let ours = (summary.cpu_user_ms + summary.cpu_sys_ms) / 1000.0 + (s1 - s0);
+            Some(((m1.0 - m0.0 - ours) / (m1.1 - m0.1)).clamp(0.0, 1.0))
+        }
+        _ => None,
+    };
     Ok(Run {
         label,
         args,
         summary,
+        others,
     })
 }
 

@@ -73,6 +73,20 @@ pub fn cpu_seconds() -> Option<(f64, f64)> {
     Some(((total - idle) as f64 / 100.0, total as f64 / 100.0))
 }
 
+/// CPU time (user + system) of process `pid` so far, in seconds, from
+/// `/proc/PID/stat` (fields 14 and 15, counted after the `)` that ends the
+/// command name, which may itself contain spaces).
+pub fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    cpu_of_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+fn cpu_of_stat(stat: &str) -> Option<f64> {
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    // After the `)`, index 0 is field 3 (state): utime is field 14, stime 15.
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+}
+
 /// The first line `cmd` prints, when it succeeds.
 fn first_line(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok().filter(|o| o.status.success())?;
@@ -99,7 +113,14 @@ fn utc(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::utc;
+    use super::{cpu_of_stat, utc};
+
+    #[test]
+    fn reads_user_and_system_ticks_after_a_command_name_with_spaces() {
+        let stat = "4242 (slow client) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 75 0 0 20 0 1 0";
+        assert_eq!(cpu_of_stat(stat), Some(3.25));
+        assert_eq!(cpu_of_stat("4242 (cut"), None);
+    }
 
     #[test]
     fn formats_utc_dates_across_leap_days_and_centuries() {

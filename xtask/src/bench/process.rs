@@ -207,6 +207,11 @@ impl Server {
         }
     }
 
+    /// Its CPU time so far, in seconds.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        super::machine::process_cpu_seconds(self.child.id())
+    }
+
     /// The `IP:PORT` it listens on.
     pub fn addr(&self) -> &str {
         &self.addr

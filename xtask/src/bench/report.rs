@@ -191,16 +191,17 @@ fn run_row(s: &mut String, run: &Run) {
     });
     let _ = writeln!(
         s,
-        "| `{}` | {} | {ok} / {failed} | {inversions} | {wall_ms:.0} | {cpu_user_ms:.0} + {cpu_sys_ms:.0} | {:.1} | {max_rss_kib} | {lateness} |",
+        "| `{}` | {} | {ok} / {failed} | {inversions} | {wall_ms:.0} | {cpu_user_ms:.0} + {cpu_sys_ms:.0} | {:.1} | {max_rss_kib} | {lateness} | {} |",
         command(run),
         run.label,
         cpu * 1000.0 / requested,
+        run.others.map_or("?".into(), |o| format!("{:.0}%", o * 100.0)),
     );
 }
 
 const RUN_HEADER: &str = "\
-| command | server | ok / failed | inversions | wall ms | CPU user + sys ms | CPU µs/request | max RSS KiB | lateness p50 / p99 / max ms |
-|---|---|---:|---:|---:|---:|---:|---:|---:|
+| command | server | ok / failed | inversions | wall ms | CPU user + sys ms | CPU µs/request | max RSS KiB | lateness p50 / p99 / max ms | other load |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 ";
 
 fn runs_section(s: &mut String, r: &Results) {
@@ -220,16 +221,11 @@ fn runs_section(s: &mut String, r: &Results) {
         run_row(s, &mem.many);
     }
     s.push('\n');
-    if let Some(o) = &r.others {
-        let _ = writeln!(
-            s,
-            "While the three embedded-server runs ran, other processes used {:.1} CPU-seconds\n\
-             of the {:.1} the machine had ({:.0}%, from `/proc/stat`); lateness moves with it.\n",
-            o.cpu_s,
-            o.available_s,
-            100.0 * o.cpu_s / o.available_s.max(f64::MIN_POSITIVE)
-        );
-    }
+    s.push_str(
+        "*Other load*: the share of the machine's CPU (from `/proc/stat`) that other\n\
+         processes used during the run, everything but the client and its server.\n\
+         Lateness on this shared two-core machine moves with it.\n\n",
+    );
 }
 
 fn syscalls_section(s: &mut String, sc: Option<&Measured<Syscalls>>) {
