@@ -4,7 +4,9 @@
 #![allow(unsafe_code)]
 
 use std::io;
-use std::time::Duration;
+use std::mem::{size_of, MaybeUninit};
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The process's open-file limits (`RLIMIT_NOFILE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +53,7 @@ pub struct Usage {
     pub user: Duration,
     /// Time spent in the kernel on the process's behalf.
     pub system: Duration,
-    /// Peak resident set size, in KiB.
+    /// Peak resident set size, in KiB (`VmHWM`).
     pub max_rss_kib: u64,
 }
 
@@ -71,8 +73,98 @@ pub fn usage() -> io::Result<Usage> {
     Ok(Usage {
         user: tv(ru.ru_utime),
         system: tv(ru.ru_stime),
-        max_rss_kib: ru.ru_maxrss.max(0) as u64,
+        // `ru_maxrss` survives execve(2): a client started by a large process
+        // would report its parent's peak. `VmHWM` belongs to this image alone.
+        max_rss_kib: peak_rss_kib().unwrap_or(ru.ru_maxrss.max(0) as u64),
     })
+}
+
+/// `VmHWM` from `/proc/self/status`: this process image's peak resident set, in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Asks the kernel to stamp each received packet with its arrival time
+/// (`SO_TIMESTAMPNS`), read back by [`recv_timestamped`]. Set on a listening
+/// socket, accepted sockets inherit it.
+///
+/// # Errors
+/// `setsockopt(2)` failed.
+pub fn enable_receive_timestamps(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: `fd` is open for the call; `on` is a live c_int and the length says so.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_TIMESTAMPNS,
+            (&on as *const libc::c_int).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// `recvmsg(2)` into `buf`, returning the bytes read and, when the socket has
+/// [`enable_receive_timestamps`] on, when the kernel received the data
+/// (`None` when the kernel did not stamp it, e.g. just after enabling).
+///
+/// # Errors
+/// As `read(2)` on a socket (`WouldBlock`, `ConnectionReset`, …).
+pub fn recv_timestamped(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+) -> io::Result<(usize, Option<SystemTime>)> {
+    // Room for one timespec control message, aligned for cmsghdr.
+    let mut control = [MaybeUninit::<u64>::uninit(); 8];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: msghdr is plain old data; all-zero is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = size_of::<[u64; 8]>() as _;
+    let n = loop {
+        // SAFETY: `fd` is open; `msg` points at `iov` (covering `buf`) and
+        // `control`, all live and writable for the whole call.
+        let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
+        if n >= 0 {
+            break n as usize;
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    };
+    let mut stamp = None;
+    // SAFETY: `msg` was filled by a successful recvmsg; the CMSG macros walk
+    // only the `msg_controllen` bytes the kernel wrote into `control`.
+    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
+    while !cmsg.is_null() {
+        // SAFETY: non-null headers from CMSG_FIRSTHDR/NXTHDR lie within `control`.
+        let hdr = unsafe { cmsg.read_unaligned() };
+        if hdr.cmsg_level == libc::SOL_SOCKET && hdr.cmsg_type == libc::SCM_TIMESTAMPNS {
+            // SAFETY: `cmsg` is a valid header within `control` (as above).
+            let data = unsafe { libc::CMSG_DATA(cmsg) };
+            // SAFETY: an SCM_TIMESTAMPNS message carries one timespec at `data`,
+            // inside `control`; read unaligned, as only cmsghdr alignment is promised.
+            let ts = unsafe { data.cast::<libc::timespec>().read_unaligned() };
+            if let (Ok(secs), Ok(nanos)) = (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) {
+                stamp = UNIX_EPOCH.checked_add(Duration::new(secs, nanos));
+            }
+        }
+        // SAFETY: as above; returns null after the last header.
+        cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };
+    }
+    Ok((n, stamp))
 }
 
 #[cfg(test)]
@@ -88,5 +180,33 @@ mod tests {
     #[test]
     fn usage_reports_some_memory() {
         assert!(usage().unwrap().max_rss_kib > 0);
+    }
+
+    #[test]
+    fn received_data_carries_its_arrival_time() {
+        use std::io::Write;
+        use std::os::fd::AsFd;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        enable_receive_timestamps(listener.as_fd()).unwrap();
+        // The kernel switches packet stamping on through a static key, possibly
+        // from a work queue: packets in the first moments may go unstamped
+        // (callers then fall back to the read time).
+        std::thread::sleep(Duration::from_millis(50));
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let before = SystemTime::now();
+        client.write_all(b"ping").unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        let mut buf = [0u8; 16];
+        let (n, stamp) = recv_timestamped(server.as_fd(), &mut buf).unwrap();
+        let after = SystemTime::now();
+        assert_eq!(&buf[..n], b"ping");
+        let stamp = stamp.expect("accepted socket inherits SO_TIMESTAMPNS");
+        // Stamped on arrival, not when read 30 ms later (a little clock slack allowed).
+        assert!(
+            stamp + Duration::from_millis(1) >= before,
+            "{stamp:?} vs {before:?}"
+        );
+        assert!(after.duration_since(stamp).unwrap() >= Duration::from_millis(25));
     }
 }

@@ -91,21 +91,27 @@ impl Conn {
         let Some(sock) = self.sock.as_ref() else {
             return Next::WaitReadable;
         };
-        while *written < request.len() {
+        // `elapsed` runs from the request being fully written. The send that
+        // completes it is timed from just *before* the call: the data reaches
+        // the server inside the call, and a thread preempted right after it
+        // would otherwise stamp late and make a punctual answer look early.
+        let since = loop {
+            let before = Instant::now();
             match sock.send(&request[*written..]) {
-                Ok(n) => *written += n,
+                Ok(n) => {
+                    *written += n;
+                    if *written >= request.len() {
+                        break before;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::WaitWritable,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     return self.fail(classify_io(&e, false), format!("sending request: {e}"))
                 }
             }
-        }
-        // Stamped after the last byte went out: `elapsed` runs from the
-        // request being fully written, not from when we started writing it.
-        self.phase = Phase::Receiving {
-            since: Instant::now(),
         };
+        self.phase = Phase::Receiving { since };
         Next::WaitReadable
     }
 

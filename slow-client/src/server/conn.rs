@@ -4,7 +4,10 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::time::Instant;
+use std::os::fd::AsFd;
+use std::time::{Instant, SystemTime};
+
+use crate::os;
 
 use super::request::{feed, Decision, Head, Limits};
 
@@ -47,8 +50,9 @@ pub(crate) enum Verdict {
 pub(crate) enum ReadStep {
     /// Nothing decided yet (no complete head, or a spurious wakeup).
     Pending,
-    /// The head is complete: this is the answer.
-    Decided(Decision),
+    /// The head is complete: this is the answer, and when the kernel received
+    /// its last bytes (if the socket stamps arrivals).
+    Decided(Decision, Option<SystemTime>),
     /// The peer closed or reset the connection.
     Gone,
 }
@@ -103,15 +107,15 @@ impl Conn {
         // Never buffer more than max_head + 1 bytes: one byte past the cap proves the head too large.
         let room = (limits.max_head + 1).saturating_sub(partial.len()).max(1);
         let room = room.min(scratch.len());
-        let n = match self.stream.read(&mut scratch[..room]) {
-            Ok(0) => return ReadStep::Gone,
-            Ok(n) => n,
+        let (n, arrived) = match os::recv_timestamped(self.stream.as_fd(), &mut scratch[..room]) {
+            Ok((0, _)) => return ReadStep::Gone,
+            Ok(read) => read,
             Err(e) if is_transient(&e) => return ReadStep::Pending,
             Err(_) => return ReadStep::Gone,
         };
         match feed(partial, &scratch[..n], limits) {
             Head::Partial => ReadStep::Pending,
-            Head::Complete(decision) => ReadStep::Decided(decision),
+            Head::Complete(decision) => ReadStep::Decided(decision, arrived),
         }
     }
 

@@ -16,7 +16,7 @@
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
 use std::num::NonZeroUsize;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use epoll_safe::{Epoll, Events, Interest, Token};
 use socket2::SockRef;
@@ -197,7 +197,10 @@ impl EventLoop {
         match conn.state {
             State::ReadingHead { .. } => match conn.read_head(&mut self.scratch, self.limits) {
                 ReadStep::Pending => {}
-                ReadStep::Decided(decision) => self.decided(key, decision),
+                ReadStep::Decided(decision, arrived) => {
+                    let age = arrived.map_or(Duration::ZERO, |at| self.age(at));
+                    self.decided(key, decision, age);
+                }
                 ReadStep::Gone => self.close(key),
             },
             State::Waiting { .. } | State::Lingering => {
@@ -212,7 +215,17 @@ impl EventLoop {
     }
 
     /// A head is complete: schedule its response, or write it now if it is due now.
-    fn decided(&mut self, key: u64, decision: Decision) {
+    /// How long ago the kernel received data stamped `at` (wall clock), capped
+    /// by the header timeout so a wall-clock jump cannot make a delay vanish.
+    fn age(&self, at: SystemTime) -> Duration {
+        SystemTime::now()
+            .duration_since(at)
+            .unwrap_or(Duration::ZERO)
+            .min(self.config.header_timeout)
+    }
+
+    /// `age` is how long ago the head arrived: the delay runs from its arrival.
+    fn decided(&mut self, key: u64, decision: Decision, age: Duration) {
         let Some(conn) = self.conns.get_mut(key) else {
             return;
         };
@@ -231,7 +244,8 @@ impl EventLoop {
             conn.start_writing();
             self.write(key);
         } else {
-            let due = after(Instant::now(), Duration::from_millis(decision.delay_ms));
+            let delay = Duration::from_millis(decision.delay_ms).saturating_sub(age);
+            let due = after(Instant::now(), delay);
             conn.deadline = due;
             self.deadlines.push(due, key);
         }
@@ -302,7 +316,7 @@ impl EventLoop {
                             self.config.header_timeout.as_millis()
                         ),
                     );
-                    self.decided(key, Decision { delay_ms: 0, reply });
+                    self.decided(key, Decision { delay_ms: 0, reply }, Duration::ZERO);
                 }
                 State::Waiting { .. } => {
                     conn.start_writing();
