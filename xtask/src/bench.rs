@@ -27,8 +27,7 @@ mod profile;
 mod report;
 mod strace;
 
-use crate::json::{self, Value};
-use crate::steps::{cargo, run_all, run_captured, secs, workspace_root, Outcome, Step};
+use crate::steps::{built_executable, cargo, run_all, secs, workspace_root, Outcome, Step};
 use process::{Scratch, Server};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -181,19 +180,7 @@ fn build_slow_client() -> Outcome<PathBuf> {
         "--bin",
         "slow-client",
     ]);
-    cmd.arg("--message-format=json-render-diagnostics");
-    let messages = run_captured(cmd)?;
-    messages
-        .lines()
-        .filter_map(|line| json::parse(line).ok())
-        .filter(|m| m.get("reason").and_then(Value::as_str) == Some("compiler-artifact"))
-        .filter_map(|m| {
-            m.get("executable")
-                .and_then(Value::as_str)
-                .map(PathBuf::from)
-        })
-        .next_back()
-        .ok_or_else(|| "cargo built slow-client but reported no executable".to_string())
+    built_executable(cmd, "slow-client")
 }
 
 /// Profiles slow-client's 9,000-request burst, and the dispatch probes of

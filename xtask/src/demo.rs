@@ -6,7 +6,7 @@
 //! finished request (`"event":"response"` or `"error"`), then one summary.
 
 use crate::json::{self, Value};
-use crate::steps::{cargo, run_captured, Outcome};
+use crate::steps::{built_executable, cargo, Outcome};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -61,26 +61,8 @@ pub fn demo() -> Outcome {
 /// `cargo build -p slow-client`, returning the path cargo reports for the binary.
 fn build() -> Outcome<PathBuf> {
     let mut cmd = cargo();
-    cmd.args([
-        "build",
-        "-p",
-        "slow-client",
-        "--bin",
-        "slow-client",
-        "--message-format=json-render-diagnostics",
-    ]);
-    let messages = run_captured(cmd)?;
-    messages
-        .lines()
-        .filter_map(|line| json::parse(line).ok())
-        .filter(|m| m.get("reason").and_then(Value::as_str) == Some("compiler-artifact"))
-        .filter_map(|m| {
-            m.get("executable")
-                .and_then(Value::as_str)
-                .map(PathBuf::from)
-        })
-        .next_back()
-        .ok_or_else(|| "cargo built slow-client but reported no executable".to_string())
+    cmd.args(["build", "-p", "slow-client", "--bin", "slow-client"]);
+    built_executable(cmd, "slow-client")
 }
 
 /// Runs `cmd` to completion, killing it if it outlives [`WATCHDOG`].

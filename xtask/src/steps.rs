@@ -160,6 +160,31 @@ pub fn run_captured(mut cmd: Command) -> Outcome<String> {
 /// # Errors
 ///
 /// When `cargo metadata` fails or its output lacks `target_directory`.
+/// Runs a cargo build command (`build`, `test --no-run`, …) and returns the
+/// last executable it reports, as cargo's JSON messages name it; `what` names
+/// the artifact in the error.
+///
+/// # Errors
+///
+/// When the build fails or cargo reports no executable.
+pub fn built_executable(mut cmd: Command, what: &str) -> Outcome<PathBuf> {
+    cmd.arg("--message-format=json-render-diagnostics");
+    let messages = run_captured(cmd)?;
+    messages
+        .lines()
+        .filter_map(|line| crate::json::parse(line).ok())
+        .filter(|m| {
+            m.get("reason").and_then(crate::json::Value::as_str) == Some("compiler-artifact")
+        })
+        .filter_map(|m| {
+            m.get("executable")
+                .and_then(crate::json::Value::as_str)
+                .map(PathBuf::from)
+        })
+        .next_back()
+        .ok_or_else(|| format!("cargo built {what} but reported no executable"))
+}
+
 pub fn target_dir() -> Outcome<PathBuf> {
     let mut cmd = cargo();
     cmd.args(["metadata", "--format-version", "1", "--no-deps"]);

@@ -4,8 +4,7 @@
 
 use super::process::{self, Scratch};
 use super::strace;
-use crate::json::{self, Value};
-use crate::steps::{cargo, run_captured, Outcome};
+use crate::steps::{built_executable, cargo, run_captured, Outcome};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -108,19 +107,8 @@ pub fn parse(markdown: &str) -> Outcome<Vec<Row>> {
 pub fn executable() -> Outcome<PathBuf> {
     let mut cmd = cargo();
     cmd.args(COMMAND.split(' ').skip(1));
-    cmd.args(["--no-run", "--message-format=json-render-diagnostics"]);
-    let messages = run_captured(cmd)?;
-    messages
-        .lines()
-        .filter_map(|line| json::parse(line).ok())
-        .filter(|m| m.get("reason").and_then(Value::as_str) == Some("compiler-artifact"))
-        .filter_map(|m| {
-            m.get("executable")
-                .and_then(Value::as_str)
-                .map(PathBuf::from)
-        })
-        .next_back()
-        .ok_or_else(|| "cargo built the dispatch bench but reported no executable".to_string())
+    cmd.arg("--no-run");
+    built_executable(cmd, "the dispatch bench")
 }
 
 /// Syscalls per wait of one implementation, most frequent first.
