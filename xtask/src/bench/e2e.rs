@@ -39,7 +39,7 @@ pub struct Summary {
     pub cpu_user_ms: f64,
     /// System CPU time of the whole process (getrusage).
     pub cpu_sys_ms: f64,
-    /// Peak resident set size (getrusage `ru_maxrss`).
+    /// Peak resident set size of the slow-client image (`VmHWM`).
     pub max_rss_kib: f64,
     /// `None` when no response arrived.
     pub lateness: Option<Lateness>,
@@ -138,7 +138,8 @@ pub fn client(
         .map(|a| a.to_string())
         .collect();
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-    let cmd = process::fresh_image(slow_client, &argv);
+    let mut cmd = Command::new(slow_client);
+    cmd.args(&argv);
     let server_cpu = || server.map_or(Some(0.0), Server::cpu_seconds);
     let before = (machine::cpu_seconds(), server_cpu());
     let summary = summary_of(cmd, scratch, "client")?;

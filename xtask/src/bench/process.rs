@@ -88,23 +88,6 @@ fn user_environment(cmd: &mut Command) {
     cmd.env_remove("LD_LIBRARY_PATH");
 }
 
-/// `program args...` started from a fresh, small process image, so that its
-/// `getrusage` peak RSS is its own.
-///
-/// Linux carries `ru_maxrss` over `execve` from the image that called it:
-/// a program spawned straight from xtask reports at least xtask's RSS
-/// (`--count 1` showed 5.6 MiB, 218 MiB under a 200 MiB parent). `sh` forks
-/// before running the program (the `; exit` stops it from exec'ing in
-/// place), so the program's floor is the shell's RSS (about 1.6 MiB of
-/// dash), below what slow-client reaches on its own.
-pub fn fresh_image(program: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new("sh");
-    cmd.args(["-c", r#""$@"; exit $?"#, "sh"])
-        .arg(program)
-        .args(args);
-    cmd
-}
-
 /// Runs `cmd` to completion with stdout and stderr in files named after
 /// `name`, killing it (and its process group: `cmd` may be a shell that
 /// started the real program) if it runs longer than `limit`.

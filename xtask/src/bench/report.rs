@@ -207,8 +207,8 @@ const RUN_HEADER: &str = "\
 fn runs_section(s: &mut String, r: &Results) {
     s.push_str(
         "## End to end: slow-client\n\n\
-         Release build, `--json` summary line of each run. CPU time and peak RSS are\n\
-         `getrusage(RUSAGE_SELF)` of the whole slow-client process: with the embedded\n\
+         Release build, `--json` summary line of each run. CPU time (`getrusage`) and\n\
+         peak RSS (`VmHWM`) are the whole slow-client process's: with the embedded\n\
          server that is both ends of every connection. Lateness is arrival time minus\n\
          asked delay, from the request being fully written.\n\n",
     );
@@ -269,10 +269,9 @@ fn memory_section(s: &mut String, mem: &Memory) {
          they cancel out). It does **not** include kernel memory: socket buffers, the\n\
          `struct sock`/`file`/`inode` of each socket, or the epoll items; those are\n\
          kernel slab memory (`/proc/meminfo` `Slab`), charged to no process's RSS.\n\n\
-         Every client run is started through `sh -c '\"$@\"; exit $?'`: Linux carries\n\
-         `ru_maxrss` over `execve` from the image that called it, so a client spawned\n\
-         straight from xtask reports at least xtask's own RSS (5.6 MiB for `--count 1`;\n\
-         218 MiB under a 200 MiB parent). The shell forks first; its 1.6 MiB is the floor.\n",
+         Peak RSS is `VmHWM` from `/proc/self/status`, not `getrusage`'s `ru_maxrss`,\n\
+         which Linux carries over `execve` from the parent image (a client spawned\n\
+         from xtask reported xtask's 5.6 MiB for `--count 1`).\n",
         one.max_rss_kib,
         many.max_rss_kib,
         command(&mem.many),
