@@ -27,6 +27,11 @@ use crate::{Error, Op, Result};
 /// in another thread, it only closes the fd and leaves the creating thread's
 /// mask as it is.
 ///
+/// Keep at most one live `Signals` per signal per thread: dropping one
+/// unblocks its signals (and discards their pending instances) even if another
+/// `Signals` still relies on them, so the next such signal would get its
+/// default action.
+///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use epoll_safe::{Epoll, Events, Interest, Signals, Token};

@@ -13,10 +13,11 @@
 //! bytes with `data` at offset 4; everywhere else (aarch64, riscv64, …) the
 //! natural C layout applies: 16 bytes with `data` at offset 8.
 //!
-//! Getting this wrong is silent. Without `packed` on x86_64 the kernel writes
-//! the next event's `events` into the padding and every `data` after the first
-//! is shifted garbage; with `packed` everywhere, aarch64 reads `data` from the
-//! wrong offset. [`epoll_event`] uses the exact `cfg_attr` of the `libc`
+//! Getting this wrong is silent. Without `packed` on x86_64 Rust reads `data`
+//! at offset 8: every token, the first included, is read from the wrong bytes
+//! (half of it is the next event's `events`), and the token handed to
+//! `epoll_ctl` lands in what the kernel reads as padding. With `packed`
+//! everywhere, aarch64 has the same problem the other way round. [`epoll_event`] uses the exact `cfg_attr` of the `libc`
 //! crate, and the tests prove its size, alignment and field offsets against
 //! both `libc` and the C header.
 //!

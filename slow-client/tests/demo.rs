@@ -99,6 +99,13 @@ fn bad_flags_are_usage_errors_with_status_2() {
 }
 
 #[test]
+fn an_enormous_timeout_means_no_deadline_not_a_crash() {
+    let run = util::run_json(&["--count", "2", "--step-ms", "10", "--timeout", "1e19"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(run.summary()["ok"], 2);
+}
+
+#[test]
 fn help_and_version_exit_successfully() {
     for flag in ["--help", "--version"] {
         let out = Command::new(env!("CARGO_BIN_EXE_slow-client"))

@@ -108,6 +108,12 @@ pub fn run<W: Write>(
     client.run(signals, reporter)
 }
 
+/// An instant later than any run: ~30 years from now.
+fn far_future() -> Instant {
+    let now = Instant::now();
+    now.checked_add(Duration::from_secs(1 << 30)).unwrap_or(now)
+}
+
 struct Client<'a> {
     config: &'a ClientConfig,
     epoll: Epoll,
@@ -139,7 +145,10 @@ impl<'a> Client<'a> {
             connecting: 0,
             request: String::with_capacity(256),
             buf: vec![0; READ_BUF],
-            deadline: Instant::now() + config.timeout,
+            // A timeout past the end of `Instant` means "no deadline", not a panic.
+            deadline: Instant::now()
+                .checked_add(config.timeout)
+                .unwrap_or_else(far_future),
             burst_sent: false,
             burst_by: Instant::now() + CONNECT_PHASE_MAX,
         })

@@ -4,7 +4,8 @@
 //! Entries are never removed early: when a connection moves on or closes, its old entry
 //! stays until it surfaces and is then ignored, because the loop checks it against the
 //! connection's current deadline and the key's generation. That keeps every operation
-//! O(log n) with no search, at the cost of at most a few stale entries per connection.
+//! O(log n) with no search. Stale entries of closed connections are swept
+//! ([`DeadlineHeap::retain`]) when they outnumber live connections four to one.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -54,6 +55,16 @@ impl DeadlineHeap {
         })
     }
 
+    /// Number of entries, stale ones included.
+    pub(crate) fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Keeps only the entries for which `keep(when, key)` is true.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(Instant, u64) -> bool) {
+        self.heap.retain(|Reverse((when, key))| keep(*when, *key));
+    }
+
     /// Removes and returns the earliest entry if it is due at `now`.
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<(Instant, u64)> {
         match self.heap.peek() {
@@ -80,6 +91,20 @@ mod tests {
         assert!(rest > Duration::ZERO && rest <= EXACT_BELOW, "{rest:?}");
         // and the rest is waited whole.
         assert_eq!(rest, t0 + Duration::from_secs(4) - woke);
+    }
+
+    #[test]
+    fn retain_drops_only_the_entries_it_is_told_to() {
+        let t0 = Instant::now();
+        let mut heap = DeadlineHeap::default();
+        for key in 0..10 {
+            heap.push(t0 + Duration::from_millis(key), key);
+        }
+        heap.retain(|_, key| key % 2 == 1);
+        assert_eq!(heap.len(), 5);
+        let later = t0 + Duration::from_secs(1);
+        let keys: Vec<u64> = std::iter::from_fn(|| heap.pop_due(later).map(|e| e.1)).collect();
+        assert_eq!(keys, [1, 3, 5, 7, 9], "still earliest first");
     }
 
     #[test]

@@ -47,6 +47,8 @@ const ACCEPT_BATCH: usize = 64;
 const EXPIRE_EVERY: usize = 32;
 /// Longest wait for a rejected client to close after its error response.
 const LINGER: Duration = Duration::from_secs(1);
+/// The most a request's arrival stamp may shorten its delay; see `EventLoop::age`.
+const MAX_AGE: Duration = Duration::from_secs(1);
 const EVENTS: NonZeroUsize = match NonZeroUsize::new(1024) {
     Some(n) => n,
     None => panic!("1024 is not zero"),
@@ -215,13 +217,14 @@ impl EventLoop {
     }
 
     /// A head is complete: schedule its response, or write it now if it is due now.
-    /// How long ago the kernel received data stamped `at` (wall clock), capped
-    /// by the header timeout so a wall-clock jump cannot make a delay vanish.
+    /// How long ago the kernel received data stamped `at` (wall clock). Capped at
+    /// [`MAX_AGE`]: the loop is never that far behind its sockets, so anything more is
+    /// a wall-clock step, which must not make answers early.
     fn age(&self, at: SystemTime) -> Duration {
         SystemTime::now()
             .duration_since(at)
             .unwrap_or(Duration::ZERO)
-            .min(self.config.header_timeout)
+            .min(MAX_AGE)
     }
 
     /// `age` is how long ago the head arrived: the delay runs from its arrival.
@@ -332,6 +335,15 @@ impl EventLoop {
     fn close(&mut self, key: u64) {
         if let Some(conn) = self.conns.remove(key) {
             self.stats.count(conn.verdict);
+        }
+        // Entries of closed connections stay in the heap until they surface; under
+        // churn with long delays they would pile up, so sweep them now and then.
+        let live = self.conns.len();
+        if self.deadlines.len() > 4 * live + 1024 {
+            let conns = &self.conns;
+            self.deadlines.retain(|when, key| {
+                key == RESUME || conns.get(key).is_some_and(|c| c.deadline == when)
+            });
         }
         if self.paused {
             self.resume(); // a descriptor just came free

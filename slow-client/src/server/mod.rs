@@ -13,8 +13,10 @@
 //! as configured ([`Framing`]), so a client's three framing paths can all be tested.
 //!
 //! What a client can rely on:
-//! - The delay runs from the moment the complete request head is read, and one
-//!   request is answered per connection, then the server closes it.
+//! - The delay runs from when the kernel received the last bytes of the request
+//!   head (`SO_TIMESTAMPNS`; from the read when a packet is unstamped), so a busy
+//!   loop does not add its own lag. One request is answered per connection, then
+//!   the server closes it.
 //! - A client that closes (or resets) while its response waits is dropped at once, as
 //!   nginx does (its 499): a client that half-closes after its request (`nc -N`) is
 //!   taken as gone too.

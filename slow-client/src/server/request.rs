@@ -105,8 +105,8 @@ impl Decision {
 /// Routes a parsed request line: `/delay/{ms}` and `/delay/{ms}/url/{anything}` for
 /// GET and HEAD; everything else gets its 4xx.
 ///
-/// The path shape is checked first (404), then the method (405), then the delay (400),
-/// so that the status names the first thing wrong from the outside in.
+/// The method is checked first (405: this server only ever reads), then the path
+/// shape (404), then the delay (400).
 pub(crate) fn route(method: &str, target: &str, max_delay_ms: u64) -> Decision {
     let head_only = method == "HEAD";
     let reject = |status, body: String| {
@@ -114,6 +114,12 @@ pub(crate) fn route(method: &str, target: &str, max_delay_ms: u64) -> Decision {
         reply.head_only = head_only;
         Decision::now(reply)
     };
+    if method != "GET" && !head_only {
+        return reject(
+            Status::MethodNotAllowed,
+            format!("method {} not allowed: use GET or HEAD\n", echo(method)),
+        );
+    }
     let path = origin_form(target);
     let Some(ms_text) = delay_segment(path) else {
         return reject(
@@ -124,12 +130,6 @@ pub(crate) fn route(method: &str, target: &str, max_delay_ms: u64) -> Decision {
             ),
         );
     };
-    if method != "GET" && !head_only {
-        return reject(
-            Status::MethodNotAllowed,
-            format!("method {} not allowed: use GET or HEAD\n", echo(method)),
-        );
-    }
     let Ok(delay_ms) = ms_text.parse::<u64>() else {
         return reject(
             Status::BadRequest,
@@ -254,8 +254,10 @@ mod tests {
     #[test]
     fn methods_other_than_get_and_head_are_405() {
         for method in ["POST", "PUT", "DELETE", "get", "OPTIONS"] {
-            let d = route(method, "/delay/10", 60_000);
-            assert_eq!(d.reply.status, Status::MethodNotAllowed, "{method}");
+            for path in ["/delay/10", "/not/a/route"] {
+                let d = route(method, path, 60_000);
+                assert_eq!(d.reply.status, Status::MethodNotAllowed, "{method} {path}");
+            }
         }
         let head = route("HEAD", "/delay/10", 60_000);
         assert_eq!(

@@ -62,6 +62,16 @@ impl<T> Slab<T> {
     }
 
     /// The value under `key`, unless it was removed since.
+    pub(crate) fn get(&self, key: u64) -> Option<&T> {
+        let index = usize::try_from(key & u64::from(u32::MAX)).ok()?;
+        let generation = u32::try_from(key >> 32).ok()?;
+        self.slots
+            .get(index)
+            .filter(|slot| slot.generation == generation)
+            .and_then(|slot| slot.value.as_ref())
+    }
+
+    /// The value under `key`, unless it was removed since.
     pub(crate) fn get_mut(&mut self, key: u64) -> Option<&mut T> {
         self.slot(key).and_then(|slot| slot.value.as_mut())
     }
