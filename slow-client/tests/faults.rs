@@ -93,3 +93,68 @@ fn a_server_without_a_port_is_a_setup_error() {
     );
     assert!(run.stderr.contains("cannot resolve"), "{}", run.stderr);
 }
+
+/// A listener whose accept queue is full: the kernel drops further SYNs, so a
+/// connect to it hangs (retransmitting) instead of failing.
+fn blackhole() -> (
+    socket2::Socket,
+    Vec<std::net::TcpStream>,
+    std::net::SocketAddr,
+) {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    listener
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    // Fill the queue (never accepted) so that later SYNs are dropped.
+    let held = (0..2)
+        .filter_map(|_| {
+            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300)).ok()
+        })
+        .collect();
+    (listener, held, addr)
+}
+
+#[test]
+fn a_hanging_connect_neither_blocks_nor_breaks_the_other_requests() {
+    let good = fault_server::start(vec![Fault::Ok; 6]);
+    let (_listener, _held, hole) = blackhole();
+    let (good, hole) = (good.to_string(), hole.to_string());
+    // Requests alternate between the servers: odd ids to `good`, even to `hole`.
+    let run = util::run_json(&[
+        "--server",
+        &good,
+        "--server",
+        &hole,
+        "--count",
+        "6",
+        "--step-ms",
+        "0",
+        "--path",
+        "/fault/{id}",
+        "--timeout",
+        "4",
+    ]);
+    assert_eq!(run.status, Some(1), "{}", run.stderr);
+    for id in [1, 3, 5] {
+        assert_eq!(run.outcome(id)["event"], "response", "{}", run.outcome(id));
+    }
+    for id in [2, 4, 6] {
+        let line = run.outcome(id);
+        assert_eq!(line["kind"], "timeout", "{line}");
+        assert!(
+            line["message"]
+                .as_str()
+                .unwrap()
+                .contains("while connecting"),
+            "{line}"
+        );
+    }
+}
