@@ -25,7 +25,10 @@
 //! zero-timeout wait between chunks: answers that are already due (with
 //! `--step-ms 0`, all of them) are read while the burst goes on instead of
 //! queueing behind all of it, and a wait that finds nothing costs about a
-//! microsecond, far below any delay step.
+//! microsecond, far below any delay step. Between chunks the thread also
+//! yields the CPU: the kernel likes to wake a loopback peer on the waker's CPU,
+//! and an embedded server sharing this thread's CPU would otherwise wait a
+//! whole scheduler slice (milliseconds) to read requests and write answers.
 
 mod conn;
 
@@ -291,6 +294,11 @@ impl<'a> Client<'a> {
                 return Ok(());
             }
             self.burst_started = true;
+        }
+        if self.burst_next > 0 {
+            // Lets a server on this CPU run; see the module docs. Costs one
+            // sched_yield(2) per chunk when nothing else is runnable.
+            std::thread::yield_now();
         }
         let mut written = 0;
         while self.burst_next < self.conns.len() && written < BURST_CHUNK {
