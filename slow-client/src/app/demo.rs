@@ -108,7 +108,8 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
     })
 }
 
-/// Raises the fd limit and refuses, before any socket exists, a run that could not fit.
+/// Raises the fd limit and refuses, before any socket exists, a run that could
+/// not fit; then sizes the fd table for the run.
 fn check_fd_budget(count: u32, embedded: bool, ports: u32) -> anyhow::Result<()> {
     let limit = os::raise_fd_limit().context("reading the open-file limit")?;
     let per_request: u64 = if embedded { 2 } else { 1 };
@@ -127,6 +128,11 @@ fn check_fd_budget(count: u32, embedded: bool, ports: u32) -> anyhow::Result<()>
             limit.soft,
             limit.hard,
         );
+    }
+    // Before the embedded server's thread exists: growing the table later,
+    // in a two-thread process, stalls the run; see `os::grow_fd_table`.
+    if let Err(e) = os::grow_fd_table(needed) {
+        eprintln!("slow-client: note: could not pre-size the fd table: {e}");
     }
     Ok(())
 }

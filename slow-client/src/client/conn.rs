@@ -22,8 +22,8 @@ use std::time::Instant;
 pub(crate) enum Phase {
     /// Not started yet.
     Idle,
-    /// Non-blocking connect in progress; waiting for `EPOLLOUT`.
-    Connecting,
+    /// Non-blocking connect in progress since `since`; waiting for `EPOLLOUT`.
+    Connecting { since: Instant },
     /// Connected; the request is not sent yet (the socket is not armed).
     Connected,
     /// Connected; `written` bytes of the request are out.
