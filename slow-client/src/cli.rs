@@ -64,10 +64,11 @@ pub struct RunArgs {
     /// Body framing of the embedded server's responses.
     #[arg(long, value_name = "length|chunked|close", default_value_t = Framing::Length)]
     pub framing: Framing,
-    /// Ports the embedded server listens on [default: one per 20,000 requests].
+    /// Ports the embedded server listens on [default: one per 8,192 requests].
     ///
     /// One client can hold only about 28,000 connections to one address (the
-    /// ephemeral port range); more ports lift that.
+    /// ephemeral port range), and connecting slows down well before that;
+    /// more ports lift both. (With --server, pass several addresses.)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub ports: Option<u16>,
     /// At most this many connects in flight at once, so bursts never overflow the accept queue.

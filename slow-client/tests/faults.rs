@@ -123,30 +123,34 @@ fn blackhole() -> (
 }
 
 #[test]
-fn a_hanging_connect_neither_blocks_nor_breaks_the_other_requests() {
-    let good = fault_server::start(vec![Fault::Ok; 6]);
+fn hanging_connects_neither_block_nor_starve_the_other_requests() {
+    let good = fault_server::start(vec![Fault::Ok; 8]);
     let (_listener, _held, hole) = blackhole();
     let (good, hole) = (good.to_string(), hole.to_string());
     // Requests alternate between the servers: odd ids to `good`, even to `hole`.
+    // With only 2 connects in flight allowed, hanging ones must give up their
+    // slots once passed, or the healthy requests would never connect.
     let run = util::run_json(&[
         "--server",
         &good,
         "--server",
         &hole,
         "--count",
-        "6",
+        "8",
         "--step-ms",
         "0",
         "--path",
         "/fault/{id}",
         "--timeout",
-        "4",
+        "7",
+        "--max-connecting",
+        "2",
     ]);
     assert_eq!(run.status, Some(1), "{}", run.stderr);
-    for id in [1, 3, 5] {
+    for id in [1, 3, 5, 7] {
         assert_eq!(run.outcome(id)["event"], "response", "{}", run.outcome(id));
     }
-    for id in [2, 4, 6] {
+    for id in [2, 4, 6, 8] {
         let line = run.outcome(id);
         assert_eq!(line["kind"], "timeout", "{line}");
         assert!(

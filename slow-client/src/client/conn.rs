@@ -23,7 +23,9 @@ pub(crate) enum Phase {
     /// Not started yet.
     Idle,
     /// Non-blocking connect in progress since `since`; waiting for `EPOLLOUT`.
-    Connecting { since: Instant },
+    /// `passed`: the writer gave up waiting for it, and it no longer counts
+    /// against `--max-connecting` (it sends as soon as it connects).
+    Connecting { since: Instant, passed: bool },
     /// Connected; the request is not sent yet (the socket is not armed).
     Connected,
     /// Connected; `written` bytes of the request are out.

@@ -17,12 +17,15 @@
 //! reasons that have nothing to do with the server. So the first
 //! [`CONNECT_AHEAD`] connects run before anything is written; then a writer
 //! cursor sends the requests strictly in id order, [`WRITE_CHUNK`] per loop
-//! turn, while further connects keep at most [`CONNECT_AHEAD`] beyond it
-//! ([`CONNECT_CHUNK`] per turn): consecutive requests go out microseconds
-//! apart (up to a few hundred across a turn). A connect that hangs holds the writer back for
+//! turn, starting one further connect after each write to keep up to
+//! [`CONNECT_AHEAD`] connections ahead of it: up to that many requests go out
+//! microseconds apart, later ones one `connect` apart (tens of microseconds,
+//! more once most of the ephemeral port range towards one server address is
+//! in use: spread large runs over several addresses, see `--ports`). A connect that hangs holds the writer back for
 //! at most [`HEAD_WAIT_MAX`]; the writer then passes it, and it sends its
-//! request whenever it connects (the first connects, likewise, hold it back
-//! for at most that long). Each request's `elapsed` time runs from the moment
+//! request whenever it connects, no longer counting against
+//! `--max-connecting` (the first connects, likewise, hold the writer back for
+//! at most that long). Each request's `elapsed` time runs from the moment
 //! it was written.
 //!
 //! Small chunks keep the loop turning: answers already due (with
@@ -60,7 +63,8 @@ pub const HEAD_WAIT_MAX: Duration = Duration::from_secs(2);
 /// Requests written per loop turn; see the module docs.
 pub const WRITE_CHUNK: usize = 8;
 
-/// Connects started per loop turn.
+/// Connects started per loop turn while the writer waits (before it starts,
+/// as many as `--max-connecting` allows; while it writes, one per write).
 pub const CONNECT_CHUNK: usize = 16;
 
 /// How far connects may run ahead of the writer. The writer starts once this
@@ -237,25 +241,43 @@ impl<'a> Client<'a> {
     }
 
     /// Starts connects as [`may_connect`](Self::may_connect) allows: all it
-    /// allows before the writer starts, then [`CONNECT_CHUNK`] per turn.
+    /// allows before the writer starts; once it writes, up to
+    /// [`CONNECT_CHUNK`] per turn, and only while it has nothing to write
+    /// (otherwise [`write_chunk`](Self::write_chunk) starts one per write).
     fn start_connections<W: Write>(&mut self, reporter: &mut Reporter<W>) -> anyhow::Result<()> {
-        let chunk = if self.writing {
-            CONNECT_CHUNK
-        } else {
+        let chunk = if !self.writing {
             usize::MAX
+        } else if self.writer_can_write() {
+            0
+        } else {
+            CONNECT_CHUNK
         };
         for _ in 0..chunk {
-            if !self.may_connect() {
+            if !self.start_one(reporter)? {
                 break;
-            }
-            let index = self.next_start;
-            self.next_start += 1;
-            if let Err(err) = self.connect(index) {
-                self.conns[index].close();
-                self.report(index, Err(err), reporter)?;
             }
         }
         Ok(())
+    }
+
+    /// Starts the next connect if [`may_connect`](Self::may_connect); says whether it did.
+    fn start_one<W: Write>(&mut self, reporter: &mut Reporter<W>) -> anyhow::Result<bool> {
+        if !self.may_connect() {
+            return Ok(false);
+        }
+        let index = self.next_start;
+        self.next_start += 1;
+        if let Err(err) = self.connect(index) {
+            self.conns[index].close();
+            self.report(index, Err(err), reporter)?;
+        }
+        Ok(true)
+    }
+
+    /// Whether the request at the writer cursor is connected and waiting to go.
+    fn writer_can_write(&self) -> bool {
+        self.write_next < self.next_start
+            && matches!(self.conns[self.write_next].phase, Phase::Connected)
     }
 
     fn connect(&mut self, index: usize) -> Result<(), RequestError> {
@@ -284,6 +306,7 @@ impl<'a> Client<'a> {
         conn.sock = Some(sock);
         conn.phase = Phase::Connecting {
             since: Instant::now(),
+            passed: false,
         };
         self.connecting += 1;
         Ok(())
@@ -300,8 +323,10 @@ impl<'a> Client<'a> {
         let Some(conn) = self.conns.get_mut(index) else {
             return Ok(());
         };
-        if matches!(conn.phase, Phase::Connecting { .. }) {
-            self.connecting -= 1;
+        if let Phase::Connecting { passed, .. } = conn.phase {
+            if !passed {
+                self.connecting -= 1;
+            }
             if let Some(err) = conn.on_connected(ev) {
                 conn.close();
                 return self.report(index, Err(err), reporter);
@@ -337,21 +362,28 @@ impl<'a> Client<'a> {
         let mut written = 0;
         while self.write_next < self.next_start && written < WRITE_CHUNK {
             let index = self.write_next;
-            match self.conns[index].phase {
+            match &mut self.conns[index].phase {
                 Phase::Connected => {
                     let next = self.send_request(index);
                     self.after(index, next, reporter)?;
                     written += 1;
                 }
                 // Still under way: wait for it (its event wakes the loop).
-                Phase::Connecting { since } if since.elapsed() < HEAD_WAIT_MAX => return Ok(()),
-                // Hanging (passed: it sends as soon as it connects; timed from its
-                // own connect, so hanging connects started together are passed
-                // together, not one HEAD_WAIT_MAX after another), or failed to
-                // connect (already reported).
-                _ => {}
+                Phase::Connecting { since, .. } if since.elapsed() < HEAD_WAIT_MAX => return Ok(()),
+                // Hanging: pass it. It sends as soon as it connects, and frees its
+                // `--max-connecting` slot now, so hanging connects cannot starve
+                // the rest. Timed from its own connect, hanging connects started
+                // together are passed together, not one HEAD_WAIT_MAX apart.
+                Phase::Connecting { passed, .. } => {
+                    *passed = true;
+                    self.connecting -= 1;
+                }
+                _ => {} // failed to connect, already reported
             }
             self.write_next += 1;
+            // One connect per write keeps the window ahead full while spacing
+            // connects evenly between writes, instead of a batch in one gap.
+            self.start_one(reporter)?;
         }
         Ok(())
     }
@@ -371,7 +403,7 @@ impl<'a> Client<'a> {
             return Some(far_future()); // nothing started that is left to write
         }
         match self.conns[self.write_next].phase {
-            Phase::Connecting { since } => Some(since + HEAD_WAIT_MAX),
+            Phase::Connecting { since, .. } => Some(since + HEAD_WAIT_MAX),
             _ => None, // connected (to write) or failed (to pass)
         }
     }
