@@ -50,7 +50,6 @@ use epoll_safe::{Epoll, Events, Interest, Signals, Token};
 use socket2::{Domain, Socket, Type};
 use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 /// Token of the signal fd, if one is watched; request ids are 1..=count.
@@ -103,6 +102,18 @@ pub struct ClientConfig {
     pub max_connecting: usize,
 }
 
+impl ClientConfig {
+    /// The server that the request at `index` goes to.
+    fn target(&self, index: usize) -> &Target {
+        &self.targets[index % self.targets.len()]
+    }
+
+    /// The delay the request at `index` asks for.
+    fn delay(&self, index: usize) -> u64 {
+        plan::delay_ms(self.count, id_of(index), self.step_ms)
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunEnd {
@@ -137,6 +148,16 @@ pub fn run<W: Write>(
             .add(signals, SIGNAL_TOKEN, Interest::READABLE)?;
     }
     client.run(signals, reporter)
+}
+
+/// Request id (1-based, as printed) of the connection at `index`.
+fn id_of(index: usize) -> u32 {
+    index as u32 + 1
+}
+
+/// Epoll token of the connection at `index`: its request id.
+fn token_of(index: usize) -> Token {
+    Token(u64::from(id_of(index)))
 }
 
 /// An instant later than any run: ~30 years from now.
@@ -195,7 +216,7 @@ impl<'a> Client<'a> {
         signals: Option<&Signals>,
         reporter: &mut Reporter<W>,
     ) -> anyhow::Result<RunEnd> {
-        let mut events = Events::with_capacity(NonZeroUsize::new(1024).expect("nonzero"));
+        let mut events = Events::default(); // 1024 events per wait
         let total = self.config.count;
         loop {
             self.start_connections(reporter)?;
@@ -281,7 +302,7 @@ impl<'a> Client<'a> {
     }
 
     fn connect(&mut self, index: usize) -> Result<(), RequestError> {
-        let target = &self.config.targets[index % self.config.targets.len()];
+        let target = self.config.target(index);
         let io_err = |what: &str, e: io::Error, connecting| {
             RequestError::new(classify_io(&e, connecting), format!("{what}: {e}"))
         };
@@ -296,7 +317,7 @@ impl<'a> Client<'a> {
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
             Err(e) => return Err(io_err(&format!("connect to {}", target.addr), e, true)),
         }
-        let token = Token(index as u64 + 1);
+        let token = token_of(index);
         self.epoll
             .add(&sock, token, Interest::WRITABLE.oneshot())
             .map_err(|e| {
@@ -410,9 +431,8 @@ impl<'a> Client<'a> {
 
     /// Builds request `index`'s bytes in the shared scratch buffer and sends them.
     fn send_request(&mut self, index: usize) -> Next {
-        let id = index as u32 + 1;
-        let target = &self.config.targets[index % self.config.targets.len()];
-        let delay = plan::delay_ms(self.config.count, id, self.config.step_ms);
+        let (id, delay) = (id_of(index), self.config.delay(index));
+        let target = self.config.target(index);
         plan::write_request(
             &mut self.request,
             &self.config.path,
@@ -438,7 +458,7 @@ impl<'a> Client<'a> {
         let Some(sock) = conn.sock.as_ref() else {
             return Ok(());
         };
-        if let Err(e) = self.epoll.modify(sock, Token(index as u64 + 1), interest) {
+        if let Err(e) = self.epoll.modify(sock, token_of(index), interest) {
             conn.close();
             let err = RequestError::new(ErrorKind::Io, format!("re-arming with epoll: {e}"));
             return self.report(index, Err(err), reporter);
@@ -452,8 +472,7 @@ impl<'a> Client<'a> {
         result: Result<conn::Finished, RequestError>,
         reporter: &mut Reporter<W>,
     ) -> anyhow::Result<()> {
-        let id = index as u32 + 1;
-        let delay = plan::delay_ms(self.config.count, id, self.config.step_ms);
+        let (id, delay) = (id_of(index), self.config.delay(index));
         match result {
             Ok(done) => reporter.response(id, delay, done.since.elapsed(), &done.response)?,
             Err(err) => reporter.failure(id, delay, &err)?,
