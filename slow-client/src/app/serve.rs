@@ -1,9 +1,10 @@
-//! `slow-client serve`: the delay server alone, until Ctrl-C.
+//! `slow-client serve`: the delay server alone, until SIGINT (at once) or SIGTERM
+//! (after the responses in flight).
 
 use super::Exit;
 use crate::cli::ServeArgs;
 use crate::os;
-use crate::server::{Server, ServerConfig};
+use crate::server::{Server, ServerConfig, Stop};
 use anyhow::Context;
 use epoll_safe::Signals;
 use std::io::Write;
@@ -29,6 +30,10 @@ fn serve_inner(args: ServeArgs) -> anyhow::Result<()> {
         framing: args.framing,
         max_delay_ms: args.max_delay_ms,
         header_timeout: args.header_timeout,
+        keep_alive_timeout: args.keep_alive_timeout,
+        max_requests_per_connection: args.max_requests_per_connection,
+        send_timeout: args.send_timeout,
+        access_log: args.access_log,
         max_connections: args.max_connections,
         allow_public: args.allow_public,
         ..ServerConfig::default()
@@ -41,10 +46,14 @@ fn serve_inner(args: ServeArgs) -> anyhow::Result<()> {
         }
         out.flush()?;
     }
-    let stats = server.run_until(&signals)?;
+    let stats = server.run_until_with(&signals, || match signals.read() {
+        Ok(Some(libc::SIGTERM)) => Some(Stop::Drain),
+        Ok(Some(_)) | Err(_) => Some(Stop::Now),
+        Ok(None) => None,
+    })?;
     eprintln!(
-        "stopped: {} accepted, {} answered, {} rejected, {} dropped",
-        stats.accepted, stats.answered, stats.rejected, stats.dropped
+        "stopped: {} connections, {} requests: {} answered, {} rejected, {} dropped",
+        stats.accepted, stats.requests, stats.answered, stats.rejected, stats.dropped
     );
     Ok(())
 }

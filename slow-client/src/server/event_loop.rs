@@ -1,11 +1,17 @@
-//! The server's one event loop: listeners, connections and the deadline heap on one
-//! epoll instance, all on one thread.
+//! The server's one event loop: listeners, sessions and the deadline heap on one epoll
+//! instance, all on one thread.
 //!
-//! Registration: listeners and connections are level-triggered (`EPOLLIN`, or
-//! `EPOLLOUT` while a response is blocked), so one read per event suffices and nothing
-//! is lost when a step stops early. Sockets are never `dup`ed, so closing one removes
-//! it from the epoll set (registration follows the open file description) and the loop
-//! skips the `EPOLL_CTL_DEL`.
+//! Registration: level-triggered. A session is registered once at accept for reading
+//! and modified only when what it needs changes ([`Session::wanted_interest`]): a
+//! blocked write, or the pipeline bound reached. Under keep-alive a request costs one
+//! read and one write; the registration stays. Sockets are never `dup`ed, so closing
+//! one removes it from the epoll set and the loop skips the `EPOLL_CTL_DEL`.
+//!
+//! Timers: each session has one entry in force in the deadline heap (its earliest
+//! need: a response falling due, the header, keep-alive or send timeout, the linger).
+//! A deadline that moves later (the keep-alive timer after each request) does not
+//! push a new entry; the old one fires, finds nothing to do, and the later one is
+//! pushed then.
 //!
 //! Out of descriptors: when `accept` fails with `EMFILE`/`ENFILE` (or the kernel is out
 //! of buffers), the listeners are taken out of the epoll set, so the pending connection
@@ -18,16 +24,17 @@ use std::net::{TcpListener, TcpStream};
 use std::num::NonZeroUsize;
 use std::time::{Duration, Instant, SystemTime};
 
-use epoll_safe::{Epoll, Events, Interest, Token};
+use epoll_safe::{Epoll, Event, Events, Interest, Token};
 use socket2::SockRef;
 
 use super::config::ServerConfig;
-use super::conn::{Conn, ReadStep, State, Verdict, WriteStep};
-use super::deadline::{after, DeadlineHeap};
-use super::request::{Decision, Limits};
-use super::response::{Reply, Status};
+use super::date::DateCache;
+use super::deadline::DeadlineHeap;
+use super::policy::{Cx, Policy};
+use super::response::{effective_framing, Body, Reply, Status};
+use super::session::{Flow, Session};
 use super::slab::{Slab, SPECIAL};
-use super::{ServerError, ServerStats};
+use super::{ServerError, ServerStats, Stop, Verdict};
 
 /// Token of listener `i` is `SPECIAL | i`.
 pub(crate) const LISTENER: u64 = SPECIAL;
@@ -37,75 +44,97 @@ pub(crate) const WAKE: u64 = SPECIAL | 1 << 32;
 pub(crate) const STOP: u64 = SPECIAL | 2 << 32;
 /// Heap key that retries accepting after running out of descriptors.
 const RESUME: u64 = SPECIAL | 3 << 32;
+/// Heap key that ends a graceful stop that took too long.
+const DRAINED: u64 = SPECIAL | 4 << 32;
 
 /// How long accepting pauses after `EMFILE` when no connection of ours closes first.
 pub(crate) const RETRY_ACCEPT: Duration = Duration::from_millis(100);
+/// The longest a graceful stop (SIGTERM) waits for responses in flight.
+pub(crate) const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 /// Most connections accepted per listener event, so a flood cannot starve the
 /// responses that are due (level triggering brings the listener back).
 const ACCEPT_BATCH: usize = 64;
 /// Events handled between two looks at the deadline heap.
 const EXPIRE_EVERY: usize = 32;
-/// Longest wait for a rejected client to close after its error response.
-const LINGER: Duration = Duration::from_secs(1);
-/// The most a request's arrival stamp may shorten its delay; see `EventLoop::age`.
-const MAX_AGE: Duration = Duration::from_secs(1);
+/// Smallest shared read buffer: one read can carry many pipelined requests.
+const MIN_SCRATCH: usize = 16 * 1024;
 const EVENTS: NonZeroUsize = match NonZeroUsize::new(1024) {
     Some(n) => n,
     None => panic!("1024 is not zero"),
 };
 
+/// Decides what a readable stop fd means (see `Server::run_until_with`).
+pub(crate) type OnStop<'s> = Box<dyn FnMut() -> Option<Stop> + 's>;
+
 /// The running server's state.
-#[derive(Debug)]
-pub(crate) struct EventLoop {
+pub(crate) struct EventLoop<'s> {
     epoll: Epoll,
     listeners: Vec<TcpListener>,
-    conns: Slab<Conn>,
+    sessions: Slab<Session>,
     deadlines: DeadlineHeap,
-    /// One read buffer shared by all connections (`max_head + 1` bytes).
+    /// One read buffer shared by all sessions.
     scratch: Vec<u8>,
-    config: ServerConfig,
-    limits: Limits,
+    /// Where a body waits while its head is written.
+    staging: Vec<u8>,
+    policy: Policy,
     max_connections: usize,
-    /// The 503 reply, encoded once.
-    busy: Vec<u8>,
+    date: DateCache,
+    /// Access-log lines of this turn, written to stderr at its end.
+    log: Vec<u8>,
     /// Listeners are out of the epoll set after `EMFILE`.
     paused: bool,
+    /// A graceful stop is under way: no new connections or requests.
+    draining: bool,
+    on_stop: Option<OnStop<'s>>,
     stats: ServerStats,
 }
 
-impl EventLoop {
+impl std::fmt::Debug for EventLoop<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("sessions", &self.sessions.len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'s> EventLoop<'s> {
     /// Takes over a bound server; the listeners must already be registered with
     /// `epoll` under `LISTENER | index`.
-    pub(crate) fn new(epoll: Epoll, listeners: Vec<TcpListener>, config: ServerConfig) -> Self {
+    pub(crate) fn new(
+        epoll: Epoll,
+        listeners: Vec<TcpListener>,
+        config: &ServerConfig,
+        on_stop: Option<OnStop<'s>>,
+    ) -> Self {
         let max_connections = config.effective_max_connections();
-        let busy = Reply::new(
-            Status::ServiceUnavailable,
-            format!("too many connections (cap {max_connections}); try again later\n"),
-        )
-        .encode(config.framing);
         EventLoop {
             epoll,
             listeners,
-            conns: Slab::default(),
+            sessions: Slab::default(),
             deadlines: DeadlineHeap::default(),
-            scratch: vec![0; config.max_head.saturating_add(1).max(4096)],
-            limits: Limits {
-                max_head: config.max_head,
-                max_delay_ms: config.max_delay_ms,
-            },
-            config,
+            scratch: vec![0; config.max_head.saturating_add(1).max(MIN_SCRATCH)],
+            staging: Vec::new(),
+            policy: Policy::new(config, max_connections),
             max_connections,
-            busy,
+            date: DateCache::default(),
+            log: Vec::new(),
             paused: false,
+            draining: false,
+            on_stop,
             stats: ServerStats::default(),
         }
     }
 
-    /// Runs until an event arrives on [`WAKE`] or [`STOP`]; then closes every
-    /// connection (counting open ones as dropped) and returns the stats.
+    /// Runs until an event arrives on [`WAKE`] or [`STOP`] (or a graceful stop has
+    /// finished); then closes every connection (counting what they were owed as
+    /// dropped) and returns the stats.
     pub(crate) fn run(mut self) -> Result<ServerStats, ServerError> {
         let mut events = Events::with_capacity(EVENTS);
         loop {
+            if self.draining && self.sessions.len() == 0 {
+                return Ok(self.finish());
+            }
             let timeout = self.deadlines.timeout(Instant::now());
             self.epoll
                 .wait(&mut events, timeout)
@@ -113,10 +142,16 @@ impl EventLoop {
                     context: "waiting for events",
                     source,
                 })?;
+            self.date.at(SystemTime::now());
             for (n, event) in events.iter().enumerate() {
                 match event.token().0 {
-                    WAKE | STOP => return Ok(self.finish()),
-                    key if key & SPECIAL == 0 => self.on_conn_event(key),
+                    WAKE => return Ok(self.finish()),
+                    STOP => match self.on_stop.as_mut().map_or(Some(Stop::Now), |f| f()) {
+                        Some(Stop::Drain) if !self.draining => self.drain(),
+                        Some(_) => return Ok(self.finish()),
+                        None => {}
+                    },
+                    key if key & SPECIAL == 0 => self.on_session_event(key, event),
                     key => {
                         if let Ok(index) = usize::try_from(key ^ LISTENER) {
                             self.accept_from(index)?;
@@ -126,11 +161,31 @@ impl EventLoop {
                 // A full buffer of events takes milliseconds to work through in a
                 // burst; responses falling due meanwhile must not wait for its end.
                 if n % EXPIRE_EVERY == EXPIRE_EVERY - 1 {
-                    self.expire(Instant::now());
+                    if self.expire(Instant::now()) {
+                        return Ok(self.finish());
+                    }
                 }
             }
-            self.expire(Instant::now());
+            if self.expire(Instant::now()) {
+                return Ok(self.finish());
+            }
+            self.flush_log();
         }
+    }
+
+    /// A step's context, borrowing everything but the sessions.
+    fn cx(&mut self, now: Instant) -> (&mut Slab<Session>, &mut [u8], Cx<'_>) {
+        let cx = Cx {
+            policy: &self.policy,
+            date: self.date.at(SystemTime::now()),
+            staging: &mut self.staging,
+            stats: &mut self.stats,
+            log: self.policy.access_log.then_some(&mut self.log),
+            now,
+            wall: SystemTime::now(),
+            draining: self.draining,
+        };
+        (&mut self.sessions, &mut self.scratch, cx)
     }
 
     fn accept_from(&mut self, index: usize) -> Result<(), ServerError> {
@@ -143,7 +198,7 @@ impl EventLoop {
             let accepted =
                 SockRef::from(listener).accept4(libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK);
             match accepted {
-                Ok((socket, _)) => self.admit(TcpStream::from(socket)),
+                Ok((socket, peer)) => self.admit(TcpStream::from(socket), peer.as_socket()),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) => match e.raw_os_error() {
                     Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => {
@@ -161,193 +216,175 @@ impl EventLoop {
     }
 
     /// Takes a new connection in, or answers 503 when at the cap.
-    fn admit(&mut self, stream: TcpStream) {
+    fn admit(&mut self, stream: TcpStream, peer: Option<std::net::SocketAddr>) {
         self.stats.accepted += 1;
-        if self.conns.len() >= self.max_connections {
+        self.stats.requests += 1;
+        if self.sessions.len() >= self.max_connections {
+            let body = format!(
+                "too many connections (cap {}); try again later\n",
+                self.max_connections
+            );
+            let reply = Reply::new(Status::ServiceUnavailable, Body::Text(&body));
+            let mut bytes = Vec::new();
+            let framing = effective_framing(self.policy.framing, false);
+            let date = self.date.at(SystemTime::now());
+            reply.encode(framing, date, &mut self.staging, &mut bytes);
             // A fresh socket's send buffer is empty: one write takes the whole 503.
-            let complete = matches!((&stream).write(&self.busy), Ok(n) if n == self.busy.len());
-            let verdict = complete.then_some(Verdict::Rejected);
-            self.stats.count(verdict);
+            let complete = matches!((&stream).write(&bytes), Ok(n) if n == bytes.len());
+            self.stats
+                .count(Some(if complete { Verdict::Rejected } else { Verdict::Dropped }));
             return;
         }
-        let deadline = after(Instant::now(), self.config.header_timeout);
-        let Some(key) = self.conns.insert(Conn::new(stream, deadline)) else {
+        let now = Instant::now();
+        let Some(key) = self.sessions.insert(Session::new(stream, peer, now)) else {
             self.stats.dropped += 1;
             return;
         };
-        let registered = match self.conns.get_mut(key) {
-            Some(conn) => self
+        let registered = match self.sessions.get_mut(key) {
+            Some(session) => self
                 .epoll
-                .add(&conn.stream, Token(key), Interest::READABLE)
+                .add(&session.stream, Token(key), Interest::READABLE)
                 .is_ok(),
             None => false,
         };
         if registered {
-            // No read here: measured under a 9000-connection burst, the request had
-            // arrived at accept time for fewer than 1 in 400 connections, so an
-            // eager read would mostly cost an EAGAIN.
-            self.deadlines.push(deadline, key);
+            // No read here: under a burst of connects the request has rarely arrived
+            // at accept time, so an eager read would mostly cost an EAGAIN.
+            self.sync(key);
         } else {
             self.close(key);
         }
     }
 
-    fn on_conn_event(&mut self, key: u64) {
-        let Some(conn) = self.conns.get_mut(key) else {
+    fn on_session_event(&mut self, key: u64, event: &Event) {
+        let now = Instant::now();
+        let (sessions, scratch, mut cx) = self.cx(now);
+        let Some(session) = sessions.get_mut(key) else {
             return; // stale: the connection closed earlier in this batch
         };
-        match conn.state {
-            State::ReadingHead { .. } => match conn.read_head(&mut self.scratch, self.limits) {
-                ReadStep::Pending => {}
-                ReadStep::Decided(decision, arrived) => {
-                    let age = arrived.map_or(Duration::ZERO, |at| self.age(at));
-                    self.decided(key, decision, age);
-                }
-                ReadStep::Gone => self.close(key),
-            },
-            State::Waiting { .. } | State::Lingering => {
-                // The head is in: extra bytes are discarded; a close means the client
-                // gave up (like nginx's 499), so the response is not worth waiting for.
-                if !conn.discard_input(&mut self.scratch) {
-                    self.close(key);
-                }
+        let flow = if session.interest.is_readable() {
+            if event.is_readable() || event.is_error() || event.is_hangup() {
+                session.read(scratch, &mut cx)
+            } else {
+                Flow::Continue
             }
-            State::Writing { .. } => self.write(key),
-        }
-    }
-
-    /// A head is complete: schedule its response, or write it now if it is due now.
-    /// How long ago the kernel received data stamped `at` (wall clock). Capped at
-    /// [`MAX_AGE`]: the loop is never that far behind its sockets, so anything more is
-    /// a wall-clock step, which must not make answers early.
-    fn age(&self, at: SystemTime) -> Duration {
-        SystemTime::now()
-            .duration_since(at)
-            .unwrap_or(Duration::ZERO)
-            .min(MAX_AGE)
-    }
-
-    /// `age` is how long ago the head arrived: the delay runs from its arrival.
-    fn decided(&mut self, key: u64, decision: Decision, age: Duration) {
-        let Some(conn) = self.conns.get_mut(key) else {
-            return;
-        };
-        let status = decision.reply.status;
-        conn.on_written = match status {
-            Status::Ok => Verdict::Answered,
-            Status::RequestTimeout => Verdict::Dropped,
-            _ => Verdict::Rejected,
-        };
-        conn.state = State::Waiting {
-            response: decision.reply.encode(self.config.framing),
-            // Error replies may leave request bytes unread: linger so they do not cause a reset.
-            linger: status != Status::Ok,
-        };
-        if decision.delay_ms == 0 {
-            conn.start_writing();
-            self.write(key);
+        } else if event.is_error() || event.is_hangup() || event.is_read_closed() {
+            Flow::Close // not reading (pipeline bound) and the client is gone
         } else {
-            let delay = Duration::from_millis(decision.delay_ms).saturating_sub(age);
-            let due = after(Instant::now(), delay);
-            conn.deadline = due;
-            self.deadlines.push(due, key);
+            Flow::Continue
+        };
+        match flow {
+            Flow::Close => self.close(key),
+            Flow::Continue => self.progress(key, now),
         }
     }
 
-    fn write(&mut self, key: u64) {
-        let Some(conn) = self.conns.get_mut(key) else {
+    /// Writes what is due, parses what the pipeline bound held back, then brings the
+    /// registration and the timer up to date.
+    fn progress(&mut self, key: u64, now: Instant) {
+        let (sessions, _, mut cx) = self.cx(now);
+        let Some(session) = sessions.get_mut(key) else {
             return;
         };
-        match conn.write_response() {
-            WriteStep::Done => {
-                if !conn.begin_linger() {
-                    return self.close(key);
-                }
-                let rearmed = !conn.wants_write
-                    || self
-                        .epoll
-                        .modify(&conn.stream, Token(key), Interest::READABLE)
-                        .is_ok();
-                conn.wants_write = false;
-                conn.deadline = after(Instant::now(), LINGER.min(self.config.header_timeout));
-                if rearmed {
-                    self.deadlines.push(conn.deadline, key);
-                } else {
-                    self.close(key);
-                }
+        loop {
+            if session.flush(&mut cx) == Flow::Close {
+                return self.close(key);
             }
-            WriteStep::Blocked if conn.wants_write => {}
-            WriteStep::Blocked => {
-                let armed = self
-                    .epoll
-                    .modify(&conn.stream, Token(key), Interest::WRITABLE)
-                    .is_ok();
-                conn.wants_write = true;
-                // A client that will not take a few hundred bytes in this long is gone.
-                conn.deadline = after(Instant::now(), self.config.header_timeout);
-                if armed {
-                    self.deadlines.push(conn.deadline, key);
-                } else {
-                    self.close(key);
-                }
+            if !session.resume(&mut cx) {
+                break;
             }
-            WriteStep::Failed => self.close(key),
+        }
+        self.sync(key);
+    }
+
+    /// Registers what the session needs now and schedules its next deadline.
+    fn sync(&mut self, key: u64) {
+        let Some(session) = self.sessions.get_mut(key) else {
+            return;
+        };
+        let wanted = session.wanted_interest();
+        if wanted != session.interest {
+            if self
+                .epoll
+                .modify(&session.stream, Token(key), wanted)
+                .is_err()
+            {
+                return self.close(key);
+            }
+            session.interest = wanted;
+        }
+        if let Some(next) = session.next_deadline(&self.policy) {
+            if session.scheduled.is_none_or(|at| next < at) {
+                session.scheduled = Some(next);
+                self.deadlines.push(next, key);
+            }
         }
     }
 
-    /// Acts on every deadline that has passed.
-    fn expire(&mut self, now: Instant) {
+    /// Acts on every deadline that has passed; true when a graceful stop ran out of time.
+    fn expire(&mut self, now: Instant) -> bool {
         while let Some((when, key)) = self.deadlines.pop_due(now) {
-            if key == RESUME {
-                if self.paused {
-                    self.resume();
+            match key {
+                RESUME => {
+                    if self.paused {
+                        self.resume();
+                    }
+                    continue;
                 }
-                continue;
+                DRAINED => return true,
+                _ => {}
             }
-            let Some(conn) = self.conns.get_mut(key) else {
+            let (sessions, _, mut cx) = self.cx(now);
+            let Some(session) = sessions.get_mut(key) else {
                 continue;
             };
-            if conn.deadline != when {
-                continue; // stale entry: the connection has moved on
+            if session.scheduled != Some(when) {
+                continue; // stale entry: the session has moved on
             }
-            match conn.state {
-                State::ReadingHead { .. } => {
-                    let reply = Reply::new(
-                        Status::RequestTimeout,
-                        format!(
-                            "no complete request head within {} ms\n",
-                            self.config.header_timeout.as_millis()
-                        ),
-                    );
-                    self.decided(key, Decision { delay_ms: 0, reply }, Duration::ZERO);
-                }
-                State::Waiting { .. } => {
-                    conn.start_writing();
-                    self.write(key);
-                }
-                State::Writing { .. } | State::Lingering => self.close(key),
+            session.scheduled = None;
+            match session.on_deadline(&mut cx) {
+                Flow::Close => self.close(key),
+                Flow::Continue => self.progress(key, now),
             }
+        }
+        false
+    }
+
+    /// Closes a session (dropping the stream closes the fd and deregisters it); what
+    /// it still owed counts as dropped.
+    fn close(&mut self, key: u64) {
+        if let Some(session) = self.sessions.remove(key) {
+            self.stats.dropped += session.unanswered();
+        }
+        // Entries of closed sessions stay in the heap until they surface; under
+        // churn with long delays they would pile up, so sweep them now and then.
+        let live = self.sessions.len();
+        if self.deadlines.len() > 4 * live + 1024 {
+            let sessions = &self.sessions;
+            self.deadlines.retain(|when, key| {
+                key & SPECIAL != 0 || sessions.get(key).is_some_and(|s| s.scheduled == Some(when))
+            });
+        }
+        if self.paused && !self.draining {
+            self.resume(); // a descriptor just came free
         }
     }
 
-    /// Closes a connection (dropping the stream closes the fd and deregisters it) and
-    /// counts it.
-    fn close(&mut self, key: u64) {
-        if let Some(conn) = self.conns.remove(key) {
-            self.stats.count(conn.verdict);
+    /// SIGTERM: stop accepting, close idle connections, let the rest finish what they
+    /// owe (at most [`DRAIN_LIMIT`]).
+    fn drain(&mut self) {
+        self.draining = true;
+        self.listeners.clear(); // closing them refuses new connections
+        let keys: Vec<u64> = self.sessions.keys().collect();
+        for key in keys {
+            let flow = self.sessions.get_mut(key).map(Session::drain);
+            match flow {
+                Some(Flow::Close) => self.close(key),
+                Some(Flow::Continue) => self.sync(key),
+                None => {}
+            }
         }
-        // Entries of closed connections stay in the heap until they surface; under
-        // churn with long delays they would pile up, so sweep them now and then.
-        let live = self.conns.len();
-        if self.deadlines.len() > 4 * live + 1024 {
-            let conns = &self.conns;
-            self.deadlines.retain(|when, key| {
-                key == RESUME || conns.get(key).is_some_and(|c| c.deadline == when)
-            });
-        }
-        if self.paused {
-            self.resume(); // a descriptor just came free
-        }
+        self.deadlines.push(Instant::now() + DRAIN_LIMIT, DRAINED);
     }
 
     /// Takes the listeners out of the epoll set (level-triggered, a pending connection
@@ -386,9 +423,19 @@ impl EventLoop {
         self.paused = false;
     }
 
+    /// Writes this turn's access-log lines to stderr in one call (best effort: a
+    /// closed stderr must not stop the server).
+    fn flush_log(&mut self) {
+        if !self.log.is_empty() {
+            let _ = io::stderr().lock().write_all(&self.log);
+            self.log.clear();
+        }
+    }
+
     fn finish(mut self) -> ServerStats {
-        for conn in self.conns.drain() {
-            self.stats.count(conn.verdict);
+        self.flush_log();
+        for session in self.sessions.drain() {
+            self.stats.dropped += session.unanswered();
         }
         self.stats
     }
