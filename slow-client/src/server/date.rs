@@ -136,7 +136,10 @@ mod tests {
         assert_eq!(cache.at(t), &http_date(784_111_777));
         let same = *cache.at(t + Duration::from_millis(800));
         assert_eq!(&same, &http_date(784_111_777));
-        assert_eq!(cache.at(t + Duration::from_secs(1)), &http_date(784_111_778));
+        assert_eq!(
+            cache.at(t + Duration::from_secs(1)),
+            &http_date(784_111_778)
+        );
         assert_eq!(cache.at(UNIX_EPOCH - Duration::from_secs(5)), &http_date(0));
     }
 }

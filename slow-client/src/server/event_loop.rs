@@ -231,8 +231,11 @@ impl<'s> EventLoop<'s> {
             reply.encode(framing, date, &mut self.staging, &mut bytes);
             // A fresh socket's send buffer is empty: one write takes the whole 503.
             let complete = matches!((&stream).write(&bytes), Ok(n) if n == bytes.len());
-            self.stats
-                .count(Some(if complete { Verdict::Rejected } else { Verdict::Dropped }));
+            self.stats.count(Some(if complete {
+                Verdict::Rejected
+            } else {
+                Verdict::Dropped
+            }));
             return;
         }
         let now = Instant::now();

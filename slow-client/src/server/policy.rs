@@ -29,8 +29,7 @@ pub(crate) struct Policy {
 
 impl Policy {
     pub(crate) fn new(config: &ServerConfig, max_connections: usize) -> Policy {
-        let keep_alive =
-            !config.keep_alive_timeout.is_zero() && config.framing != Framing::Close;
+        let keep_alive = !config.keep_alive_timeout.is_zero() && config.framing != Framing::Close;
         Policy {
             limits: RequestLimits {
                 max_head: config.max_head,
@@ -64,8 +63,15 @@ fn index_page(config: &ServerConfig, keep_alive: bool, max_connections: usize) -
     let secs = |d: Duration| d.as_secs_f64();
     let _ = writeln!(page, "  delay at most          {} ms", config.max_delay_ms);
     let _ = writeln!(page, "  request head           {} bytes", config.max_head);
-    let _ = writeln!(page, "  request body           {MAX_BODY} bytes (discarded)");
-    let _ = writeln!(page, "  header timeout         {} s", secs(config.header_timeout));
+    let _ = writeln!(
+        page,
+        "  request body           {MAX_BODY} bytes (discarded)"
+    );
+    let _ = writeln!(
+        page,
+        "  header timeout         {} s",
+        secs(config.header_timeout)
+    );
     if keep_alive {
         let _ = writeln!(
             page,
@@ -74,10 +80,20 @@ fn index_page(config: &ServerConfig, keep_alive: bool, max_connections: usize) -
             config.max_requests_per_connection.max(1)
         );
     } else {
-        let _ = writeln!(page, "  keep-alive             off (one request per connection)");
+        let _ = writeln!(
+            page,
+            "  keep-alive             off (one request per connection)"
+        );
     }
-    let _ = writeln!(page, "  pipelined responses    {PIPELINE_DEPTH} held per connection");
-    let _ = writeln!(page, "  send timeout           {} s", secs(config.send_timeout));
+    let _ = writeln!(
+        page,
+        "  pipelined responses    {PIPELINE_DEPTH} held per connection"
+    );
+    let _ = writeln!(
+        page,
+        "  send timeout           {} s",
+        secs(config.send_timeout)
+    );
     let _ = writeln!(page, "  connections            {max_connections}");
     let _ = writeln!(page, "  body framing           {}", config.framing);
     page
@@ -111,7 +127,16 @@ mod tests {
             ..ServerConfig::default()
         };
         let page = Policy::new(&config, 99).index;
-        for needle in ["/delay/{d}/url/{url}", "302", "1.5s", "250ms", "1234 ms", "5 s idle", "1000 requests", "99"] {
+        for needle in [
+            "/delay/{d}/url/{url}",
+            "302",
+            "1.5s",
+            "250ms",
+            "1234 ms",
+            "5 s idle",
+            "1000 requests",
+            "99",
+        ] {
             assert!(page.contains(needle), "{needle}: {page}");
         }
         let closing = ServerConfig {
@@ -120,6 +145,10 @@ mod tests {
         };
         let policy = Policy::new(&closing, 1);
         assert!(!policy.keep_alive);
-        assert!(policy.index.contains("keep-alive             off"), "{}", policy.index);
+        assert!(
+            policy.index.contains("keep-alive             off"),
+            "{}",
+            policy.index
+        );
     }
 }

@@ -209,12 +209,17 @@ mod tests {
     #[test]
     fn a_body_is_measured_for_skipping_and_continue_is_sent_only_for_one() {
         let d = decide("POST /delay/1/url/x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
-        assert_eq!((d.body, d.send_continue, d.status()), (5, false, Status::TemporaryRedirect));
-        let d = decide("GET /delay/1 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n");
+        assert_eq!(
+            (d.body, d.send_continue, d.status()),
+            (5, false, Status::TemporaryRedirect)
+        );
+        let d =
+            decide("GET /delay/1 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n");
         assert_eq!((d.body, d.send_continue), (9, true));
         assert!(!decide("GET /delay/1 HTTP/1.1\r\nExpect: 100-continue\r\n\r\n").send_continue);
         // A request answered with an error that closes gets no 100: its body is never read.
-        let d = decide("PUT /delay/1 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n");
+        let d =
+            decide("PUT /delay/1 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n");
         assert!(!d.send_continue);
     }
 
@@ -230,7 +235,10 @@ mod tests {
         assert_eq!(invalid(twice), Status::BadRequest);
         let same = "GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n";
         assert_eq!(decide(same).body, 3);
-        let huge = format!("POST /delay/1/url/x HTTP/1.1\r\nContent-Length: {}\r\n\r\n", MAX_BODY + 1);
+        let huge = format!(
+            "POST /delay/1/url/x HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+            MAX_BODY + 1
+        );
         assert_eq!(invalid(&huge), Status::ContentTooLarge);
         let most = format!("POST /delay/1/url/x HTTP/1.1\r\nContent-Length: {MAX_BODY}\r\n\r\n");
         assert_eq!(decide(&most).body, MAX_BODY);
@@ -240,7 +248,11 @@ mod tests {
     fn every_proper_prefix_of_a_head_is_partial() {
         let head = "GET /delay/10/url/http://x HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n";
         for end in 0..head.len() {
-            assert_eq!(parse_head(&head.as_bytes()[..end], LIMITS), Parsed::Partial, "{end}");
+            assert_eq!(
+                parse_head(&head.as_bytes()[..end], LIMITS),
+                Parsed::Partial,
+                "{end}"
+            );
         }
         assert_eq!(decide(head).delay_ms, 10);
     }
@@ -249,7 +261,10 @@ mod tests {
     fn head_over_the_limit_is_431_complete_or_not() {
         let long = format!("GET /delay/1 HTTP/1.1\r\nX: {}\r\n", "a".repeat(1100));
         assert_eq!(invalid(&long), Status::HeaderFieldsTooLarge);
-        assert_eq!(invalid(&format!("{long}\r\n")), Status::HeaderFieldsTooLarge);
+        assert_eq!(
+            invalid(&format!("{long}\r\n")),
+            Status::HeaderFieldsTooLarge
+        );
     }
 
     #[test]
@@ -264,7 +279,11 @@ mod tests {
 
     #[test]
     fn garbage_is_400() {
-        for junk in ["\x16\x03\x01\x02\0", "GET /delay/1 HTTP/9.9\r\n\r\n", "GET\r\n\r\n"] {
+        for junk in [
+            "\x16\x03\x01\x02\0",
+            "GET /delay/1 HTTP/9.9\r\n\r\n",
+            "GET\r\n\r\n",
+        ] {
             assert_eq!(invalid(junk), Status::BadRequest, "{junk:?}");
         }
     }
@@ -272,7 +291,10 @@ mod tests {
     #[test]
     fn head_requests_are_marked_and_routed_like_get() {
         let d = decide("HEAD /delay/2s HTTP/1.1\r\n\r\n");
-        assert_eq!((d.head_only, d.delay_ms, d.status()), (true, 2000, Status::Ok));
+        assert_eq!(
+            (d.head_only, d.delay_ms, d.status()),
+            (true, 2000, Status::Ok)
+        );
     }
 
     proptest::proptest! {

@@ -102,7 +102,11 @@ pub(crate) fn route<'a>(method: &str, target: &'a str, max_delay_ms: u64) -> Rou
         _ => false,
     };
     if !allowed {
-        let allow = if url.is_some() { "GET, HEAD, POST" } else { "GET, HEAD" };
+        let allow = if url.is_some() {
+            "GET, HEAD, POST"
+        } else {
+            "GET, HEAD"
+        };
         return method_not_allowed(method, allow);
     }
     let delay_ms = match delay_text.map(parse_delay) {
@@ -316,7 +320,18 @@ mod tests {
             assert_eq!(parse_delay(text), Some(ms), "{text}");
         }
         for bad in [
-            "", "-1", "1.5", "abc", "ms", "s", ".5s", "1.s", "1e3", "1,5s", "1 s", "0x10",
+            "",
+            "-1",
+            "1.5",
+            "abc",
+            "ms",
+            "s",
+            ".5s",
+            "1.s",
+            "1e3",
+            "1,5s",
+            "1 s",
+            "0x10",
             "99999999999999999999999",
         ] {
             assert_eq!(parse_delay(bad), None, "{bad:?}");
@@ -327,7 +342,12 @@ mod tests {
     fn plain_delay_route_waits_and_answers_200() {
         let r = route("GET", "/delay/1500", 60_000);
         assert_eq!(r.delay_ms, 1500);
-        assert_eq!(r.answer, Answer::Delayed { path: "/delay/1500" });
+        assert_eq!(
+            r.answer,
+            Answer::Delayed {
+                path: "/delay/1500"
+            }
+        );
         assert_eq!(route("HEAD", "/delay/2s?x=1", 60_000).delay_ms, 2000);
         assert_eq!(route("GET", "HTTP://h:1/delay/3", 60_000).delay_ms, 3);
     }
@@ -387,11 +407,25 @@ mod tests {
 
     #[test]
     fn control_characters_and_broken_escapes_are_400_never_a_header() {
-        for url in ["x%0D%0ASet-Cookie:%20a=b", "x%0a", "%00", "%7f", "%zz", "x%4", "%ff"] {
+        for url in [
+            "x%0D%0ASet-Cookie:%20a=b",
+            "x%0a",
+            "%00",
+            "%7f",
+            "%zz",
+            "x%4",
+            "%ff",
+        ] {
             let target = format!("/delay/1/url/{url}");
             let r = route("GET", &target, 60_000);
             assert!(
-                matches!(r.answer, Answer::Error { status: Status::BadRequest, .. }),
+                matches!(
+                    r.answer,
+                    Answer::Error {
+                        status: Status::BadRequest,
+                        ..
+                    }
+                ),
                 "{url}: {r:?}"
             );
         }
@@ -402,10 +436,23 @@ mod tests {
     fn index_other_paths_and_bad_delays() {
         assert_eq!(route("GET", "/", 60_000).answer, Answer::Index);
         assert_eq!(route("HEAD", "/?x", 60_000).answer, Answer::Index);
-        for path in ["/delay", "/delay/1/", "/delay/1/x", "/delays/1", "*", "/status/200"] {
+        for path in [
+            "/delay",
+            "/delay/1/",
+            "/delay/1/x",
+            "/delays/1",
+            "*",
+            "/status/200",
+        ] {
             assert_eq!(status("GET", path), Status::NotFound, "{path}");
         }
-        for path in ["/delay/abc", "/delay/-1", "/delay/1.5", "/delay/", "/delay/?x"] {
+        for path in [
+            "/delay/abc",
+            "/delay/-1",
+            "/delay/1.5",
+            "/delay/",
+            "/delay/?x",
+        ] {
             let r = route("GET", path, 60_000);
             assert_eq!(status("GET", path), Status::BadRequest, "{path}");
             assert_eq!(r.delay_ms, 0);
@@ -418,9 +465,16 @@ mod tests {
 
     #[test]
     fn the_cap_applies_to_every_unit() {
-        for path in ["/delay/60001", "/delay/60001ms", "/delay/60.001s", "/delay/61s/url/x"] {
+        for path in [
+            "/delay/60001",
+            "/delay/60001ms",
+            "/delay/60.001s",
+            "/delay/61s/url/x",
+        ] {
             match route("GET", path, 60_000).answer {
-                Answer::Error { status, message, .. } => {
+                Answer::Error {
+                    status, message, ..
+                } => {
                     assert_eq!(status, Status::BadRequest, "{path}");
                     assert!(message.contains("cap of 60000 ms"), "{message}");
                 }

@@ -309,12 +309,11 @@ impl Session {
                     .min(MAX_AGE)
             });
             // Fresh clock: `cx.now` was read before this event's syscalls.
-            after(Instant::now(), Duration::from_millis(decision.delay_ms)).checked_sub(age)
+            after(Instant::now(), Duration::from_millis(decision.delay_ms))
+                .checked_sub(age)
                 .unwrap_or(cx.now)
         };
-        let log = line.map(|line| {
-            Box::new(LogEntry::new(line, status.code(), decision.delay_ms))
-        });
+        let log = line.map(|line| Box::new(LogEntry::new(line, status.code(), decision.delay_ms)));
         self.push(due, Some(date_at), Some(verdict(status)), log);
         if !keep {
             self.phase = Phase::Closing;
@@ -402,7 +401,12 @@ impl Session {
             self.due -= 1;
             cx.stats.count(owed.verdict);
             if let (Some(entry), Some(log)) = (owed.log, cx.log.as_deref_mut()) {
-                entry.write(log, self.peer, cx.wall, cx.now.saturating_duration_since(owed.due));
+                entry.write(
+                    log,
+                    self.peer,
+                    cx.wall,
+                    cx.now.saturating_duration_since(owed.due),
+                );
             }
         }
         self.compact();
@@ -479,9 +483,16 @@ impl Session {
         let policy = cx.policy;
         let now = cx.now;
         if self.phase == Phase::Lingering {
-            return if now >= self.linger_until { Flow::Close } else { Flow::Continue };
+            return if now >= self.linger_until {
+                Flow::Close
+            } else {
+                Flow::Continue
+            };
         }
-        if self.blocked_since.is_some_and(|since| after(since, policy.send_timeout) <= now) {
+        if self
+            .blocked_since
+            .is_some_and(|since| after(since, policy.send_timeout) <= now)
+        {
             return Flow::Close; // a client that takes nothing for this long is gone
         }
         if self.phase == Phase::Open {

@@ -128,7 +128,11 @@ mod tests {
         assert_eq!(slab.get_mut(b), Some(&mut "b"));
         let mut keys: Vec<u64> = slab.keys().collect();
         keys.sort_unstable();
-        assert_eq!(keys, [b, c], "b is slot 1, generation 0; c reuses slot 0 with generation 1");
+        assert_eq!(
+            keys,
+            [b, c],
+            "b is slot 1, generation 0; c reuses slot 0 with generation 1"
+        );
         assert_eq!(slab.drain().count(), 2);
         assert_eq!(slab.len(), 0);
     }

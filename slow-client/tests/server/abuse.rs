@@ -19,6 +19,7 @@ fn other_method_is_405_with_allow() {
     );
     assert_eq!(response.status, 405, "{response:?}");
     assert_eq!(response.header("allow"), Some("GET, HEAD"));
+    assert_eq!(response.header("connection"), Some("close"));
 }
 
 #[test]
@@ -27,7 +28,7 @@ fn non_numeric_delay_is_400() {
     let response = get(addr(&server), "/delay/soon");
     assert_eq!(response.status, 400, "{response:?}");
     assert!(
-        response.body.contains("whole number of milliseconds"),
+        response.body.contains("{ms}, {ms}ms or {seconds}s"),
         "{response:?}"
     );
 }
