@@ -15,8 +15,19 @@ fn ids_in_arrival_order(run: &util::JsonRun) -> Vec<u64> {
     responses.into_iter().map(|(_, id)| id).collect()
 }
 
+/// The client's three body-framing paths need a body to frame: `/delay/{ms}` has one
+/// (the default path's 302 has none).
 fn check_descending_run(framing: &str) {
-    let run = util::run_json(&["--count", "5", "--step-ms", "150", "--framing", framing]);
+    let run = util::run_json(&[
+        "--count",
+        "5",
+        "--step-ms",
+        "150",
+        "--framing",
+        framing,
+        "--path",
+        "/delay/{ms}",
+    ]);
     assert_eq!(run.status, Some(0), "{framing}: {}", run.stderr);
     assert_eq!(ids_in_arrival_order(&run), [5, 4, 3, 2, 1], "{framing}");
     for line in run.outcomes() {
@@ -57,6 +68,17 @@ fn answers_arrive_shortest_delay_first_with_close_delimited_bodies() {
 }
 
 #[test]
+fn the_default_path_is_answered_302_found_as_slowwly_answered() {
+    let run = util::run_json(&["--count", "3", "--step-ms", "50"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    for line in run.outcomes() {
+        assert_eq!(line["status"], 302, "{line}");
+        assert_eq!(line["body_bytes"], 0, "{line}");
+    }
+    assert_eq!(run.summary()["ok"], 3);
+}
+
+#[test]
 fn human_output_has_one_received_line_per_request_then_finished() {
     let out = Command::new(env!("CARGO_BIN_EXE_slow-client"))
         .args(["--count", "3", "--step-ms", "50"])
@@ -71,7 +93,7 @@ fn human_output_has_one_received_line_per_request_then_finished() {
             line.starts_with(&format!("RECEIVED: id {id}, delay ")),
             "{line}"
         );
-        assert!(line.contains("HTTP/1.1 200 OK"), "{line}");
+        assert!(line.contains("HTTP/1.1 302 Found"), "{line}");
     }
     assert!(
         lines[3].starts_with("FINISHED: 3 of 3 answered in ")
