@@ -25,6 +25,7 @@ mod machine;
 mod process;
 mod profile;
 mod report;
+mod serve;
 mod strace;
 
 use crate::steps::{built_executable, cargo, run_all, secs, workspace_root, Outcome, Step};
@@ -87,6 +88,8 @@ pub struct Results {
     pub memory: Option<Memory>,
     /// CPU profiles.
     pub profile: Option<Measured<Profiles>>,
+    /// `slow-client serve` against nginx.
+    pub serve: Option<Measured<serve::ServeBench>>,
 }
 
 /// The CPU profiles behind "where the time goes".
@@ -107,6 +110,26 @@ pub const SPREAD_9000: [&str; 4] = ["--count", "9000", "--step-ms", "1"];
 pub const BURST_9000: [&str; 4] = ["--count", "9000", "--step-ms", "0"];
 const SPREAD_5000: [&str; 4] = ["--count", "5000", "--step-ms", "2"];
 const TRACED: [&str; 4] = ["--count", "5000", "--step-ms", "0"];
+
+/// Runs only the `serve` section and prints it (the report file is left alone).
+///
+/// # Errors
+///
+/// When slow-client does not build or a server cannot start.
+pub fn bench_serve() -> Outcome {
+    let scratch = Scratch::new()?;
+    let exe = build_slow_client()?;
+    let measured = serve_section(&exe, &scratch)?;
+    println!("\n{}", serve::render(&measured));
+    Ok(())
+}
+
+fn serve_section(exe: &Path, scratch: &Scratch) -> Outcome<Measured<serve::ServeBench>> {
+    Ok(match serve::unavailable() {
+        Some(why) => Measured::Skipped(why),
+        None => Measured::Done(serve::run(exe, scratch)?),
+    })
+}
 
 /// Runs every benchmark, prints the report and writes it to [`REPORT`].
 ///
@@ -156,6 +179,10 @@ pub fn bench() -> Outcome {
                 None => Measured::Done(profiles(&exe.borrow(), &scratch)?),
             };
             results.borrow_mut().profile = Some(measured);
+            Ok(())
+        }),
+        Step::new("serve", || {
+            results.borrow_mut().serve = Some(serve_section(&exe.borrow(), &scratch)?);
             Ok(())
         }),
     ];

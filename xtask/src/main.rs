@@ -33,7 +33,8 @@ Tasks:
   package  package every publishable crate and build each from its package
   bench    dispatch cost (epoll-safe vs raw libc, mio, polling) and slow-client
            end to end (time, CPU, RSS, lateness, syscalls, memory per request);
-           prints the report and writes xtask/BENCHMARKS.md (takes ~1-2 min)
+           prints the report and writes xtask/BENCHMARKS.md (takes ~1-2 min);
+           `bench serve` runs only slow-client serve against nginx and prints it
   help     print this help (also -h, --help)
 
 Exit status: 0 when every step passed, 1 when a step failed, 2 for bad usage.
@@ -46,7 +47,9 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     if let Some(extra) = args.get(1) {
-        if !matches!(task.as_str(), "help" | "-h" | "--help") {
+        if !matches!(task.as_str(), "help" | "-h" | "--help")
+            && !(task == "bench" && extra == "serve" && args.len() == 2)
+        {
             eprintln!("error: task `{task}` takes no arguments, got `{extra}`");
             return ExitCode::from(2);
         }
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         "test" => run_all("test", gate()),
         "abi" => run_all("abi", vec![Step::new("abi", abi::check)]),
         "package" => run_all("package", vec![Step::new("package", package::package)]),
+        "bench" if args.len() == 2 => bench::bench_serve(),
         "bench" => bench::bench(),
         other => {
             eprint!("error: unknown task `{other}`\n\n{HELP}");

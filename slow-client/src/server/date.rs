@@ -98,6 +98,11 @@ impl Default for DateCache {
 }
 
 impl DateCache {
+    /// The value last formatted by [`DateCache::at`].
+    pub(crate) fn current(&self) -> &[u8; HTTP_DATE_LEN] {
+        &self.text
+    }
+
     /// The IMF-fixdate of `now`.
     pub(crate) fn at(&mut self, now: SystemTime) -> &[u8; HTTP_DATE_LEN] {
         let secs = unix_secs(now);

@@ -81,6 +81,9 @@ pub(crate) struct EventLoop<'s> {
     date: DateCache,
     /// Access-log lines of this turn, written to stderr at its end.
     log: Vec<u8>,
+    /// The clocks of this turn.
+    now: Instant,
+    wall: SystemTime,
     /// Listeners are out of the epoll set after `EMFILE`.
     paused: bool,
     /// A graceful stop is under way: no new connections or requests.
@@ -119,6 +122,8 @@ impl<'s> EventLoop<'s> {
             max_connections,
             date: DateCache::default(),
             log: Vec::new(),
+            now: Instant::now(),
+            wall: SystemTime::now(),
             paused: false,
             draining: false,
             on_stop,
@@ -142,7 +147,9 @@ impl<'s> EventLoop<'s> {
                     context: "waiting for events",
                     source,
                 })?;
-            self.date.at(SystemTime::now());
+            self.now = Instant::now();
+            self.wall = SystemTime::now();
+            self.date.at(self.wall);
             for (n, event) in events.iter().enumerate() {
                 match event.token().0 {
                     WAKE => return Ok(self.finish()),
@@ -161,28 +168,32 @@ impl<'s> EventLoop<'s> {
                 // A full buffer of events takes milliseconds to work through in a
                 // burst; responses falling due meanwhile must not wait for its end.
                 if n % EXPIRE_EVERY == EXPIRE_EVERY - 1 {
-                    if self.expire(Instant::now()) {
+                    self.now = Instant::now();
+                    if self.expire(self.now) {
                         return Ok(self.finish());
                     }
                 }
             }
-            if self.expire(Instant::now()) {
+            self.now = Instant::now();
+            if self.expire(self.now) {
                 return Ok(self.finish());
             }
             self.flush_log();
         }
     }
 
-    /// A step's context, borrowing everything but the sessions.
+    /// A step's context, borrowing everything but the sessions. The clocks are the
+    /// turn's (read once after `epoll_wait`): exact enough for timers, which only ever
+    /// start late by it; delays read a fresh clock.
     fn cx(&mut self, now: Instant) -> (&mut Slab<Session>, &mut [u8], Cx<'_>) {
         let cx = Cx {
             policy: &self.policy,
-            date: self.date.at(SystemTime::now()),
+            date: self.date.current(),
             staging: &mut self.staging,
             stats: &mut self.stats,
             log: self.policy.access_log.then_some(&mut self.log),
             now,
-            wall: SystemTime::now(),
+            wall: self.wall,
             draining: self.draining,
         };
         (&mut self.sessions, &mut self.scratch, cx)
@@ -227,8 +238,7 @@ impl<'s> EventLoop<'s> {
             let reply = Reply::new(Status::ServiceUnavailable, Body::Text(&body));
             let mut bytes = Vec::new();
             let framing = effective_framing(self.policy.framing, false);
-            let date = self.date.at(SystemTime::now());
-            reply.encode(framing, date, &mut self.staging, &mut bytes);
+            reply.encode(framing, self.date.current(), &mut self.staging, &mut bytes);
             // A fresh socket's send buffer is empty: one write takes the whole 503.
             let complete = matches!((&stream).write(&bytes), Ok(n) if n == bytes.len());
             self.stats.count(Some(if complete {
@@ -238,8 +248,7 @@ impl<'s> EventLoop<'s> {
             }));
             return;
         }
-        let now = Instant::now();
-        let Some(key) = self.sessions.insert(Session::new(stream, peer, now)) else {
+        let Some(key) = self.sessions.insert(Session::new(stream, peer, self.now)) else {
             self.stats.dropped += 1;
             return;
         };
@@ -260,7 +269,7 @@ impl<'s> EventLoop<'s> {
     }
 
     fn on_session_event(&mut self, key: u64, event: &Event) {
-        let now = Instant::now();
+        let now = self.now;
         let (sessions, scratch, mut cx) = self.cx(now);
         let Some(session) = sessions.get_mut(key) else {
             return; // stale: the connection closed earlier in this batch

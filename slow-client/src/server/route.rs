@@ -97,10 +97,7 @@ pub(crate) fn route<'a>(method: &str, target: &'a str, max_delay_ms: u64) -> Rou
             return not_found(path);
         }
     };
-    let allowed = match (method, url) {
-        ("GET" | "HEAD", _) | ("POST", Some(_)) => true,
-        _ => false,
-    };
+    let allowed = matches!((method, url), ("GET" | "HEAD", _) | ("POST", Some(_)));
     if !allowed {
         let allow = if url.is_some() {
             "GET, HEAD, POST"

@@ -60,6 +60,11 @@ pub fn render(r: &Results, m: &Machine, took: Duration) -> String {
     if let Some(mem) = &r.memory {
         memory_section(&mut s, mem);
     }
+    if let Some(serve) = &r.serve {
+        s.push_str(&super::serve::render(serve));
+        s.push_str(super::serve::READING.trim_end());
+        s.push_str("\n\n");
+    }
     s.push_str("## Where the time goes\n\n");
     per_wait_section(&mut s, r.per_wait.as_ref());
     profile_section(&mut s, r.profile.as_ref());

@@ -1,0 +1,128 @@
+//! The `serve` section of `xtask/BENCHMARKS.md`.
+
+use super::{Compared, ServeBench, Traced, ROUNDS, RUN};
+use crate::bench::Measured;
+use std::fmt::Write as _;
+
+/// The section as Markdown, or the line saying why it was skipped.
+pub fn render(measured: &Measured<ServeBench>) -> String {
+    let mut out = String::from("## `slow-client serve` against nginx\n\n");
+    let bench = match measured {
+        Measured::Skipped(why) => {
+            let _ = writeln!(out, "{why}");
+            return out;
+        }
+        Measured::Done(bench) => bench,
+    };
+    let busy = bench
+        .busy
+        .map_or("unknown".to_owned(), |b| format!("{:.0}%", b * 100.0));
+    let _ = writeln!(
+        out,
+        "One `slow-client serve` thread against one nginx worker ({}, echo module, \
+         `echo_sleep`, access log off, config generated into a temporary directory), \
+         load from `{}` on the same machine: {} s per run, {ROUNDS} interleaved rounds \
+         (the order alternates each round), the best round of each side compared. \
+         The machine meanwhile: load average {} before, {} after; {busy} of all CPUs busy \
+         (the servers and wrk included). Ratios are serve ÷ nginx (higher is better for \
+         requests per second).\n",
+        bench.nginx_version,
+        bench.wrk_version,
+        RUN.as_secs(),
+        bench.loadavg.0,
+        bench.loadavg.1,
+    );
+    out.push_str("| load (wrk `-t`/`-c`) | serve req/s | nginx req/s | ratio | ratio per round | serve p99 | nginx p99 | target |\n");
+    out.push_str("|---|---:|---:|---:|---|---:|---:|---|\n");
+    for compared in &bench.loads {
+        row(&mut out, compared);
+    }
+    if let Some((p50, p99, max)) = bench.lateness {
+        let _ = writeln!(
+            out,
+            "\nserve's own lateness at `/delay/100` × 2,000 connections (due to last byte \
+             written, from `--access-log` in a separate run): p50 {p50:.3} ms, p99 {p99:.3} ms, \
+             max {max:.3} ms. wrk's p99 adds its own side: its connections fall into step and \
+             it shares the two cores."
+        );
+    }
+    out.push_str("\n### Per request: syscalls and CPU\n\n");
+    match &bench.syscalls {
+        Measured::Skipped(why) => {
+            let _ = writeln!(out, "Syscalls: {why}");
+        }
+        Measured::Done(rows) => {
+            out.push_str(
+                "`strace -c -f -p PID` attached to each server for a 2 s wrk run (strace slows \
+                 both; the counts, not the times, are the point), divided by wrk's requests. \
+                 CPU is the server process's user + system time over its best round above.\n\n\
+                 | server | load | syscalls/request | most frequent | CPU µs/request |\n\
+                 |---|---|---:|---|---:|\n",
+            );
+            for traced in rows {
+                syscall_row(&mut out, traced, &bench.loads);
+            }
+        }
+    }
+    out
+}
+
+fn row(out: &mut String, compared: &Compared) {
+    let (Some(serve), Some(nginx)) = (
+        Compared::best(&compared.serve),
+        Compared::best(&compared.nginx),
+    ) else {
+        return;
+    };
+    let ratio = serve.rps / nginx.rps;
+    let rounds: Vec<String> = compared
+        .serve
+        .iter()
+        .zip(&compared.nginx)
+        .map(|(s, n)| format!("{:.2}", s.rps / n.rps))
+        .collect();
+    let latency_target = compared.load.connections >= 1000;
+    let met = ratio >= 1.0 && (!latency_target || serve.p99_ms <= nginx.p99_ms);
+    let target = if latency_target {
+        "≥ 1.0×, p99 ≤ nginx's"
+    } else {
+        "≥ 1.0×"
+    };
+    let _ = writeln!(
+        out,
+        "| {} (`-t{}` `-c{}`) | {:.0} | {:.0} | **{ratio:.2}×** | {} | {:.2} ms | {:.2} ms | {target}: {} |",
+        compared.load.name,
+        compared.load.threads,
+        compared.load.connections,
+        serve.rps,
+        nginx.rps,
+        rounds.join(", "),
+        serve.p99_ms,
+        nginx.p99_ms,
+        if met { "met" } else { "**missed**" }
+    );
+}
+
+fn syscall_row(out: &mut String, traced: &Traced, loads: &[Compared]) {
+    let cpu = loads
+        .iter()
+        .find(|c| c.load.name == traced.load.name)
+        .and_then(|c| {
+            let side = if traced.server == "serve" { &c.serve } else { &c.nginx };
+            Compared::best(side)
+        })
+        .map_or("-".to_owned(), |s| format!("{:.1}", s.cpu_us));
+    let top: Vec<String> = traced
+        .top
+        .iter()
+        .map(|(name, n)| format!("{name} {n:.2}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "| {} | {} | {:.2} | {} | {cpu} |",
+        traced.server,
+        traced.load.name,
+        traced.total,
+        top.join(", ")
+    );
+}
