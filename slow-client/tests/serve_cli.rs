@@ -89,8 +89,14 @@ fn sigterm_finishes_the_responses_in_flight_then_exits() {
     let mut response = String::new();
     waiting.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
-    assert!(response.ends_with("delayed 600 ms: /delay/600\n"), "{response}");
-    assert!(started.elapsed() >= Duration::from_millis(600), "never early");
+    assert!(
+        response.ends_with("delayed 600 ms: /delay/600\n"),
+        "{response}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(600),
+        "never early"
+    );
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -1,10 +1,11 @@
 //! The server's one event loop: listeners, sessions and the deadline heap on one epoll
 //! instance, all on one thread.
 //!
-//! Registration: level-triggered. A session is registered once at accept for reading
-//! and modified only when what it needs changes ([`Session::wanted_interest`]): a
-//! blocked write, or the pipeline bound reached. Under keep-alive a request costs one
-//! read and one write; the registration stays. Sockets are never `dup`ed, so closing
+//! Registration: level-triggered. A session is registered once, after its first read
+//! ([`super::eager`]: a request answered in that read and closed is never registered
+//! at all), and modified only when what it needs changes
+//! ([`Session::wanted_interest`]): a blocked write, or the pipeline bound reached.
+//! Under keep-alive a request costs one read and one write; the registration stays. Sockets are never `dup`ed, so closing
 //! one removes it from the epoll set and the loop skips the `EPOLL_CTL_DEL`.
 //!
 //! Timers: each session has one entry in force in the deadline heap (its earliest
@@ -30,6 +31,7 @@ use socket2::SockRef;
 use super::config::ServerConfig;
 use super::date::DateCache;
 use super::deadline::DeadlineHeap;
+use super::eager::EagerRead;
 use super::policy::{Cx, Policy};
 use super::response::{effective_framing, Body, Reply, Status};
 use super::session::{Flow, Session};
@@ -84,6 +86,8 @@ pub(crate) struct EventLoop<'s> {
     /// The clocks of this turn.
     now: Instant,
     wall: SystemTime,
+    /// Whether new connections are read before they are registered.
+    eager: EagerRead,
     /// Listeners are out of the epoll set after `EMFILE`.
     paused: bool,
     /// A graceful stop is under way: no new connections or requests.
@@ -124,6 +128,7 @@ impl<'s> EventLoop<'s> {
             log: Vec::new(),
             now: Instant::now(),
             wall: SystemTime::now(),
+            eager: EagerRead::default(),
             paused: false,
             draining: false,
             on_stop,
@@ -252,16 +257,32 @@ impl<'s> EventLoop<'s> {
             self.stats.dropped += 1;
             return;
         };
-        let registered = match self.sessions.get_mut(key) {
-            Some(session) => self
-                .epoll
-                .add(&session.stream, Token(key), Interest::READABLE)
-                .is_ok(),
-            None => false,
+        let eager = self.eager.now();
+        let (sessions, scratch, mut cx) = self.cx(self.now);
+        let Some(session) = sessions.get_mut(key) else {
+            return;
         };
-        if registered {
-            // No read here: under a burst of connects the request has rarely arrived
-            // at accept time, so an eager read would mostly cost an EAGAIN.
+        if eager {
+            let (flow, found) = session.read_found(scratch, &mut cx);
+            self.eager.found(found);
+            let (sessions, _, mut cx) = self.cx(self.now);
+            let Some(session) = sessions.get_mut(key) else {
+                return;
+            };
+            if flow == Flow::Close || session.advance(&mut cx) == Flow::Close {
+                return self.close(key); // answered (or gone) before it was ever registered
+            }
+        }
+        let Some(session) = self.sessions.get_mut(key) else {
+            return;
+        };
+        let interest = session.wanted_interest();
+        if self
+            .epoll
+            .add(&session.stream, Token(key), interest)
+            .is_ok()
+        {
+            session.interest = interest;
             self.sync(key);
         } else {
             self.close(key);
@@ -298,13 +319,8 @@ impl<'s> EventLoop<'s> {
         let Some(session) = sessions.get_mut(key) else {
             return;
         };
-        loop {
-            if session.flush(&mut cx) == Flow::Close {
-                return self.close(key);
-            }
-            if !session.resume(&mut cx) {
-                break;
-            }
+        if session.advance(&mut cx) == Flow::Close {
+            return self.close(key);
         }
         self.sync(key);
     }

@@ -62,6 +62,7 @@
 mod config;
 mod date;
 mod deadline;
+mod eager;
 mod event_loop;
 mod listen;
 mod log;

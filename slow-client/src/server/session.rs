@@ -151,15 +151,20 @@ impl Session {
     /// One read (level-triggered readiness re-reports the rest). Returns
     /// [`Flow::Close`] when the client has closed or reset.
     pub(crate) fn read(&mut self, scratch: &mut [u8], cx: &mut Cx<'_>) -> Flow {
+        self.read_found(scratch, cx).0
+    }
+
+    /// [`Session::read`], and whether the read found anything (data or the close).
+    pub(crate) fn read_found(&mut self, scratch: &mut [u8], cx: &mut Cx<'_>) -> (Flow, bool) {
         let (n, stamp) = match os::recv_timestamped(self.stream.as_fd(), scratch) {
-            Ok((0, _)) => return Flow::Close,
+            Ok((0, _)) => return (Flow::Close, true),
             Ok(read) => read,
-            Err(e) if is_transient(&e) => return Flow::Continue,
-            Err(_) => return Flow::Close,
+            Err(e) if is_transient(&e) => return (Flow::Continue, false),
+            Err(_) => return (Flow::Close, true),
         };
         if self.phase != Phase::Open {
             self.linger = true;
-            return Flow::Continue;
+            return (Flow::Continue, true);
         }
         let fresh = &scratch[..n];
         if self.input.is_empty() {
@@ -174,12 +179,25 @@ impl Session {
             self.input.drain(..used);
         }
         self.input_stamp = stamp;
-        Flow::Continue
+        (Flow::Continue, true)
+    }
+
+    /// Writes what is due and parses what the pipeline bound held back, for as long
+    /// as writing makes room for more.
+    pub(crate) fn advance(&mut self, cx: &mut Cx<'_>) -> Flow {
+        loop {
+            if self.flush(cx) == Flow::Close {
+                return Flow::Close;
+            }
+            if !self.resume(cx) {
+                return Flow::Continue;
+            }
+        }
     }
 
     /// Parses requests held back by the pipeline bound once there is room again.
     /// Returns whether it parsed anything.
-    pub(crate) fn resume(&mut self, cx: &mut Cx<'_>) -> bool {
+    fn resume(&mut self, cx: &mut Cx<'_>) -> bool {
         if !self.held || self.phase != Phase::Open || self.owed.len() >= PIPELINE_DEPTH {
             return false;
         }

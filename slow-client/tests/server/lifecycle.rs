@@ -80,9 +80,11 @@ fn out_of_descriptors_child() {
             socket.connect(&a.into()).unwrap();
             let mut stream = TcpStream::from(socket);
             stream.set_read_timeout(Some(PATIENCE)).unwrap();
+            // A delay holds each connection open while the rest connect (a request
+            // answered at once would free its descriptor before the next accept).
             stream
                 .write_all(
-                    format!("GET /delay/0?{i} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes(),
+                    format!("GET /delay/300?{i} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes(),
                 )
                 .unwrap();
             stream

@@ -92,7 +92,10 @@ pub struct Compared {
 impl Compared {
     /// Each side's best round (highest requests per second).
     pub fn best(samples: &[Sample]) -> Option<Sample> {
-        samples.iter().copied().max_by(|a, b| a.rps.total_cmp(&b.rps))
+        samples
+            .iter()
+            .copied()
+            .max_by(|a, b| a.rps.total_cmp(&b.rps))
     }
 }
 
@@ -134,7 +137,11 @@ pub fn unavailable() -> Option<String> {
     .collect();
     (!missing.is_empty()).then(|| {
         let packages = missing.join(" ").replace("nginx ", "nginx-light ");
-        let packages = if packages == "nginx" { "nginx-light".into() } else { packages };
+        let packages = if packages == "nginx" {
+            "nginx-light".into()
+        } else {
+            packages
+        };
         format!("skipped: install {packages} (apt-get install {packages})")
     })
 }
@@ -187,8 +194,22 @@ pub fn run(exe: &Path, scratch: &Scratch) -> Outcome<ServeBench> {
         Some(strace) => {
             let mut rows = Vec::new();
             for load in &LOADS[..2] {
-                rows.push(trace(&strace, "serve", serve.pid(), serve.addr(), *load, scratch)?);
-                rows.push(trace(&strace, "nginx", nginx.pid(), &nginx.addr, *load, scratch)?);
+                rows.push(trace(
+                    &strace,
+                    "serve",
+                    serve.pid(),
+                    serve.addr(),
+                    *load,
+                    scratch,
+                )?);
+                rows.push(trace(
+                    &strace,
+                    "nginx",
+                    nginx.pid(),
+                    &nginx.addr,
+                    *load,
+                    scratch,
+                )?);
             }
             Measured::Done(rows)
         }
@@ -238,7 +259,10 @@ fn wrk_output(addr: &str, load: Load, run: Duration) -> Outcome<String> {
     cmd.arg(format!("http://{addr}{}", load.path));
     let out = cmd.output().map_err(|e| format!("running wrk: {e}"))?;
     if !out.status.success() {
-        return Err(format!("wrk failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "wrk failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -301,14 +325,21 @@ fn trace(
         .map_err(|e| format!("running strace: {e}"))?;
     thread::sleep(Duration::from_millis(300)); // attached
     let out = wrk_output(addr, load, Duration::from_secs(2));
-    let _ = Command::new("kill").args(["-INT", &tracer.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-INT", &tracer.id().to_string()])
+        .status();
     let _ = tracer.wait();
     let parsed = parse_wrk(&out?).ok_or("cannot read wrk's output under strace")?;
-    let text = std::fs::read_to_string(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    let text =
+        std::fs::read_to_string(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
     let table = strace::parse(&text)?;
     let requests = parsed.requests.max(1);
     let top = table.per_unit(&strace::Table::default(), requests);
-    println!("      {server} {}: {:.2} syscalls/request", load.name, table.total as f64 / requests as f64);
+    println!(
+        "      {server} {}: {:.2} syscalls/request",
+        load.name,
+        table.total as f64 / requests as f64
+    );
     Ok(Traced {
         server,
         load,
@@ -322,7 +353,8 @@ fn trace(
 /// byte written.
 fn lateness(exe: &Path, scratch: &Scratch) -> Outcome<Option<(f64, f64, f64)>> {
     let log = scratch.path("access.log");
-    let file = std::fs::File::create(&log).map_err(|e| format!("creating {}: {e}", log.display()))?;
+    let file =
+        std::fs::File::create(&log).map_err(|e| format!("creating {}: {e}", log.display()))?;
     let mut child = Command::new(exe)
         .args(["serve", "--listen", "127.0.0.1:18779", "--access-log"])
         .stdout(Stdio::null())
@@ -331,7 +363,9 @@ fn lateness(exe: &Path, scratch: &Scratch) -> Outcome<Option<(f64, f64, f64)>> {
         .map_err(|e| format!("starting serve --access-log: {e}"))?;
     thread::sleep(Duration::from_millis(300));
     let out = wrk_output("127.0.0.1:18779", LOADS[2], RUN);
-    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
     let _ = child.wait();
     out?;
     let text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -357,7 +391,12 @@ fn version(cmd: &mut Command) -> String {
     cmd.output()
         .map(|o| {
             let text = [o.stdout, o.stderr].concat();
-            String::from_utf8_lossy(&text).lines().next().unwrap_or("").trim().to_owned()
+            String::from_utf8_lossy(&text)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_owned()
         })
         .unwrap_or_default()
 }
@@ -372,9 +411,11 @@ impl Nginx {
     fn start(scratch: &Scratch) -> Outcome<Nginx> {
         let port = free_port()?;
         let prefix = scratch.path("nginx");
-        std::fs::create_dir_all(&prefix).map_err(|e| format!("creating {}: {e}", prefix.display()))?;
+        std::fs::create_dir_all(&prefix)
+            .map_err(|e| format!("creating {}: {e}", prefix.display()))?;
         let conf = prefix.join("nginx.conf");
-        std::fs::write(&conf, config(&prefix, port)).map_err(|e| format!("writing {}: {e}", conf.display()))?;
+        std::fs::write(&conf, config(&prefix, port))
+            .map_err(|e| format!("writing {}: {e}", conf.display()))?;
         let child = Command::new("nginx")
             .arg("-p")
             .arg(&prefix)
@@ -394,7 +435,10 @@ impl Nginx {
         while std::net::TcpStream::connect(&nginx.addr).is_err() {
             if Instant::now() > deadline {
                 let log = std::fs::read_to_string(prefix.join("error.log")).unwrap_or_default();
-                return Err(format!("nginx did not listen on {} within 5s\n{log}", nginx.addr));
+                return Err(format!(
+                    "nginx did not listen on {} within 5s\n{log}",
+                    nginx.addr
+                ));
             }
             thread::sleep(Duration::from_millis(20));
         }
@@ -416,8 +460,12 @@ impl Drop for Nginx {
 
 /// A port nobody listens on now (the kernel's pick for a socket bound to port 0).
 fn free_port() -> Outcome<u16> {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("finding a port: {e}"))?;
-    probe.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    let probe =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("finding a port: {e}"))?;
+    probe
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
 }
 
 /// The nginx config: what serve answers on the same paths, with `echo_sleep` for the delay.
@@ -489,7 +537,11 @@ Transfer/sec:      8.34MB
 
     #[test]
     fn best_round_is_the_fastest() {
-        let s = |rps| Sample { rps, p99_ms: 1.0, cpu_us: 1.0 };
+        let s = |rps| Sample {
+            rps,
+            p99_ms: 1.0,
+            cpu_us: 1.0,
+        };
         assert_eq!(Compared::best(&[s(1.0), s(3.0), s(2.0)]), Some(s(3.0)));
     }
 }

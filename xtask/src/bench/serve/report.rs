@@ -108,7 +108,11 @@ fn syscall_row(out: &mut String, traced: &Traced, loads: &[Compared]) {
         .iter()
         .find(|c| c.load.name == traced.load.name)
         .and_then(|c| {
-            let side = if traced.server == "serve" { &c.serve } else { &c.nginx };
+            let side = if traced.server == "serve" {
+                &c.serve
+            } else {
+                &c.nginx
+            };
             Compared::best(side)
         })
         .map_or("-".to_owned(), |s| format!("{:.1}", s.cpu_us));
