@@ -139,23 +139,33 @@
 //! used automatically when present.
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+compile_error!(
+    "epoll-safe wraps Linux epoll(7), eventfd, timerfd and signalfd and builds only for Linux \
+     (and Android) targets; on other systems use mio or polling, which pick kqueue, IOCP or poll"
+);
+
+mod busy_poll;
 mod epoll;
 mod error;
 mod events;
 mod interest;
 mod signals;
-mod sys;
 mod timer;
 mod token;
+mod wait_loop;
+mod wait_syscall;
 mod waker;
 
+pub use busy_poll::BusyPoll;
 pub use epoll::Epoll;
-pub use error::{Error, Op, Result};
+pub use error::{Error, FileLimitScope, Op, Result};
 pub use events::{Event, Events, Iter};
 pub use interest::Interest;
-pub use signals::Signals;
-pub use timer::Timer;
+pub use signals::{SignalInfo, Signals};
+pub use timer::{Clock, Timer};
 pub use token::Token;
+pub use wait_syscall::{pwait2_enabled, set_pwait2};
 pub use waker::Waker;
 
 /// The README's example, compiled and run as a doctest.
