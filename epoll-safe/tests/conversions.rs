@@ -60,5 +60,6 @@ fn into_raw_fd_hands_over_an_open_fd() {
         // SAFETY: each fd was handed over by into_raw_fd and is closed once.
         assert_eq!(unsafe { libc::close(fd) }, 0, "fd {fd} was not open");
     }
-    epoll.add(&Timer::new().unwrap(), Token(2), Interest::READABLE).unwrap();
+    let timer = Timer::new().unwrap();
+    epoll.add(&timer, Token(2), Interest::READABLE).unwrap();
 }

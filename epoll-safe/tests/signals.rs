@@ -119,17 +119,18 @@ fn dropping_in_another_thread_only_closes_the_fd() {
 #[test]
 fn signal_info_pid_is_the_senders_pid() {
     let signals = Signals::new(&[libc::SIGUSR1]).unwrap();
-    // SAFETY: getpid and gettid have no preconditions.
-    let (pid, tid) = unsafe { (libc::getpid(), libc::gettid()) };
+    // SAFETY: getpid has no preconditions.
+    let pid = unsafe { libc::getpid() };
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::gettid() };
     // SAFETY: the child only makes async-signal-safe syscalls, then _exits.
     let child = unsafe { libc::fork() };
     assert!(child >= 0, "fork: {}", std::io::Error::last_os_error());
     if child == 0 {
-        // SAFETY: raw syscalls in the forked child; _exit never returns.
-        unsafe {
-            let rc = libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGUSR1);
-            libc::_exit(if rc == 0 { 0 } else { 1 });
-        }
+        // SAFETY: a raw syscall with integer arguments, async-signal-safe.
+        let rc = unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGUSR1) };
+        // SAFETY: _exit is async-signal-safe and never returns.
+        unsafe { libc::_exit(if rc == 0 { 0 } else { 1 }) };
     }
     let mut status = 0;
     // SAFETY: waits for the child forked above.
@@ -163,10 +164,10 @@ fn into_raw_fd_keeps_the_fd_open_and_the_signal_blocked() {
     // SAFETY: `fd` was handed over by into_raw_fd and is closed exactly once.
     assert_eq!(unsafe { libc::close(fd) }, 0, "the fd was still open");
     let mut set = MaybeUninit::<libc::sigset_t>::uninit();
-    // SAFETY: initialises `set`, adds one signal, unblocks it in this thread.
-    unsafe {
-        libc::sigemptyset(set.as_mut_ptr());
-        libc::sigaddset(set.as_mut_ptr(), libc::SIGTTIN);
-        libc::pthread_sigmask(libc::SIG_UNBLOCK, set.as_ptr(), std::ptr::null_mut());
-    }
+    // SAFETY: `set` is valid for writes; sigemptyset initialises it.
+    unsafe { libc::sigemptyset(set.as_mut_ptr()) };
+    // SAFETY: `set` is initialised.
+    unsafe { libc::sigaddset(set.as_mut_ptr(), libc::SIGTTIN) };
+    // SAFETY: unblocks SIGTTIN in this thread only; null old set allowed.
+    unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, set.as_ptr(), std::ptr::null_mut()) };
 }

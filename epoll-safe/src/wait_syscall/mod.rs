@@ -19,7 +19,9 @@ use epoll_sys::epoll_event;
 use std::ffi::c_int;
 use std::mem::{size_of, MaybeUninit};
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
+#[cfg(any(feature = "pwait2", test))]
+use std::sync::atomic::AtomicU8;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::Duration;
 
 /// Which syscall timed waits use.
@@ -34,11 +36,17 @@ pub(crate) enum Backend {
     EpollWait,
 }
 
+// What the probe found; without the feature nothing probes (tests still
+// read the state).
+#[cfg(any(feature = "pwait2", test))]
 const UNKNOWN: u8 = 0;
+#[cfg(any(feature = "pwait2", test))]
 const PWAIT2: u8 = 1;
+#[cfg(any(feature = "pwait2", test))]
 const EPOLL_WAIT: u8 = 2;
 
 /// Process-wide: the kernel and the seccomp filter are the same for every instance.
+#[cfg(any(feature = "pwait2", test))]
 static BACKEND: AtomicU8 = AtomicU8::new(UNKNOWN);
 
 /// Whether timed waits may try `epoll_pwait2` at all: [`set_pwait2`].
@@ -165,6 +173,7 @@ fn try_pwait2(
 /// The errnos that mean "no `epoll_pwait2` here": `ENOSYS` (old kernel),
 /// `EPERM` and `ENOTSUP` (seccomp filters, gVisor). None of them can come
 /// from a valid `epoll_pwait2` on an owned epoll fd.
+#[cfg(any(feature = "pwait2", test))]
 pub(crate) fn means_absent(errno: i32) -> bool {
     matches!(errno, libc::ENOSYS | libc::EPERM | libc::ENOTSUP)
 }
