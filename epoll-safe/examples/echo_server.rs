@@ -121,7 +121,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 },
                 SIGNALS => {
                     if let Some(info) = signals.read()? {
-                        println!("stopping on signal {} from pid {}", info.signal(), info.pid());
+                        println!(
+                            "stopping on signal {} from pid {}",
+                            info.signal(),
+                            info.pid()
+                        );
                         return Ok(());
                     }
                 }

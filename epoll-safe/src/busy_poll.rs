@@ -99,7 +99,12 @@ impl Epoll {
         })
     }
 
-    fn params_ioctl(&self, request: libc::c_ulong, op: Op, params: &mut epoll_params) -> Result<()> {
+    fn params_ioctl(
+        &self,
+        request: libc::c_ulong,
+        op: Op,
+        params: &mut epoll_params,
+    ) -> Result<()> {
         let fd = self.as_raw_fd();
         // SAFETY: `params` is a live `epoll_params` with the kernel's layout
         // (epoll-sys pins it), valid for reads and writes for the call; the

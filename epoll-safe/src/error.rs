@@ -417,7 +417,13 @@ mod tests {
                 Error::Unpollable { fd: 7, .. }
             ));
         }
-        for op in [Op::Wait, Op::Delete, Op::Create, Op::TimerSet, Op::SetBusyPoll] {
+        for op in [
+            Op::Wait,
+            Op::Delete,
+            Op::Create,
+            Op::TimerSet,
+            Op::SetBusyPoll,
+        ] {
             let err = Error::from_errno(op, 7, libc::EPERM);
             assert!(matches!(err, Error::Os { .. }), "{op}: {err:?}");
             assert_eq!(err.raw_os_error(), Some(libc::EPERM));

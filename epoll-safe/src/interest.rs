@@ -234,7 +234,10 @@ mod tests {
     fn exclusive_allows_only_what_the_kernel_allows() {
         let ok = [
             Interest::READABLE.exclusive(),
-            (Interest::READABLE | Interest::WRITABLE).edge().wakeup().exclusive(),
+            (Interest::READABLE | Interest::WRITABLE)
+                .edge()
+                .wakeup()
+                .exclusive(),
             Interest::READABLE.oneshot(), // not exclusive: not this rule's business
         ];
         for i in ok {

@@ -2,8 +2,8 @@
 
 use std::ffi::c_int;
 use std::fmt;
-use std::mem::{size_of, MaybeUninit};
 use std::mem::ManuallyDrop;
+use std::mem::{size_of, MaybeUninit};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use crate::{Error, Op, Result};
@@ -167,7 +167,9 @@ impl Signals {
                     op: Op::SignalsRead,
                     source: std::io::Error::new(
                         std::io::ErrorKind::UnexpectedEof,
-                        format!("signalfd returned {n} bytes, not one {size}-byte signalfd_siginfo"),
+                        format!(
+                            "signalfd returned {n} bytes, not one {size}-byte signalfd_siginfo"
+                        ),
                     ),
                 });
             }

@@ -95,7 +95,8 @@ impl Timer {
     #[doc(alias = "CLOCK_BOOTTIME")]
     pub fn with_clock(clock: Clock) -> Result<Timer> {
         // SAFETY: takes no pointers; the clock and flags are valid.
-        let fd = unsafe { libc::timerfd_create(clock.id(), libc::TFD_NONBLOCK | libc::TFD_CLOEXEC) };
+        let fd =
+            unsafe { libc::timerfd_create(clock.id(), libc::TFD_NONBLOCK | libc::TFD_CLOEXEC) };
         if fd < 0 {
             return Err(Error::last(Op::TimerNew, -1));
         }
@@ -174,7 +175,11 @@ impl Timer {
         // `now` is never zero on a running system; max() keeps the value
         // from ever meaning "disarm".
         let at = now.saturating_add(left).max(Duration::from_nanos(1));
-        self.settime(libc::TFD_TIMER_ABSTIME, timespec(at), timespec(Duration::ZERO))
+        self.settime(
+            libc::TFD_TIMER_ABSTIME,
+            timespec(at),
+            timespec(Duration::ZERO),
+        )
     }
 
     /// `timerfd_settime(self, 0, {first, every}, NULL)`—Expires `first`

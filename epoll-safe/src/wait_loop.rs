@@ -26,8 +26,7 @@ impl Deadline {
         match timeout {
             None => Deadline::Forever,
             Some(t) if t.is_zero() => Deadline::Poll,
-            Some(t) => now()
-                .checked_add(t).map_or(Deadline::Forever, Deadline::At),
+            Some(t) => now().checked_add(t).map_or(Deadline::Forever, Deadline::At),
         }
     }
 }
@@ -137,8 +136,15 @@ mod tests {
         let mut kernel = ClampingKernel::new();
         let timeout = 30 * DAY;
         let deadline = Deadline::after(|| kernel.now(), Some(timeout));
-        assert_eq!(wait_until(&mut kernel, deadline, Some(timeout), true), Ok(0));
-        assert!(kernel.elapsed >= timeout, "ended early: {:?}", kernel.elapsed);
+        assert_eq!(
+            wait_until(&mut kernel, deadline, Some(timeout), true),
+            Ok(0)
+        );
+        assert!(
+            kernel.elapsed >= timeout,
+            "ended early: {:?}",
+            kernel.elapsed
+        );
         assert_eq!(kernel.calls.len(), 2, "{:?}", kernel.calls);
         assert_eq!(kernel.calls[0], Some(timeout));
         assert_eq!(kernel.calls[1], Some(timeout - LONGEST_MS_WAIT));
@@ -150,7 +156,10 @@ mod tests {
         for timeout in [Duration::MAX, Duration::from_secs(u64::MAX / 2)] {
             let deadline = Deadline::after(|| kernel.now(), Some(timeout));
             assert_eq!(deadline, Deadline::Forever);
-            assert_eq!(wait_until(&mut kernel, deadline, Some(timeout), true), Ok(1));
+            assert_eq!(
+                wait_until(&mut kernel, deadline, Some(timeout), true),
+                Ok(1)
+            );
         }
         assert_eq!(kernel.calls, [None, None], "never a clamped timed wait");
     }
@@ -170,17 +179,27 @@ mod tests {
         kernel.errors = vec![libc::EINTR, libc::EINTR];
         let timeout = Duration::from_millis(10);
         let deadline = Deadline::after(|| kernel.now(), Some(timeout));
-        assert_eq!(wait_until(&mut kernel, deadline, Some(timeout), true), Ok(0));
+        assert_eq!(
+            wait_until(&mut kernel, deadline, Some(timeout), true),
+            Ok(0)
+        );
         let waits: Vec<_> = kernel.calls.iter().map(|c| c.unwrap()).collect();
         assert_eq!(
             waits,
-            [timeout, timeout - Duration::from_millis(1), timeout - Duration::from_millis(2)]
+            [
+                timeout,
+                timeout - Duration::from_millis(1),
+                timeout - Duration::from_millis(2)
+            ]
         );
 
         let mut kernel = ClampingKernel::new();
         kernel.errors = vec![libc::EINTR];
         let deadline = Deadline::after(|| kernel.now(), Some(timeout));
-        assert_eq!(wait_until(&mut kernel, deadline, Some(timeout), false), Err(libc::EINTR));
+        assert_eq!(
+            wait_until(&mut kernel, deadline, Some(timeout), false),
+            Err(libc::EINTR)
+        );
     }
 
     #[test]

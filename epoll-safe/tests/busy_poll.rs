@@ -10,7 +10,10 @@ fn kernel_version() -> (u32, u32) {
     assert_eq!(unsafe { libc::uname(&mut uts) }, 0);
     // SAFETY: uname wrote a NUL-terminated string.
     let release = unsafe { std::ffi::CStr::from_ptr(uts.release.as_ptr()) };
-    let mut parts = release.to_str().unwrap().split(|c: char| !c.is_ascii_digit());
+    let mut parts = release
+        .to_str()
+        .unwrap()
+        .split(|c: char| !c.is_ascii_digit());
     let major = parts.next().unwrap().parse().unwrap();
     let minor = parts.next().unwrap().parse().unwrap();
     (major, minor)
@@ -26,9 +29,21 @@ fn busy_poll_settings_round_trip_on_this_kernel() {
     };
     let result = epoll.set_busy_poll(settings);
     if kernel_version() < (6, 9) {
-        println!("kernel {:?} is older than 6.9: checking Unsupported", kernel_version());
+        println!(
+            "kernel {:?} is older than 6.9: checking Unsupported",
+            kernel_version()
+        );
         let err = result.unwrap_err();
-        assert!(matches!(err, Error::Unsupported { op: Op::SetBusyPoll, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Unsupported {
+                    op: Op::SetBusyPoll,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         return;
     }
     match result {
@@ -66,7 +81,13 @@ fn usecs_above_i32_max_is_invalid_argument_not_unsupported() {
         })
         .unwrap_err();
     assert!(
-        matches!(err, Error::InvalidArgument { op: Op::SetBusyPoll, .. }),
+        matches!(
+            err,
+            Error::InvalidArgument {
+                op: Op::SetBusyPoll,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }

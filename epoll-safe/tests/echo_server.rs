@@ -21,7 +21,14 @@ fn example_binary() -> PathBuf {
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
-    build.args(["build", "--quiet", "-p", "epoll-safe", "--example", "echo_server"]);
+    build.args([
+        "build",
+        "--quiet",
+        "-p",
+        "epoll-safe",
+        "--example",
+        "echo_server",
+    ]);
     if profile_dir.ends_with("release") {
         build.arg("--release");
     }
@@ -99,7 +106,10 @@ fn echo_server_returns_every_byte_to_concurrent_clients_and_stops_on_sigint() {
     echo_one(addr, CLIENTS);
 
     // SAFETY: signals the child process this test started and still owns.
-    assert_eq!(unsafe { libc::kill(server.0.id() as libc::pid_t, libc::SIGINT) }, 0);
+    assert_eq!(
+        unsafe { libc::kill(server.0.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
     let deadline = Instant::now() + PATIENCE;
     let status = loop {
         if let Some(status) = server.0.try_wait().unwrap() {
@@ -114,6 +124,10 @@ fn echo_server_returns_every_byte_to_concurrent_clients_and_stops_on_sigint() {
     // The server names the signal and its sender: this test process.
     assert_eq!(
         rest,
-        format!("stopping on signal {} from pid {}\n", libc::SIGINT, std::process::id())
+        format!(
+            "stopping on signal {} from pid {}\n",
+            libc::SIGINT,
+            std::process::id()
+        )
     );
 }

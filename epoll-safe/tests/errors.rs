@@ -192,7 +192,10 @@ fn add_rejects_exclusive_combinations_before_the_syscall() {
     ] {
         let err = epoll.add(&r, Token(1), interest).unwrap_err();
         match &err {
-            Error::InvalidArgument { op: Op::Add, reason } => {
+            Error::InvalidArgument {
+                op: Op::Add,
+                reason,
+            } => {
                 assert!(reason.contains("EPOLLEXCLUSIVE"), "{interest:?}: {reason}")
             }
             other => panic!("{interest:?}: {other:?}"),
@@ -200,7 +203,9 @@ fn add_rejects_exclusive_combinations_before_the_syscall() {
         assert_errno(err, libc::EINVAL);
     }
     // Nothing reached the kernel: the fd is still free to add.
-    epoll.add(&r, Token(1), Interest::READABLE.exclusive()).unwrap();
+    epoll
+        .add(&r, Token(1), Interest::READABLE.exclusive())
+        .unwrap();
 }
 
 #[test]

@@ -24,11 +24,17 @@ fn timed_waits_are_never_early() {
         assert_eq!(epoll.wait(&mut events, Some(timeout)).unwrap(), 0);
         let took = start.elapsed();
         assert!(took >= timeout, "{timeout:?} returned after {took:?}");
-        assert!(took < timeout + Duration::from_secs(2), "{timeout:?}: {took:?}");
+        assert!(
+            took < timeout + Duration::from_secs(2),
+            "{timeout:?}: {took:?}"
+        );
 
         let deadline = Instant::now() + timeout;
         assert_eq!(epoll.wait_deadline(&mut events, deadline).unwrap(), 0);
-        assert!(Instant::now() >= deadline, "wait_deadline({timeout:?}) was early");
+        assert!(
+            Instant::now() >= deadline,
+            "wait_deadline({timeout:?}) was early"
+        );
     }
 }
 
@@ -141,9 +147,12 @@ fn emfile_from_epoll_new_under_a_low_rlimit_is_file_limit() {
             rlim_max: 0,
         };
         // SAFETY: `limit` is valid for writes.
-        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
+        assert_eq!(
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+            0
+        );
         limit.rlim_cur = 0; // no new fd at all; the open ones stay usable
-        // SAFETY: `limit` is a valid rlimit; lowering the soft limit is allowed.
+                            // SAFETY: `limit` is a valid rlimit; lowering the soft limit is allowed.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
         let err = Epoll::new().unwrap_err();
         assert!(
@@ -159,7 +168,16 @@ fn emfile_from_epoll_new_under_a_low_rlimit_is_file_limit() {
         assert!(err.to_string().contains("ulimit -n"), "{err}");
         assert_eq!(std::io::Error::from(err).raw_os_error(), Some(libc::EMFILE));
         let err = Timer::new().unwrap_err();
-        assert!(matches!(err, Error::FileLimit { op: Op::TimerNew, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::FileLimit {
+                    op: Op::TimerNew,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         return;
     }
     child::assert_passes(name);

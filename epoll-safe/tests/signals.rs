@@ -5,8 +5,8 @@
 mod util;
 
 use epoll_safe::{Epoll, Events, Interest, SignalInfo, Signals, Token};
-use std::os::fd::IntoRawFd;
 use std::mem::MaybeUninit;
+use std::os::fd::IntoRawFd;
 use util::{expect_events, expect_no_events, ExpectEvent};
 
 const S: Token = Token(15);
@@ -136,7 +136,10 @@ fn signal_info_pid_is_the_senders_pid() {
     // SAFETY: waits for the child forked above.
     assert_eq!(unsafe { libc::waitpid(child, &mut status, 0) }, child);
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
-    let info = signals.read().unwrap().expect("the child's signal is pending");
+    let info = signals
+        .read()
+        .unwrap()
+        .expect("the child's signal is pending");
     assert_eq!(info.signal(), libc::SIGUSR1);
     assert_eq!(info.pid(), child, "the sender, not this process ({pid})");
     // SAFETY: getuid has no preconditions.

@@ -51,7 +51,9 @@ fn a_zero_duration_still_fires() {
         vec![ExpectEvent::new(T, Interest::READABLE)],
     );
     assert_eq!(timer.read().unwrap(), 1);
-    timer.set_interval(Duration::ZERO, Duration::from_secs(3600)).unwrap();
+    timer
+        .set_interval(Duration::ZERO, Duration::from_secs(3600))
+        .unwrap();
     expect_events(
         &epoll,
         &mut events,
@@ -63,7 +65,9 @@ fn a_zero_duration_still_fires() {
 fn set_interval_repeats_until_disarmed() {
     let (epoll, timer, mut events) = registered();
     let start = Instant::now();
-    timer.set_interval(Duration::from_millis(5), Duration::from_millis(5)).unwrap();
+    timer
+        .set_interval(Duration::from_millis(5), Duration::from_millis(5))
+        .unwrap();
     let mut expirations = 0;
     while expirations < 4 {
         expect_events(
@@ -136,8 +140,16 @@ fn set_at_fires_no_earlier_than_its_deadline() {
             vec![ExpectEvent::new(T, Interest::READABLE)],
         );
         let now = Instant::now();
-        assert!(now >= deadline, "{after:?}: fired {:?} early", deadline - now);
-        assert!(now < deadline + SLACK, "{after:?}: fired {:?} late", now - deadline);
+        assert!(
+            now >= deadline,
+            "{after:?}: fired {:?} early",
+            deadline - now
+        );
+        assert!(
+            now < deadline + SLACK,
+            "{after:?}: fired {:?} late",
+            now - deadline
+        );
         assert_eq!(timer.read().unwrap(), 1);
     }
 }
@@ -161,10 +173,18 @@ fn remaining_counts_down_and_is_none_when_disarmed() {
     assert_eq!(timer.remaining().unwrap(), None, "new timers are disarmed");
     timer.set_after(Duration::from_secs(60)).unwrap();
     let left = timer.remaining().unwrap().expect("armed");
-    assert!(left <= Duration::from_secs(60) && left > Duration::from_secs(50), "{left:?}");
-    timer.set_at(Instant::now() + Duration::from_secs(30)).unwrap();
+    assert!(
+        left <= Duration::from_secs(60) && left > Duration::from_secs(50),
+        "{left:?}"
+    );
+    timer
+        .set_at(Instant::now() + Duration::from_secs(30))
+        .unwrap();
     let left = timer.remaining().unwrap().expect("armed");
-    assert!(left <= Duration::from_secs(30) && left > Duration::from_secs(20), "{left:?}");
+    assert!(
+        left <= Duration::from_secs(30) && left > Duration::from_secs(20),
+        "{left:?}"
+    );
     timer.disarm().unwrap();
     assert_eq!(timer.remaining().unwrap(), None);
 }
@@ -178,10 +198,20 @@ fn a_boottime_timer_fires_and_refuses_an_instant() {
     epoll.add(&timer, T, Interest::READABLE).unwrap();
     let err = timer.set_at(Instant::now()).unwrap_err();
     assert!(
-        matches!(err, Error::InvalidArgument { op: Op::TimerSet, .. }),
+        matches!(
+            err,
+            Error::InvalidArgument {
+                op: Op::TimerSet,
+                ..
+            }
+        ),
         "{err:?}"
     );
-    assert_eq!(timer.remaining().unwrap(), None, "the refused call armed nothing");
+    assert_eq!(
+        timer.remaining().unwrap(),
+        None,
+        "the refused call armed nothing"
+    );
     let start = Instant::now();
     timer.set_after(Duration::from_millis(3)).unwrap();
     let mut events = Events::default();

@@ -127,11 +127,21 @@ fn the_switch_is_honoured_from_the_next_wait() {
     assert!(!pwait2_enabled());
     let epoll = Epoll::new().unwrap();
     let mut events = Events::default();
-    assert_eq!(epoll.wait(&mut events, Some(Duration::from_micros(10))).unwrap(), 0);
+    assert_eq!(
+        epoll
+            .wait(&mut events, Some(Duration::from_micros(10)))
+            .unwrap(),
+        0
+    );
     assert_eq!(backend(), Backend::Unknown, "no probe while switched off");
     set_pwait2(true);
     assert_eq!(pwait2_enabled(), cfg!(feature = "pwait2"));
-    assert_eq!(epoll.wait(&mut events, Some(Duration::from_micros(10))).unwrap(), 0);
+    assert_eq!(
+        epoll
+            .wait(&mut events, Some(Duration::from_micros(10)))
+            .unwrap(),
+        0
+    );
     let probed = backend() != Backend::Unknown;
     assert_eq!(probed, cfg!(feature = "pwait2"));
     BACKEND.store(UNKNOWN, Relaxed);

@@ -78,7 +78,12 @@ pub fn deny_syscall(nr: libc::c_long, action: u32) {
     // SAFETY: PR_SET_NO_NEW_PRIVS takes integers only; it lets an
     // unprivileged process install a filter.
     let rc = unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) };
-    assert_eq!(rc, 0, "PR_SET_NO_NEW_PRIVS: {}", std::io::Error::last_os_error());
+    assert_eq!(
+        rc,
+        0,
+        "PR_SET_NO_NEW_PRIVS: {}",
+        std::io::Error::last_os_error()
+    );
     // SAFETY: `prog` points at `program`, live for the call; the kernel
     // copies the filter.
     let rc = unsafe {
