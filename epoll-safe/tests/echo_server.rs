@@ -105,11 +105,10 @@ fn echo_server_returns_every_byte_to_concurrent_clients_and_stops_on_sigint() {
     drop(TcpStream::connect(addr).unwrap());
     echo_one(addr, CLIENTS);
 
+    let pid = server.0.id() as libc::pid_t;
     // SAFETY: signals the child process this test started and still owns.
-    assert_eq!(
-        unsafe { libc::kill(server.0.id() as libc::pid_t, libc::SIGINT) },
-        0
-    );
+    let rc = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(rc, 0);
     let deadline = Instant::now() + PATIENCE;
     let status = loop {
         if let Some(status) = server.0.try_wait().unwrap() {

@@ -147,13 +147,13 @@ fn emfile_from_epoll_new_under_a_low_rlimit_is_file_limit() {
             rlim_max: 0,
         };
         // SAFETY: `limit` is valid for writes.
-        assert_eq!(
-            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-            0
-        );
-        limit.rlim_cur = 0; // no new fd at all; the open ones stay usable
-                            // SAFETY: `limit` is a valid rlimit; lowering the soft limit is allowed.
-        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+        let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+        assert_eq!(rc, 0);
+        // No new fd at all; the open ones stay usable.
+        limit.rlim_cur = 0;
+        // SAFETY: `limit` is a valid rlimit; lowering the soft limit is allowed.
+        let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
+        assert_eq!(rc, 0);
         let err = Epoll::new().unwrap_err();
         assert!(
             matches!(
