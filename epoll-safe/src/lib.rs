@@ -213,6 +213,7 @@ mod epoll;
 mod error;
 mod events;
 mod interest;
+mod op;
 mod signals;
 mod timer;
 mod token;
