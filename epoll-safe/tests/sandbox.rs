@@ -182,3 +182,56 @@ fn emfile_from_epoll_new_under_a_low_rlimit_is_file_limit() {
     }
     child::assert_passes(name);
 }
+
+/// `EPERM` means "unpollable" only from `epoll_ctl`; from a wait a sandbox
+/// refused, it stays `Os` with its errno.
+#[test]
+fn an_eperm_from_a_wait_is_os_not_unpollable() {
+    let name = "an_eperm_from_a_wait_is_os_not_unpollable";
+    if child::is_child(name) {
+        let epoll = Epoll::new().unwrap();
+        let mut waits = vec![libc::SYS_epoll_pwait, libc::SYS_epoll_pwait2];
+        #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
+        waits.push(libc::SYS_epoll_wait);
+        child::deny_syscalls(&waits, child::errno_action(libc::EPERM));
+        for timeout in [Some(Duration::ZERO), Some(Duration::from_millis(1))] {
+            let err = epoll.wait(&mut Events::default(), timeout).unwrap_err();
+            assert!(matches!(err, Error::Os { op: Op::Wait, .. }), "{err:?}");
+            assert_eq!(err.raw_os_error(), Some(libc::EPERM));
+        }
+        return;
+    }
+    child::assert_passes(name);
+}
+
+/// A sandbox refusing `timerfd_settime` is an error, not a panic.
+#[test]
+fn a_refused_timerfd_settime_is_an_error_not_a_panic() {
+    let name = "a_refused_timerfd_settime_is_an_error_not_a_panic";
+    if child::is_child(name) {
+        let timer = Timer::new().unwrap();
+        child::deny_syscall(libc::SYS_timerfd_settime, child::errno_action(libc::EPERM));
+        let results = [
+            timer.set_after(Duration::from_millis(1)),
+            timer.set_at(Instant::now() + Duration::from_millis(1)),
+            timer.set_interval(Duration::from_millis(1), Duration::from_millis(1)),
+            timer.disarm(),
+        ];
+        for result in results {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Os {
+                        op: Op::TimerSet,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert_eq!(err.raw_os_error(), Some(libc::EPERM));
+        }
+        return;
+    }
+    child::assert_passes(name);
+}

@@ -49,28 +49,33 @@ pub fn errno_action(errno: i32) -> u32 {
 
 /// Installs a seccomp filter on the calling thread (and the threads it
 /// starts) that answers syscall `nr` with `action` and allows every other.
-/// No architecture check: the filter lives only in a test child of a
-/// native binary.
 pub fn deny_syscall(nr: libc::c_long, action: u32) {
+    deny_syscalls(&[nr], action);
+}
+
+/// Like [`deny_syscall`], for several syscalls. No architecture check: the
+/// filter lives only in a test child of a native binary.
+pub fn deny_syscalls(nrs: &[libc::c_long], action: u32) {
     let stmt = |code: u32, k: u32| libc::sock_filter {
         code: code as u16,
         jt: 0,
         jf: 0,
         k,
     };
-    let mut program = [
-        // A = seccomp_data.nr (offset 0)
-        stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0),
-        // if A == nr: next, else skip one
-        libc::sock_filter {
+    // A = seccomp_data.nr (offset 0); then, per syscall: if A == nr, jump
+    // to the final "deny"; at the end of the list, allow.
+    let mut program = vec![stmt(libc::BPF_LD | libc::BPF_W | libc::BPF_ABS, 0)];
+    for (i, &nr) in nrs.iter().enumerate() {
+        let to_deny = (nrs.len() - i) as u8; // skips the rest and the allow
+        program.push(libc::sock_filter {
             code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
-            jt: 0,
-            jf: 1,
+            jt: to_deny,
+            jf: 0,
             k: nr as u32,
-        },
-        stmt(libc::BPF_RET | libc::BPF_K, action),
-        stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW),
-    ];
+        });
+    }
+    program.push(stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW));
+    program.push(stmt(libc::BPF_RET | libc::BPF_K, action));
     let prog = libc::sock_fprog {
         len: program.len() as u16,
         filter: program.as_mut_ptr(),
