@@ -93,6 +93,19 @@ fn gate() -> Vec<Step<'static>> {
             ])
         }),
         Step::new("test", || cargo_step(&["test", "--workspace"])),
+        // The sandbox configuration: epoll_pwait2 not compiled in.
+        Step::new("epoll-safe without default features", || {
+            let no_default = ["-p", "epoll-safe", "--no-default-features"];
+            cargo_step(
+                &[
+                    &["clippy"][..],
+                    &no_default,
+                    &["--all-targets", "--", "-D", "warnings"],
+                ]
+                .concat(),
+            )?;
+            cargo_step(&[&["test"][..], &no_default].concat())
+        }),
         Step::new("doc", || {
             let mut cmd = cargo();
             cmd.args(["doc", "--workspace", "--no-deps"]);
