@@ -47,7 +47,7 @@ fn serve_inner(args: ServeArgs) -> anyhow::Result<()> {
         out.flush()?;
     }
     let stats = server.run_until_with(&signals, || match signals.read() {
-        Ok(Some(libc::SIGTERM)) => Some(Stop::Drain),
+        Ok(Some(info)) if info.signal() == libc::SIGTERM => Some(Stop::Drain),
         Ok(Some(_)) | Err(_) => Some(Stop::Now),
         Ok(None) => None,
     })?;
