@@ -1,6 +1,7 @@
 //! The end-to-end demo: `slow-client --json` with its defaults (five requests
 //! to the embedded delay server, delays 4000, 3000, 2000, 1000, 0 ms) must
-//! answer all five with 200, shortest delay first, and say so in its summary.
+//! answer all five with 302 Found (the default path is slowwly's redirect form, answered
+//! as slowwly answered it), shortest delay first, and say so in its summary.
 //!
 //! The output contract is issue 4's `--json` section: one JSON object per
 //! finished request (`"event":"response"` or `"error"`), then one summary.
@@ -16,6 +17,8 @@ use std::time::{Duration, Instant};
 /// The default run makes this many requests, request `i` delayed `(N - i) * STEP_MS`.
 const REQUESTS: i64 = 5;
 const STEP_MS: i64 = 1000;
+/// The status of every answer: `302 Found` to the url of `/delay/{ms}/url/{url}`.
+const STATUS: i64 = 302;
 /// Generous bound on a run that should take about 4 s; only a hang hits it.
 const WATCHDOG: Duration = Duration::from_secs(90);
 
@@ -42,7 +45,7 @@ pub fn demo() -> Outcome {
         problems.insert(0, format!("exit status is {status}, expected 0"));
     }
     if problems.is_empty() {
-        println!("    all {REQUESTS} requests answered 200, shortest delay first");
+        println!("    all {REQUESTS} requests answered {STATUS}, shortest delay first");
         Ok(())
     } else {
         if !stderr.trim().is_empty() {
@@ -188,7 +191,7 @@ fn check_response(v: &Value, arrivals: &mut Vec<i64>) -> Result<(), Vec<String>>
     }
     arrivals.push(id);
     let want_delay = (REQUESTS - id) * STEP_MS;
-    expect_int(v, "status", 200, &mut p);
+    expect_int(v, "status", STATUS, &mut p);
     expect_int(v, "delay_ms", want_delay, &mut p);
     expect_int(v, "order", arrivals.len() as i64, &mut p);
     // A lower bound only: the server must not answer before the delay has

@@ -82,7 +82,7 @@ mod tests {
             eager.found(false);
         }
         let mut accepts = 0;
-        while !(eager.score >= EAGER_AT) {
+        while eager.score < EAGER_AT {
             accepts += 1;
             if eager.now() {
                 eager.found(true);

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 /// Where Debian's `libnginx-mod-http-echo` puts the module.
 const ECHO_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_echo_module.so";
 /// Interleaved rounds per load; each side's best round is compared.
-pub const ROUNDS: usize = 3;
+pub const ROUNDS: usize = 5;
 const RUN: Duration = Duration::from_secs(3);
 
 /// One load both servers get.
@@ -217,8 +217,14 @@ pub fn run(exe: &Path, scratch: &Scratch) -> Outcome<ServeBench> {
     serve.stop();
     let lateness = lateness(exe, scratch)?;
     Ok(ServeBench {
-        nginx_version: version(Command::new("nginx").arg("-v")),
-        wrk_version: version(Command::new("wrk").arg("--version")),
+        nginx_version: version(Command::new("nginx").arg("-v"))
+            .trim_start_matches("nginx version: ")
+            .to_owned(),
+        wrk_version: version(Command::new("wrk").arg("--version"))
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" "),
         loads,
         lateness,
         syscalls,

@@ -5,7 +5,7 @@ use super::check_output;
 fn response(id: i64, order: i64, status: i64) -> String {
     let delay = (5 - id) * 1000;
     format!(
-        r#"{{"event":"response","id":{id},"delay_ms":{delay},"order":{order},"elapsed_ms":{}.7,"status":{status},"body_bytes":24}}"#,
+        r#"{{"event":"response","id":{id},"delay_ms":{delay},"order":{order},"elapsed_ms":{}.7,"status":{status},"body_bytes":0}}"#,
         delay
     )
 }
@@ -13,7 +13,7 @@ fn response(id: i64, order: i64, status: i64) -> String {
 const SUMMARY: &str = r#"{"event":"summary","requested":5,"ok":5,"failed":0,"in_order":true,"inversions":0,"wall_ms":4003.1,"lateness_ms":{"p50":0.4,"p99":1.1,"max":1.2}}"#;
 
 fn good_run() -> Vec<String> {
-    let mut lines: Vec<String> = (1..=5).map(|n| response(6 - n, n, 200)).collect();
+    let mut lines: Vec<String> = (1..=5).map(|n| response(6 - n, n, 302)).collect();
     lines.push(SUMMARY.to_string());
     lines
 }
@@ -61,12 +61,12 @@ fn an_error_event_is_reported_with_its_kind_and_message() {
 }
 
 #[test]
-fn a_non_200_status_is_named() {
+fn a_status_other_than_302_is_named() {
     let mut lines = good_run();
     lines[4] = response(1, 5, 404);
     assert_eq!(
         problems(&lines),
-        ["line 5: id 1: status is 404, expected 200"]
+        ["line 5: id 1: status is 404, expected 302"]
     );
 }
 
@@ -83,7 +83,7 @@ fn a_response_faster_than_its_delay_is_named() {
 #[test]
 fn a_duplicate_id_is_named() {
     let mut lines = good_run();
-    lines.insert(1, response(5, 2, 200));
+    lines.insert(1, response(5, 2, 302));
     let p = problems(&lines);
     assert!(
         p.contains(&"line 2: id 5: id 5 reported twice".to_string()),
