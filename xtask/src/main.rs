@@ -47,9 +47,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     if let Some(extra) = args.get(1) {
-        if !matches!(task.as_str(), "help" | "-h" | "--help")
-            && !(task == "bench" && extra == "serve" && args.len() == 2)
-        {
+        let serve_only = task == "bench" && extra == "serve" && args.len() == 2;
+        if !serve_only && !matches!(task.as_str(), "help" | "-h" | "--help") {
             eprintln!("error: task `{task}` takes no arguments, got `{extra}`");
             return ExitCode::from(2);
         }
