@@ -21,22 +21,22 @@
 //! process). Pending clients wait in the listen backlog meanwhile; none is lost.
 
 use std::io::{self, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::num::NonZeroUsize;
 use std::time::{Duration, Instant, SystemTime};
 
-use epoll_safe::{Epoll, Event, Events, Interest, Token};
-use socket2::SockRef;
+use epoll_safe::{Epoll, Event, Events, Token};
 
 use super::config::ServerConfig;
 use super::date::DateCache;
 use super::deadline::DeadlineHeap;
 use super::eager::EagerRead;
 use super::policy::{Cx, Policy};
-use super::response::{effective_framing, Body, Reply, Status};
 use super::session::{Flow, Session};
 use super::slab::{Slab, SPECIAL};
-use super::{ServerError, ServerStats, Stop, Verdict};
+use super::{ServerError, ServerStats, Stop};
+
+mod accept;
 
 /// Token of listener `i` is `SPECIAL | i`.
 pub(crate) const LISTENER: u64 = SPECIAL;
@@ -204,91 +204,6 @@ impl<'s> EventLoop<'s> {
         (&mut self.sessions, &mut self.scratch, cx)
     }
 
-    fn accept_from(&mut self, index: usize) -> Result<(), ServerError> {
-        for _ in 0..ACCEPT_BATCH {
-            let Some(listener) = self.listeners.get(index) else {
-                return Ok(());
-            };
-            // accept4 with SOCK_NONBLOCK saves the fcntl/ioctl per connection that
-            // std's accept plus set_nonblocking would cost.
-            let accepted =
-                SockRef::from(listener).accept4(libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK);
-            match accepted {
-                Ok((socket, peer)) => self.admit(TcpStream::from(socket), peer.as_socket()),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) => match e.raw_os_error() {
-                    Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => {
-                        return self.pause();
-                    }
-                    // The connection died in the queue (ECONNABORTED), a signal, a
-                    // firewall verdict: that one is gone, the next may be fine.
-                    Some(libc::ECONNABORTED | libc::EINTR | libc::EPERM | libc::EPROTO) => {}
-                    // Unknown: stop for now rather than spin; level triggering retries.
-                    _ => return Ok(()),
-                },
-            }
-        }
-        Ok(())
-    }
-
-    /// Takes a new connection in, or answers 503 when at the cap.
-    fn admit(&mut self, stream: TcpStream, peer: Option<std::net::SocketAddr>) {
-        self.stats.accepted += 1;
-        self.stats.requests += 1;
-        if self.sessions.len() >= self.max_connections {
-            let body = format!(
-                "too many connections (cap {}); try again later\n",
-                self.max_connections
-            );
-            let reply = Reply::new(Status::ServiceUnavailable, Body::Text(&body));
-            let mut bytes = Vec::new();
-            let framing = effective_framing(self.policy.framing, false);
-            reply.encode(framing, self.date.current(), &mut self.staging, &mut bytes);
-            // A fresh socket's send buffer is empty: one write takes the whole 503.
-            let complete = matches!((&stream).write(&bytes), Ok(n) if n == bytes.len());
-            self.stats.count(Some(if complete {
-                Verdict::Rejected
-            } else {
-                Verdict::Dropped
-            }));
-            return;
-        }
-        let Some(key) = self.sessions.insert(Session::new(stream, peer, self.now)) else {
-            self.stats.dropped += 1;
-            return;
-        };
-        let eager = self.eager.now();
-        let (sessions, scratch, mut cx) = self.cx(self.now);
-        let Some(session) = sessions.get_mut(key) else {
-            return;
-        };
-        if eager {
-            let (flow, found) = session.read_found(scratch, &mut cx);
-            self.eager.found(found);
-            let (sessions, _, mut cx) = self.cx(self.now);
-            let Some(session) = sessions.get_mut(key) else {
-                return;
-            };
-            if flow == Flow::Close || session.advance(&mut cx) == Flow::Close {
-                return self.close(key); // answered (or gone) before it was ever registered
-            }
-        }
-        let Some(session) = self.sessions.get_mut(key) else {
-            return;
-        };
-        let interest = session.wanted_interest();
-        if self
-            .epoll
-            .add(&session.stream, Token(key), interest)
-            .is_ok()
-        {
-            session.interest = interest;
-            self.sync(key);
-        } else {
-            self.close(key);
-        }
-    }
-
     fn on_session_event(&mut self, key: u64, event: &Event) {
         let now = self.now;
         let (sessions, scratch, mut cx) = self.cx(now);
@@ -413,42 +328,6 @@ impl<'s> EventLoop<'s> {
             }
         }
         self.deadlines.push(Instant::now() + DRAIN_LIMIT, DRAINED);
-    }
-
-    /// Takes the listeners out of the epoll set (level-triggered, a pending connection
-    /// we cannot accept would wake the loop forever) and schedules a retry.
-    fn pause(&mut self) -> Result<(), ServerError> {
-        for listener in &self.listeners {
-            match self.epoll.delete(listener) {
-                Ok(()) | Err(epoll_safe::Error::NotRegistered { .. }) => {}
-                Err(source) => {
-                    return Err(ServerError::EventLoop {
-                        context: "pausing accept while out of descriptors",
-                        source,
-                    })
-                }
-            }
-        }
-        self.paused = true;
-        self.stats.accept_pauses += 1;
-        self.deadlines.push(Instant::now() + RETRY_ACCEPT, RESUME);
-        Ok(())
-    }
-
-    /// Puts the listeners back; if that fails (the kernel is short of memory too), the
-    /// next retry is scheduled instead.
-    fn resume(&mut self) {
-        for (index, listener) in self.listeners.iter().enumerate() {
-            let token = Token(LISTENER | index as u64);
-            match self.epoll.add(listener, token, Interest::READABLE) {
-                Ok(()) | Err(epoll_safe::Error::AlreadyRegistered { .. }) => {}
-                Err(_) => {
-                    self.deadlines.push(Instant::now() + RETRY_ACCEPT, RESUME);
-                    return;
-                }
-            }
-        }
-        self.paused = false;
     }
 
     /// Writes this turn's access-log lines to stderr in one call (best effort: a

@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 
+use super::location::location;
 use super::response::Status;
 
 /// Longest part of the request target echoed back in a body, so a reply stays small
@@ -191,66 +192,6 @@ pub(crate) fn parse_delay(text: &str) -> Option<u64> {
     Some(ms)
 }
 
-/// The `Location` for a `/url/{url}` tail: percent-decoded, `http:/host` (slashes merged
-/// by a proxy or a path normaliser) repaired to `http://host`.
-///
-/// # Errors
-/// A message for an empty url, a broken `%` escape, text that is not UTF-8, or one that
-/// decodes to a control character (CR and LF would inject header fields).
-pub(crate) fn location(url: &str) -> Result<Cow<'_, str>, String> {
-    if url.is_empty() {
-        return Err("no url to redirect to: use /delay/{ms}/url/{url}\n".to_owned());
-    }
-    let decoded = if url.contains('%') {
-        let bytes = percent_decode(url)
-            .ok_or_else(|| format!("url {:?} has a broken %-escape\n", echo(url)))?;
-        Cow::Owned(
-            String::from_utf8(bytes).map_err(|_| "url is not UTF-8 once decoded\n".to_owned())?,
-        )
-    } else {
-        Cow::Borrowed(url)
-    };
-    if decoded.chars().any(char::is_control) {
-        return Err("url decodes to a control character; refusing to put it in a header\n".into());
-    }
-    Ok(repair_scheme_slashes(decoded))
-}
-
-/// Decodes `%XX` escapes. `None` on a broken escape.
-fn percent_decode(text: &str) -> Option<Vec<u8>> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return None;
-            }
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    Some(out)
-}
-
-/// `http:/host` → `http://host` (and `https:`), any case; other text unchanged.
-fn repair_scheme_slashes(url: Cow<'_, str>) -> Cow<'_, str> {
-    for scheme in ["http:", "https:"] {
-        let Some(rest) = strip_prefix_ignore_case(&url, scheme) else {
-            continue;
-        };
-        if rest.starts_with('/') && !rest.starts_with("//") {
-            return Cow::Owned(format!("{}/{rest}", &url[..scheme.len()]));
-        }
-        return url;
-    }
-    url
-}
-
 /// Strips `http://host` or `https://host` from an absolute-form target (what a client
 /// sends to a proxy), leaving the path.
 fn origin_form(target: &str) -> &str {
@@ -262,7 +203,7 @@ fn origin_form(target: &str) -> &str {
     target
 }
 
-fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+pub(crate) fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
         .then(|| &s[prefix.len()..])
@@ -386,20 +327,6 @@ mod tests {
             redirect("GET", "/delay/url/http://x.org"),
             (1000, Status::Found, "http://x.org".into())
         );
-    }
-
-    #[test]
-    fn merged_scheme_slashes_are_repaired() {
-        for (url, want) in [
-            ("http:/host/p", "http://host/p"),
-            ("HTTPS:/host", "HTTPS://host"),
-            ("http://host", "http://host"),
-            ("http%3A%2Fhost", "http://host"),
-            ("/relative/path", "/relative/path"),
-            ("ftp:/x", "ftp:/x"),
-        ] {
-            assert_eq!(location(url).unwrap(), want, "{url}");
-        }
     }
 
     #[test]

@@ -11,7 +11,6 @@
 //! [`PIPELINE_DEPTH`] responses are held (the loop stops reading a client that owes
 //! more), plus the unparsed input of one read or one head.
 
-use std::collections::VecDeque;
 use std::io::{self, Write as _};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::fd::AsFd;
@@ -21,12 +20,15 @@ use epoll_safe::Interest;
 
 use super::deadline::after;
 use super::log::LogEntry;
-use super::policy::{Cx, Policy};
+use super::outbox::Outbox;
+use super::policy::Cx;
 use super::request::{parse_head, Decision, Parsed};
 use super::response::{effective_framing, Body, Persistence, Reply, Status, CONTINUE};
 use super::route::Answer;
 use super::Verdict;
 use crate::os;
+
+mod timers;
 
 /// Responses a session may owe before the loop stops reading its requests.
 pub(crate) const PIPELINE_DEPTH: usize = 64;
@@ -36,8 +38,6 @@ pub(crate) const LINGER: Duration = Duration::from_secs(1);
 /// behind its sockets, so anything more is a wall-clock step, which must not make
 /// answers early.
 const MAX_AGE: Duration = Duration::from_secs(1);
-/// Written bytes at the front of the output buffer are dropped once they pass this.
-const COMPACT_AT: usize = 16 * 1024;
 
 /// Where the session is in its keep-alive life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,20 +51,6 @@ pub(crate) enum Phase {
     /// the client closes, so request bytes never read cannot turn our close into a
     /// reset that destroys the response in the client's receive buffer (RFC 9112 §9.6).
     Lingering,
-}
-
-/// A response owed, its bytes in the session's output buffer.
-#[derive(Debug)]
-struct Owed {
-    /// When it may be written.
-    due: Instant,
-    /// Where its bytes end in the output buffer.
-    end: usize,
-    /// Where its `Date` value sits, refreshed when it falls due.
-    date_at: Option<usize>,
-    /// How it counts once written (`None`: an interim `100 Continue`).
-    verdict: Option<Verdict>,
-    log: Option<Box<LogEntry>>,
 }
 
 /// What the loop should do with a session after a step.
@@ -91,12 +77,8 @@ pub(crate) struct Session {
     held: bool,
     /// Request-body bytes still to skip.
     skip: u64,
-    /// Encoded responses in request order; `out[sent..]` is not written yet.
-    out: Vec<u8>,
-    sent: usize,
-    owed: VecDeque<Owed>,
-    /// How many of `owed` (from the front) are due and may be written.
-    due: usize,
+    /// The responses owed, in request order.
+    owed: Outbox,
     /// Requests decided on this connection.
     requests: u32,
     /// A request counted in the stats but not decided yet (the first one from accept,
@@ -126,10 +108,7 @@ impl Session {
             input_stamp: None,
             held: false,
             skip: 0,
-            out: Vec::new(),
-            sent: 0,
-            owed: VecDeque::new(),
-            due: 0,
+            owed: Outbox::default(),
             requests: 0,
             open_request: true,
             head_since: Some(now),
@@ -144,8 +123,7 @@ impl Session {
 
     /// Responses owed and not yet written, as they count in the stats.
     pub(crate) fn unanswered(&self) -> u64 {
-        let owed = self.owed.iter().filter(|o| o.verdict.is_some()).count() as u64;
-        owed + u64::from(self.open_request)
+        self.owed.counted() + u64::from(self.open_request)
     }
 
     /// One read (level-triggered readiness re-reports the rest). Returns
@@ -288,8 +266,8 @@ impl Session {
             && !status.ends_connection()
             && self.requests < policy.max_requests;
         if decision.send_continue {
-            self.out.extend_from_slice(CONTINUE);
-            self.push(cx.now, None, None, None);
+            self.owed.buffer().extend_from_slice(CONTINUE);
+            self.owed.owe(cx.now, None, None, None);
         }
         let (body, location, allow) = match &decision.answer {
             Answer::Delayed { path } => (
@@ -316,7 +294,7 @@ impl Session {
                 (true, false) => Persistence::Default,
             },
         };
-        let date_at = reply.encode(framing, cx.date, cx.staging, &mut self.out);
+        let date_at = reply.encode(framing, cx.date, cx.staging, self.owed.buffer());
         let due = if decision.delay_ms == 0 {
             cx.now
         } else {
@@ -332,7 +310,8 @@ impl Session {
                 .unwrap_or(cx.now)
         };
         let log = line.map(|line| Box::new(LogEntry::new(line, status.code(), decision.delay_ms)));
-        self.push(due, Some(date_at), Some(verdict(status)), log);
+        self.owed
+            .owe(due, Some(date_at), Some(verdict(status)), log);
         if !keep {
             self.phase = Phase::Closing;
             self.linger |= status.ends_connection();
@@ -345,12 +324,13 @@ impl Session {
         self.count_decided(cx);
         let reply = Reply::new(status, Body::Text(message));
         let framing = effective_framing(cx.policy.framing, false);
-        let date_at = reply.encode(framing, cx.date, cx.staging, &mut self.out);
+        let date_at = reply.encode(framing, cx.date, cx.staging, self.owed.buffer());
         let log = cx
             .policy
             .access_log
             .then(|| Box::new(LogEntry::new("-".to_owned(), status.code(), 0)));
-        self.push(cx.now, Some(date_at), Some(verdict(status)), log);
+        self.owed
+            .owe(cx.now, Some(date_at), Some(verdict(status)), log);
         self.phase = Phase::Closing;
         self.linger = true;
     }
@@ -365,69 +345,33 @@ impl Session {
         }
     }
 
-    fn push(
-        &mut self,
-        due: Instant,
-        date_at: Option<usize>,
-        verdict: Option<Verdict>,
-        log: Option<Box<LogEntry>>,
-    ) {
-        self.owed.push_back(Owed {
-            due,
-            end: self.out.len(),
-            date_at,
-            verdict,
-            log,
-        });
-    }
-
     /// Writes every response that is due and not blocked by an earlier one, in one
     /// write when the socket takes it; counts (and logs) those written in full.
     pub(crate) fn flush(&mut self, cx: &mut Cx<'_>) -> Flow {
-        while let Some(owed) = self.owed.get(self.due) {
-            if owed.due > cx.now {
+        loop {
+            let ready = self.owed.ready(cx.now, cx.date);
+            if ready.is_empty() {
                 break;
             }
-            if let Some(at) = owed.date_at {
-                self.out[at..at + cx.date.len()].copy_from_slice(cx.date);
-            }
-            self.due += 1;
-        }
-        let ready = match self.due {
-            0 => self.sent,
-            n => self.owed[n - 1].end,
-        };
-        while self.sent < ready {
-            match (&self.stream).write(&self.out[self.sent..ready]) {
+            let n = match (&self.stream).write(ready) {
                 Ok(0) => return Flow::Close,
-                Ok(n) => {
-                    self.sent += n;
-                    self.blocked_since = None;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.blocked_since.get_or_insert(cx.now);
                     break;
                 }
                 Err(_) => return Flow::Close,
-            }
-        }
-        while self.owed.front().is_some_and(|o| o.end <= self.sent) {
-            let Some(owed) = self.owed.pop_front() else {
-                break;
             };
-            self.due -= 1;
-            cx.stats.count(owed.verdict);
-            if let (Some(entry), Some(log)) = (owed.log, cx.log.as_deref_mut()) {
-                entry.write(
-                    log,
-                    self.peer,
-                    cx.wall,
-                    cx.now.saturating_duration_since(owed.due),
-                );
+            self.blocked_since = None;
+            for owed in self.owed.wrote(n) {
+                cx.stats.count(owed.verdict);
+                if let (Some(entry), Some(log)) = (owed.log, cx.log.as_deref_mut()) {
+                    let late = cx.now.saturating_duration_since(owed.due);
+                    entry.write(log, self.peer, cx.wall, late);
+                }
             }
         }
-        self.compact();
         if !self.owed.is_empty() {
             return Flow::Continue;
         }
@@ -445,21 +389,6 @@ impl Session {
         }
     }
 
-    fn compact(&mut self) {
-        if self.sent == self.out.len() {
-            self.out.clear();
-            self.sent = 0;
-        } else if self.sent >= COMPACT_AT {
-            let gone = self.sent;
-            self.out.drain(..gone);
-            for owed in &mut self.owed {
-                owed.end -= gone;
-                owed.date_at = owed.date_at.map(|at| at - gone);
-            }
-            self.sent = 0;
-        }
-    }
-
     /// The registration the session needs now: reads while it takes requests (or
     /// discards them), writes while a due response is blocked, and only the peer's
     /// close while it holds [`PIPELINE_DEPTH`] responses and none can go out.
@@ -471,81 +400,6 @@ impl Session {
             (false, true) => Interest::WRITABLE,
             (false, false) => Interest::READ_CLOSED,
         }
-    }
-
-    /// The next instant the session needs attention, if any.
-    pub(crate) fn next_deadline(&self, policy: &Policy) -> Option<Instant> {
-        if self.phase == Phase::Lingering {
-            return Some(self.linger_until);
-        }
-        let mut next: Option<Instant> = None;
-        let mut at = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
-        if let Some(owed) = self.owed.get(self.due) {
-            at(owed.due);
-        }
-        if let Some(since) = self.blocked_since {
-            at(after(since, policy.send_timeout));
-        }
-        if self.phase == Phase::Open {
-            if let Some(since) = self.head_since {
-                at(after(since, policy.header_timeout));
-            } else if self.owed.is_empty() && !self.held && policy.keep_alive {
-                at(after(self.idle_since, policy.keep_alive_timeout));
-            }
-        }
-        next
-    }
-
-    /// Acts on the timers that have run out at `cx.now`.
-    pub(crate) fn on_deadline(&mut self, cx: &mut Cx<'_>) -> Flow {
-        let policy = cx.policy;
-        let now = cx.now;
-        if self.phase == Phase::Lingering {
-            return if now >= self.linger_until {
-                Flow::Close
-            } else {
-                Flow::Continue
-            };
-        }
-        if self
-            .blocked_since
-            .is_some_and(|since| after(since, policy.send_timeout) <= now)
-        {
-            return Flow::Close; // a client that takes nothing for this long is gone
-        }
-        if self.phase == Phase::Open {
-            match self.head_since {
-                Some(since) if after(since, policy.header_timeout) <= now => {
-                    let message = format!(
-                        "no complete request head within {} ms\n",
-                        policy.header_timeout.as_millis()
-                    );
-                    self.input.clear();
-                    self.held = false;
-                    self.owe_error(Status::RequestTimeout, &message, cx);
-                }
-                None if self.owed.is_empty()
-                    && !self.held
-                    && after(self.idle_since, policy.keep_alive_timeout) <= now =>
-                {
-                    return Flow::Close; // idle keep-alive: closed silently, as nginx does
-                }
-                _ => {}
-            }
-        }
-        Flow::Continue
-    }
-
-    /// SIGTERM: no new requests; a session that owes nothing closes now.
-    pub(crate) fn drain(&mut self) -> Flow {
-        if self.owed.is_empty() {
-            return Flow::Close;
-        }
-        if self.phase == Phase::Open {
-            self.phase = Phase::Closing;
-            self.linger |= !self.input.is_empty() || self.open_request;
-        }
-        Flow::Continue
     }
 }
 
