@@ -177,3 +177,28 @@ fn bind_failure_names_the_address() {
     );
     assert!(err.to_string().contains(&busy.to_string()), "{err}");
 }
+
+#[test]
+fn a_thousand_idle_connections_do_not_stop_service() {
+    let server = start(ServerConfig {
+        header_timeout: PATIENCE,
+        keep_alive_timeout: PATIENCE,
+        ..config(Framing::Length)
+    });
+    let a = addr(&server);
+    // 500 that never send anything, 500 kept alive and idle after one request.
+    let silent: Vec<TcpStream> = (0..500).map(|_| connect(a)).collect();
+    let kept: Vec<Client> = (0..500)
+        .map(|_| {
+            let mut client = Client::new(a);
+            client.send("GET /delay/0 HTTP/1.1\r\n\r\n");
+            assert_eq!(client.response(Instant::now()).status, 200);
+            client
+        })
+        .collect();
+    let started = Instant::now();
+    let response = get(a, "/delay/0");
+    assert_eq!(response.status, 200, "{response:?}");
+    assert!(started.elapsed() < PATIENCE, "{:?}", started.elapsed());
+    drop((silent, kept));
+}
