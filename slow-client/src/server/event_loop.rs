@@ -8,11 +8,11 @@
 //! Under keep-alive a request costs one read and one write; the registration stays. Sockets are never `dup`ed, so closing
 //! one removes it from the epoll set and the loop skips the `EPOLL_CTL_DEL`.
 //!
-//! Timers: each session has one entry in force in the deadline heap (its earliest
-//! need: a response falling due, the header, keep-alive or send timeout, the linger).
-//! A deadline that moves later (the keep-alive timer after each request) does not
-//! push a new entry; the old one fires, finds nothing to do, and the later one is
-//! pushed then.
+//! Timers: all from the one deadline heap. A session's next need (a response falling
+//! due, the header, keep-alive or send timeout, the linger) is pushed only when it
+//! comes before every entry the session already has there; a deadline that moves
+//! later (the keep-alive timer after each request) waits for the earlier entry to
+//! fire, find nothing to do, and push the later one ([`super::deadline::Entries`]).
 //!
 //! Out of descriptors: when `accept` fails with `EMFILE`/`ENFILE` (or the kernel is out
 //! of buffers), the listeners are taken out of the epoll set, so the pending connection
@@ -257,8 +257,8 @@ impl<'s> EventLoop<'s> {
             session.interest = wanted;
         }
         if let Some(next) = session.next_deadline(&self.policy) {
-            if session.scheduled.is_none_or(|at| next < at) {
-                session.scheduled = Some(next);
+            if session.scheduled.wants(next) {
+                session.scheduled.add(next);
                 self.deadlines.push(next, key);
             }
         }
@@ -281,10 +281,9 @@ impl<'s> EventLoop<'s> {
             let Some(session) = sessions.get_mut(key) else {
                 continue;
             };
-            if session.scheduled != Some(when) {
+            if !session.scheduled.fire(when) {
                 continue; // stale entry: the session has moved on
             }
-            session.scheduled = None;
             match session.on_deadline(&mut cx) {
                 Flow::Close => self.close(key),
                 Flow::Continue => self.progress(key, now),
@@ -305,7 +304,7 @@ impl<'s> EventLoop<'s> {
         if self.deadlines.len() > 4 * live + 1024 {
             let sessions = &self.sessions;
             self.deadlines.retain(|when, key| {
-                key & SPECIAL != 0 || sessions.get(key).is_some_and(|s| s.scheduled == Some(when))
+                key & SPECIAL != 0 || sessions.get(key).is_some_and(|s| s.scheduled.contains(when))
             });
         }
         if self.paused && !self.draining {

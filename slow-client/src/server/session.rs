@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use epoll_safe::Interest;
 
-use super::deadline::after;
+use super::deadline::{after, Entries};
 use super::log::LogEntry;
 use super::outbox::Outbox;
 use super::policy::Cx;
@@ -92,8 +92,8 @@ pub(crate) struct Session {
     /// Bytes were left unread: the last response lingers.
     linger: bool,
     linger_until: Instant,
-    /// The heap entry in force; earlier deadlines push a new one, later ones wait for it.
-    pub(crate) scheduled: Option<Instant>,
+    /// Its entries in the deadline heap.
+    pub(crate) scheduled: Entries,
     /// The epoll registration in force.
     pub(crate) interest: Interest,
 }
@@ -116,7 +116,7 @@ impl Session {
             blocked_since: None,
             linger: false,
             linger_until: now,
-            scheduled: None,
+            scheduled: Entries::default(),
             interest: Interest::READABLE,
         }
     }
