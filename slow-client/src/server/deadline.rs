@@ -152,13 +152,19 @@ mod tests {
         let mut entries = Entries::default();
         assert!(entries.wants(ms(5000)), "nothing in force");
         entries.add(ms(5000));
-        assert!(!entries.wants(ms(6000)), "the idle timer moved later: no push");
+        assert!(
+            !entries.wants(ms(6000)),
+            "the idle timer moved later: no push"
+        );
         assert!(entries.wants(ms(100)), "a response due sooner: push");
         entries.add(ms(100));
         assert!(entries.contains(ms(5000)) && entries.contains(ms(100)));
         assert!(entries.fire(ms(100)));
         assert!(!entries.fire(ms(100)), "already fired: stale");
-        assert!(!entries.wants(ms(5500)), "the 5000 ms entry will come first");
+        assert!(
+            !entries.wants(ms(5500)),
+            "the 5000 ms entry will come first"
+        );
         assert!(entries.fire(ms(5000)));
         assert!(entries.wants(ms(5500)));
     }

@@ -304,7 +304,10 @@ impl<'s> EventLoop<'s> {
         if self.deadlines.len() > 4 * live + 1024 {
             let sessions = &self.sessions;
             self.deadlines.retain(|when, key| {
-                key & SPECIAL != 0 || sessions.get(key).is_some_and(|s| s.scheduled.contains(when))
+                key & SPECIAL != 0
+                    || sessions
+                        .get(key)
+                        .is_some_and(|s| s.scheduled.contains(when))
             });
         }
         if self.paused && !self.draining {

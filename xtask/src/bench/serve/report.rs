@@ -25,15 +25,16 @@ pub fn render(measured: &Measured<ServeBench>) -> String {
          (the order alternates each round), the best round of each side compared. \
          The machine meanwhile: load average {} before, {} after; {busy} of all CPUs busy \
          (the servers and wrk included). Ratios are serve ÷ nginx (higher is better for \
-         requests per second).\n",
+         requests per second); CPU/req is the server process's user + system time per \
+         request, the least over the rounds (less disturbed by the machine than a rate).\n",
         bench.nginx_version,
         bench.wrk_version,
         RUN.as_secs(),
         bench.loadavg.0,
         bench.loadavg.1,
     );
-    out.push_str("| load (wrk `-t`/`-c`) | serve req/s | nginx req/s | ratio | ratio per round | serve p99 | nginx p99 | target |\n");
-    out.push_str("|---|---:|---:|---:|---|---:|---:|---|\n");
+    out.push_str("| load (wrk `-t`/`-c`) | serve req/s | nginx req/s | ratio | ratio per round | serve p99 | nginx p99 | serve CPU/req | nginx CPU/req | target |\n");
+    out.push_str("|---|---:|---:|---:|---|---:|---:|---:|---:|---|\n");
     for compared in &bench.loads {
         row(&mut out, compared);
     }
@@ -55,7 +56,8 @@ pub fn render(measured: &Measured<ServeBench>) -> String {
             out.push_str(
                 "`strace -c -f -p PID` attached to each server for a 2 s wrk run (strace slows \
                  both; the counts, not the times, are the point), divided by wrk's requests. \
-                 CPU is the server process's user + system time over its best round above.\n\n\
+                 CPU is the server process's user + system time per request, the least over \
+                 the rounds above (the round least disturbed by the rest of the machine).\n\n\
                  | server | load | syscalls/request | most frequent | CPU µs/request |\n\
                  |---|---|---:|---|---:|\n",
             );
@@ -90,7 +92,7 @@ fn row(out: &mut String, compared: &Compared) {
     };
     let _ = writeln!(
         out,
-        "| {} (`-t{}` `-c{}`) | {:.0} | {:.0} | **{ratio:.2}×** | {} | {:.2} ms | {:.2} ms | {target}: {} |",
+        "| {} (`-t{}` `-c{}`) | {:.0} | {:.0} | **{ratio:.2}×** | {} | {:.2} ms | {:.2} ms | {:.1} µs | {:.1} µs | {target}: {} |",
         compared.load.name,
         compared.load.threads,
         compared.load.connections,
@@ -99,8 +101,20 @@ fn row(out: &mut String, compared: &Compared) {
         rounds.join(", "),
         serve.p99_ms,
         nginx.p99_ms,
+        least_cpu(&compared.serve),
+        least_cpu(&compared.nginx),
         if met { "met" } else { "**missed**" }
     );
+}
+
+/// The least CPU per request over the rounds: the run least disturbed by the rest of
+/// the machine.
+fn least_cpu(samples: &[super::Sample]) -> f64 {
+    samples
+        .iter()
+        .map(|s| s.cpu_us)
+        .filter(|c| c.is_finite())
+        .fold(f64::INFINITY, f64::min)
 }
 
 fn syscall_row(out: &mut String, traced: &Traced, loads: &[Compared]) {
