@@ -47,7 +47,7 @@ pub fn render(measured: &Measured<ServeBench>) -> String {
              it shares the two cores."
         );
     }
-    out.push_str("\n### Per request: syscalls and CPU\n\n");
+    out.push_str("\n### Syscalls per request\n\n");
     match &bench.syscalls {
         Measured::Skipped(why) => {
             let _ = writeln!(out, "Syscalls: {why}");
@@ -55,14 +55,13 @@ pub fn render(measured: &Measured<ServeBench>) -> String {
         Measured::Done(rows) => {
             out.push_str(
                 "`strace -c -f -p PID` attached to each server for a 2 s wrk run (strace slows \
-                 both; the counts, not the times, are the point), divided by wrk's requests. \
-                 CPU is the server process's user + system time per request, the least over \
-                 the rounds above (the round least disturbed by the rest of the machine).\n\n\
-                 | server | load | syscalls/request | most frequent | CPU µs/request |\n\
-                 |---|---|---:|---|---:|\n",
+                 both; the counts, not the times, are the point), divided by wrk's requests; \
+                 CPU per request is in the table above.\n\n\
+                 | server | load | syscalls/request | most frequent |\n\
+                 |---|---|---:|---|\n",
             );
             for traced in rows {
-                syscall_row(&mut out, traced, &bench.loads);
+                syscall_row(&mut out, traced);
             }
         }
     }
@@ -117,19 +116,7 @@ fn least_cpu(samples: &[super::Sample]) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn syscall_row(out: &mut String, traced: &Traced, loads: &[Compared]) {
-    let cpu = loads
-        .iter()
-        .find(|c| c.load.name == traced.load.name)
-        .and_then(|c| {
-            let side = if traced.server == "serve" {
-                &c.serve
-            } else {
-                &c.nginx
-            };
-            Compared::best(side)
-        })
-        .map_or("-".to_owned(), |s| format!("{:.1}", s.cpu_us));
+fn syscall_row(out: &mut String, traced: &Traced) {
     let top: Vec<String> = traced
         .top
         .iter()
@@ -137,7 +124,7 @@ fn syscall_row(out: &mut String, traced: &Traced, loads: &[Compared]) {
         .collect();
     let _ = writeln!(
         out,
-        "| {} | {} | {:.2} | {} | {cpu} |",
+        "| {} | {} | {:.2} | {} |",
         traced.server,
         traced.load.name,
         traced.total,
