@@ -12,10 +12,11 @@
 pub mod app;
 pub mod cli;
 pub mod client;
+pub mod contract;
 pub mod http;
-pub mod json;
 pub mod os;
 pub mod plan;
 pub mod report;
+pub mod schema;
 pub mod server;
 pub mod stats;

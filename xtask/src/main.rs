@@ -8,7 +8,6 @@
 mod abi;
 mod bench;
 mod demo;
-mod json;
 mod package;
 mod steps;
 
@@ -26,7 +25,7 @@ Tasks:
              doc      cargo doc --workspace --no-deps, RUSTDOCFLAGS=\"-D warnings\"
              abi      the C-header ABI check (see `abi`)
              package  cargo package --workspace --exclude xtask --allow-dirty
-             demo     slow-client --json: ids 5 4 3 2 1 answered 200, in order
+             demo     slow-client --json: ids 5 4 3 2 1 answered, in order (slow_client::contract)
   abi      compile xtask/abi/epoll_abi.c with $CC (default cc), print the
            layout and constants of <sys/epoll.h>, and fail on any difference
            from epoll-sys (examples/abi_table.rs)

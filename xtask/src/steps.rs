@@ -154,12 +154,6 @@ pub fn run_captured(mut cmd: Command) -> Outcome<String> {
     String::from_utf8(stdout).map_err(|_| format!("`{shown}` printed non-UTF-8 output"))
 }
 
-/// The directory cargo builds into (honours `CARGO_TARGET_DIR` and
-/// `build.target-dir`), read from `cargo metadata`.
-///
-/// # Errors
-///
-/// When `cargo metadata` fails or its output lacks `target_directory`.
 /// Runs a cargo build command (`build`, `test --no-run`, …) and returns the
 /// last executable it reports, as cargo's JSON messages name it; `what` names
 /// the artifact in the error.
@@ -170,29 +164,37 @@ pub fn run_captured(mut cmd: Command) -> Outcome<String> {
 pub fn built_executable(mut cmd: Command, what: &str) -> Outcome<PathBuf> {
     cmd.arg("--message-format=json-render-diagnostics");
     let messages = run_captured(cmd)?;
+    /// The part of one of cargo's JSON messages this needs.
+    #[derive(serde::Deserialize)]
+    struct Message {
+        reason: String,
+        executable: Option<PathBuf>,
+    }
     messages
         .lines()
-        .filter_map(|line| crate::json::parse(line).ok())
-        .filter(|m| {
-            m.get("reason").and_then(crate::json::Value::as_str) == Some("compiler-artifact")
-        })
-        .filter_map(|m| {
-            m.get("executable")
-                .and_then(crate::json::Value::as_str)
-                .map(PathBuf::from)
-        })
+        .filter_map(|line| serde_json::from_str::<Message>(line).ok())
+        .filter(|m| m.reason == "compiler-artifact")
+        .filter_map(|m| m.executable)
         .next_back()
         .ok_or_else(|| format!("cargo built {what} but reported no executable"))
 }
 
+/// The directory cargo builds into (honours `CARGO_TARGET_DIR` and
+/// `build.target-dir`), read from `cargo metadata`.
+///
+/// # Errors
+///
+/// When `cargo metadata` fails or its output lacks `target_directory`.
 pub fn target_dir() -> Outcome<PathBuf> {
     let mut cmd = cargo();
     cmd.args(["metadata", "--format-version", "1", "--no-deps"]);
     let json = run_captured(cmd)?;
-    let value = crate::json::parse(&json).map_err(|e| format!("cargo metadata: {e}"))?;
-    value
-        .get("target_directory")
-        .and_then(crate::json::Value::as_str)
-        .map(PathBuf::from)
-        .ok_or_else(|| "cargo metadata: no target_directory".to_string())
+    /// The part of `cargo metadata`'s output this needs.
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        target_directory: PathBuf,
+    }
+    serde_json::from_str::<Metadata>(&json)
+        .map(|m| m.target_directory)
+        .map_err(|e| format!("cargo metadata: {e}"))
 }
