@@ -1,12 +1,13 @@
 //! The demo run: embedded server (or `--server`), N requests, one report line each.
 
-use super::{Exit, FD_RESERVE};
+use super::Exit;
 use crate::cli::RunArgs;
 use crate::client::{self, ClientConfig, RunEnd, Target};
 use crate::http::Limits;
 use crate::os;
 use crate::plan;
 use crate::report::{Format, Reporter};
+use crate::server::FD_RESERVE;
 use crate::server::{Server, ServerConfig, ServerHandle};
 use anyhow::{anyhow, bail, Context};
 use epoll_safe::Signals;
@@ -115,7 +116,7 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
 fn check_fd_budget(count: u32, embedded: bool, ports: u32) -> anyhow::Result<()> {
     let limit = os::raise_fd_limit().context("reading the open-file limit")?;
     let per_request: u64 = if embedded { 2 } else { 1 };
-    let needed = u64::from(count) * per_request + u64::from(ports) + FD_RESERVE;
+    let needed = u64::from(count) * per_request + u64::from(ports) + FD_RESERVE as u64;
     if needed > limit.soft {
         bail!(
             "{count} requests need about {needed} file descriptors ({per_request} per request{}, \
