@@ -249,12 +249,10 @@ mod tests {
             tv_sec: 5,
             tv_nsec: 7,
         };
-        // SAFETY: CMSG_DATA of that header lies inside `control` with room for a timespec.
-        unsafe {
-            libc::CMSG_DATA(cmsg)
-                .cast::<libc::timespec>()
-                .write_unaligned(ts)
-        };
+        // SAFETY: `cmsg` is a valid header at the start of `control`.
+        let data = unsafe { libc::CMSG_DATA(cmsg) };
+        // SAFETY: the header's data lies inside `control` with room for a timespec.
+        unsafe { data.cast::<libc::timespec>().write_unaligned(ts) };
         msg.msg_controllen = cmsg_len as _;
         msg
     }

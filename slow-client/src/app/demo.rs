@@ -87,7 +87,7 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
     let started = Instant::now();
     let end = client::run(&config, Some(&signals), &mut reporter).map_err(|e| {
         // The loop itself broke (not a request): say so, but it is not a usage error.
-        anyhow!("event loop failed: {e:#}")
+        anyhow!("event loop failed: {e}")
     });
     let end = match end {
         Ok(end) => end,

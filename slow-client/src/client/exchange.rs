@@ -1,14 +1,17 @@
-//! One request's connection: a small state machine driven by readiness events.
+//! One request's exchange on its own connection: connect, send the request,
+//! read the response; a small state machine driven by readiness events.
 //!
 //! ```text
 //! Idle --connect--> Connecting --EPOLLOUT--> Connected --send--> Sending --all written--> Receiving --complete--> (closed)
 //! ```
-//! `Connected` waits for the client's in-order request burst (see the
-//! [client module](super)); `Sending` is left as soon as the socket took the
+//! `Connected` waits for the client's in-order writer (see the
+//! [pacer](super::pacer)); `Sending` is left as soon as the socket took the
 //! whole request, which on a fresh connection is the first `send(2)`.
-//! Every transition that waits re-arms the socket with `EPOLLONESHOT`, the
-//! book's choice: one event per arm, so a connection is never handled twice
-//! for one readiness change. Per-request state is kept small (no request or
+//! Every transition that waits re-arms the socket with `EPOLLONESHOT`, as the
+//! epoll express example does in chapter 4 of Carl Fredrik Samson's
+//! [*Asynchronous Programming in Rust*](https://www.packtpub.com/en-us/product/asynchronous-programming-in-rust-9781805128137)
+//! (Packt, 2024): one event per arm, so an exchange is never handled twice for
+//! one readiness change. Per-request state is kept small (no request or
 //! body bytes are stored; the request is rebuilt into a shared scratch buffer).
 
 use crate::http::{classify_io, ErrorKind, Progress, RequestError, Response, ResponseReader};
@@ -23,9 +26,7 @@ pub(crate) enum Phase {
     /// Not started yet.
     Idle,
     /// Non-blocking connect in progress since `since`; waiting for `EPOLLOUT`.
-    /// `passed`: the writer gave up waiting for it, and it no longer counts
-    /// against `--max-connecting` (it sends as soon as it connects).
-    Connecting { since: Instant, passed: bool },
+    Connecting { since: Instant },
     /// Connected; the request is not sent yet (the socket is not armed).
     Connected,
     /// Connected; `written` bytes of the request are out.
@@ -54,15 +55,15 @@ pub(crate) struct Finished {
     pub since: Instant,
 }
 
-/// One request's connection.
+/// One request's exchange: its socket, where it is, and its response reader.
 #[derive(Debug)]
-pub(crate) struct Conn {
+pub(crate) struct Exchange {
     pub sock: Option<Socket>,
     pub phase: Phase,
     pub reader: ResponseReader,
 }
 
-impl Conn {
+impl Exchange {
     /// The connect completed (or failed): `EPOLLOUT`, possibly with `EPOLLERR`/`EPOLLHUP`.
     pub fn on_connected(&mut self, ev: &Event) -> Option<RequestError> {
         if !(ev.is_error() || ev.is_hangup()) {
