@@ -5,7 +5,8 @@
 //! buffered and flushed once per event-loop turn ([`Reporter::flush`]), so a
 //! run of thousands of requests does not spend a `write(2)` per line.
 
-use crate::http::{RequestError, Response};
+use crate::client::RequestError;
+use crate::http::Response;
 use crate::os::Usage;
 use crate::schema::{ErrorLine, Line, ResponseLine, SummaryLine};
 use crate::stats::{Arrival, Summary};

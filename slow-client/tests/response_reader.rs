@@ -7,10 +7,10 @@
 mod props;
 
 use slow_client::http::{
-    BodyFraming, ErrorKind, Limits, Progress, RequestError, Response, ResponseReader,
+    BodyFraming, ErrorKind, Limits, Progress, Response, ResponseError, ResponseReader,
 };
 
-type Outcome = Result<Response, RequestError>;
+type Outcome = Result<Response, ResponseError>;
 
 /// Feeds `pieces` in order, then reports a close if the response needs more.
 fn read(limits: Limits, pieces: &[&[u8]]) -> Outcome {
@@ -59,7 +59,7 @@ fn ok(input: &[u8]) -> Response {
     read_every_way(Limits::default(), input).expect("a valid response")
 }
 
-fn fails(limits: Limits, input: &[u8]) -> RequestError {
+fn fails(limits: Limits, input: &[u8]) -> ResponseError {
     read_every_way(limits, input).expect_err("an invalid response")
 }
 

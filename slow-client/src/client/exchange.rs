@@ -14,7 +14,8 @@
 //! one readiness change. Per-request state is kept small (no request or
 //! body bytes are stored; the request is rebuilt into a shared scratch buffer).
 
-use crate::http::{classify_io, ErrorKind, Progress, RequestError, Response, ResponseReader};
+use super::error::{ErrorKind, IoPhase, RequestError};
+use crate::http::{Progress, Response, ResponseReader};
 use epoll_safe::Event;
 use socket2::Socket;
 use std::io::{self, Read};
@@ -72,9 +73,7 @@ impl Exchange {
         }
         let sock = self.sock.as_ref()?;
         let err = match sock.take_error() {
-            Ok(Some(e)) | Err(e) => {
-                RequestError::new(classify_io(&e, true), format!("connect failed: {e}"))
-            }
+            Ok(Some(e)) | Err(e) => RequestError::from_io(&e, IoPhase::Connect),
             Ok(None) => RequestError::new(
                 ErrorKind::ConnectFailed,
                 "connect failed: the socket reported an error but no SO_ERROR",
@@ -109,9 +108,7 @@ impl Exchange {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::WaitWritable,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return self.fail(classify_io(&e, false), format!("sending request: {e}"))
-                }
+                Err(e) => return self.fail(RequestError::from_io(&e, IoPhase::Write)),
             }
         };
         self.phase = Phase::Receiving { since };
@@ -128,8 +125,8 @@ impl Exchange {
                 return Next::WaitReadable;
             };
             let outcome = match sock.read(buf) {
-                Ok(0) => self.reader.finish().map(Progress::Done),
-                Ok(n) => match self.reader.feed(&buf[..n]) {
+                Ok(0) => self.reader.finish().map(Progress::Done).map_err(Into::into),
+                Ok(n) => match self.reader.feed(&buf[..n]).map_err(Into::into) {
                     // A short read means the socket is drained: re-arm instead of
                     // spending a read(2) that would only say EAGAIN. If more
                     // arrived meanwhile, the oneshot re-arm fires at once.
@@ -138,10 +135,7 @@ impl Exchange {
                 },
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::WaitReadable,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => Err(RequestError::new(
-                    classify_io(&e, false),
-                    format!("reading response: {e}"),
-                )),
+                Err(e) => Err(RequestError::from_io(&e, IoPhase::Read)),
             };
             match outcome {
                 Ok(Progress::NeedMore) => continue,
@@ -158,9 +152,9 @@ impl Exchange {
     }
 
     /// Ends the request with an error and closes the socket.
-    pub fn fail(&mut self, kind: ErrorKind, message: String) -> Next {
+    pub fn fail(&mut self, err: RequestError) -> Next {
         self.close();
-        Next::Finished(Err(RequestError::new(kind, message)))
+        Next::Finished(Err(err))
     }
 
     /// Closes the socket; closing also removes it from the epoll interest list,

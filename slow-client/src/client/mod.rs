@@ -32,10 +32,13 @@
 //! thread's CPU would otherwise wait a whole scheduler slice to answer. Both
 //! choices live in [`Client::write_burst`] alone.
 
+mod error;
 mod exchange;
 mod pacer;
 
-use crate::http::{classify_io, ErrorKind, Limits, RequestError, ResponseReader};
+pub use error::{classify_io, ErrorKind, IoPhase, RequestError};
+
+use crate::http::{Limits, ResponseReader};
 use crate::plan::{self, PathTemplate};
 use crate::report::Reporter;
 use epoll_safe::{Epoll, Events, Interest, Signals, Token};
@@ -291,19 +294,24 @@ impl<'a> Client<'a> {
 
     fn connect(&mut self, index: usize) -> Result<(), RequestError> {
         let target = self.config.target(index);
-        let io_err = |what: &str, e: io::Error, connecting| {
-            RequestError::new(classify_io(&e, connecting), format!("{what}: {e}"))
-        };
+        let connect_err = |e| RequestError::from_io(&e, IoPhase::Connect);
         let sock = Socket::new(
             Domain::for_address(target.addr),
             Type::STREAM.nonblocking().cloexec(),
             None,
         )
-        .map_err(|e| io_err("socket", e, true))?;
+        .map_err(connect_err)?;
         match sock.connect(&target.addr.into()) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-            Err(e) => return Err(io_err(&format!("connect to {}", target.addr), e, true)),
+            Err(e) => {
+                let kind = classify_io(&e, true);
+                let phase = IoPhase::Connect;
+                return Err(RequestError::new(
+                    kind,
+                    format!("{phase} to {}: {e}", target.addr),
+                ));
+            }
         }
         self.epoll
             .add(&sock, token_of(index), Interest::WRITABLE.oneshot())

@@ -1,7 +1,7 @@
 //! Body framing (RFC 9112 §6.3): how a response says where its body ends.
 
 use super::chunked::ChunkedDecoder;
-use super::error::{ErrorKind, RequestError};
+use super::error::{ErrorKind, ResponseError};
 use super::fields::TransferCoding;
 use super::head::Head;
 use super::{BodyFraming, Limits};
@@ -28,7 +28,7 @@ pub(crate) enum Body {
 pub(crate) fn plan(
     head: &Head,
     limits: &Limits,
-) -> Result<(BodyFraming, Option<Body>), RequestError> {
+) -> Result<(BodyFraming, Option<Body>), ResponseError> {
     if matches!(head.status, 100..=199 | 204 | 304) {
         return Ok((BodyFraming::Empty, None));
     }
@@ -36,7 +36,7 @@ pub(crate) fn plan(
         if head.version == 0 {
             let message =
                 "Transfer-Encoding in an HTTP/1.0 response: its framing cannot be trusted";
-            return Err(RequestError::new(ErrorKind::MalformedHead, message));
+            return Err(ResponseError::new(ErrorKind::MalformedHead, message));
         }
         return Ok(match coding {
             TransferCoding::Chunked => (
@@ -52,7 +52,7 @@ pub(crate) fn plan(
                 "Content-Length {n} exceeds the {}-byte body limit",
                 limits.max_body
             );
-            Err(RequestError::new(ErrorKind::BodyTooLarge, message))
+            Err(ResponseError::new(ErrorKind::BodyTooLarge, message))
         }
         Some(0) => Ok((BodyFraming::Length, None)),
         Some(n) => Ok((
@@ -71,7 +71,7 @@ impl Body {
         input: &[u8],
         count: &mut u64,
         limits: &Limits,
-    ) -> Result<bool, RequestError> {
+    ) -> Result<bool, ResponseError> {
         match self {
             Body::Length { left, .. } => {
                 // usize -> u64 never truncates on the targets we build for.
@@ -88,7 +88,7 @@ impl Body {
                         "close-delimited body exceeds the {}-byte limit",
                         limits.max_body
                     );
-                    return Err(RequestError::new(ErrorKind::BodyTooLarge, message));
+                    return Err(ResponseError::new(ErrorKind::BodyTooLarge, message));
                 }
                 Ok(false)
             }
@@ -97,12 +97,12 @@ impl Body {
 
     /// What the connection closing means: the end of a close-delimited
     /// body (`Ok`), or a body cut short.
-    pub(crate) fn closed(&self, count: u64) -> Result<(), RequestError> {
+    pub(crate) fn closed(&self, count: u64) -> Result<(), ResponseError> {
         match self {
             Body::Close => Ok(()),
             Body::Length { total, .. } => {
                 let message = format!("connection closed after {count} of {total} body bytes");
-                Err(RequestError::new(ErrorKind::TruncatedBody, message))
+                Err(ResponseError::new(ErrorKind::TruncatedBody, message))
             }
             Body::Chunked(decoder) => Err(decoder.closed_error(count)),
         }

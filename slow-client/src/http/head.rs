@@ -7,7 +7,7 @@
 
 use httparse::{Header, Status, EMPTY_HEADER};
 
-use super::error::{quote_line, ErrorKind, RequestError};
+use super::error::{quote_line, ErrorKind, ResponseError};
 use super::fields::{FramingFields, TransferCoding};
 use super::Limits;
 
@@ -48,7 +48,11 @@ pub(crate) struct HeadParser {
 
 impl HeadParser {
     /// Takes bytes until the head is complete or an error is certain.
-    pub(crate) fn feed(&mut self, input: &[u8], limits: &Limits) -> Result<HeadStep, RequestError> {
+    pub(crate) fn feed(
+        &mut self,
+        input: &[u8],
+        limits: &Limits,
+    ) -> Result<HeadStep, ResponseError> {
         let mut pos = 0;
         while pos < input.len() {
             let rest = &input[pos..];
@@ -82,7 +86,7 @@ impl HeadParser {
     }
 
     /// The error for a connection that closed before the head was complete.
-    pub(crate) fn closed_error(&self, informational: u32) -> RequestError {
+    pub(crate) fn closed_error(&self, informational: u32) -> ResponseError {
         if let Some(err) = self.partial_line_error() {
             return err;
         }
@@ -94,10 +98,10 @@ impl HeadParser {
                 self.head_len
             )
         };
-        RequestError::new(ErrorKind::TruncatedHead, message)
+        ResponseError::new(ErrorKind::TruncatedHead, message)
     }
 
-    fn end_line(&mut self, limits: &Limits) -> Result<Option<Head>, RequestError> {
+    fn end_line(&mut self, limits: &Limits) -> Result<Option<Head>, ResponseError> {
         let blank = matches!(self.line.as_slice(), b"\n" | b"\r\n");
         let outcome = match (self.status, blank) {
             // httparse skips empty lines before the status line; so do we.
@@ -110,7 +114,7 @@ impl HeadParser {
         outcome
     }
 
-    fn status_line(&mut self) -> Result<(), RequestError> {
+    fn status_line(&mut self) -> Result<(), ResponseError> {
         let len = self.line.len();
         // An empty line after it makes the line alone a complete head, so
         // httparse answers Complete or an error, never Partial.
@@ -144,11 +148,11 @@ impl HeadParser {
         }
     }
 
-    fn field_line(&mut self, limits: &Limits) -> Result<(), RequestError> {
+    fn field_line(&mut self, limits: &Limits) -> Result<(), ResponseError> {
         self.fields += 1;
         if self.fields > limits.max_headers {
             let message = format!("more than {} header fields", limits.max_headers);
-            return Err(RequestError::new(ErrorKind::HeadTooLarge, message));
+            return Err(ResponseError::new(ErrorKind::HeadTooLarge, message));
         }
         let len = self.line.len();
         self.line.extend_from_slice(b"\r\n");
@@ -180,7 +184,7 @@ impl HeadParser {
 
     /// A cap was reached: garbage that merely ran long is still reported as
     /// malformed, since that says more about the server than its length.
-    fn cap_error(&self, head_cap: bool, limits: &Limits) -> RequestError {
+    fn cap_error(&self, head_cap: bool, limits: &Limits) -> ResponseError {
         if let Some(err) = self.partial_line_error() {
             return err;
         }
@@ -195,11 +199,11 @@ impl HeadParser {
             let (max, start) = (limits.max_header_line, quote_line(&self.line));
             format!("{what} exceeds {max} bytes: {start}")
         };
-        RequestError::new(ErrorKind::HeadTooLarge, message)
+        ResponseError::new(ErrorKind::HeadTooLarge, message)
     }
 
     /// Whether the unfinished current line is already certain to be invalid.
-    fn partial_line_error(&self) -> Option<RequestError> {
+    fn partial_line_error(&self) -> Option<ResponseError> {
         let parsed = if self.status.is_none() {
             let mut no_fields: [Header<'_>; 0] = [];
             httparse::Response::new(&mut no_fields)
@@ -224,8 +228,8 @@ fn describe(err: httparse::Error) -> &'static str {
     }
 }
 
-fn malformed(what: impl std::fmt::Display, line: &[u8]) -> RequestError {
-    RequestError::new(
+fn malformed(what: impl std::fmt::Display, line: &[u8]) -> ResponseError {
+    ResponseError::new(
         ErrorKind::MalformedHead,
         format!("{what}: {}", quote_line(line)),
     )
@@ -235,7 +239,7 @@ fn malformed(what: impl std::fmt::Display, line: &[u8]) -> RequestError {
 mod tests {
     use super::*;
 
-    fn head(bytes: &[u8]) -> Result<Head, RequestError> {
+    fn head(bytes: &[u8]) -> Result<Head, ResponseError> {
         match HeadParser::default().feed(bytes, &Limits::default())? {
             HeadStep::Complete { head, .. } => Ok(head),
             HeadStep::NeedMore => panic!("head incomplete"),

@@ -1,7 +1,7 @@
-//! The response reader: bytes in, a [`Response`] or a [`RequestError`] out.
+//! The response reader: bytes in, a [`Response`] or a [`ResponseError`] out.
 
 use super::body::{self, Body};
-use super::error::{ErrorKind, RequestError};
+use super::error::{ErrorKind, ResponseError};
 use super::head::{HeadParser, HeadStep};
 
 /// Caps on what a server may send; going over one fails the request with
@@ -112,7 +112,7 @@ pub enum Progress {
 /// let mut reader = ResponseReader::new(Limits::default());
 /// assert_eq!(reader.feed(b"HTTP/1.0 200 OK\r\n\r\nbye")?, Progress::NeedMore);
 /// assert_eq!(reader.finish()?.body_bytes, 3);
-/// # Ok::<(), slow_client::http::RequestError>(())
+/// # Ok::<(), slow_client::http::ResponseError>(())
 /// ```
 #[derive(Debug)]
 pub struct ResponseReader {
@@ -131,7 +131,7 @@ enum State {
         body: Body,
     },
     Done(Response),
-    Failed(RequestError),
+    Failed(ResponseError),
 }
 
 impl ResponseReader {
@@ -159,7 +159,7 @@ impl ResponseReader {
     /// [`ErrorKind::MalformedHead`], [`ErrorKind::HeadTooLarge`],
     /// [`ErrorKind::BadChunk`] or [`ErrorKind::BodyTooLarge`] as soon as the
     /// bytes so far prove it, with a message quoting the offending line.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<Progress, RequestError> {
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Progress, ResponseError> {
         self.bytes_seen += bytes.len() as u64;
         match &self.state {
             State::Done(response) => return Ok(Progress::Done(response.clone())),
@@ -190,11 +190,11 @@ impl ResponseReader {
     /// chunked body ("connection closed after 10 of 24 body bytes");
     /// [`ErrorKind::MalformedHead`] or [`ErrorKind::BadChunk`] if the
     /// unfinished last line is already invalid.
-    pub fn finish(&mut self) -> Result<Response, RequestError> {
+    pub fn finish(&mut self) -> Result<Response, ResponseError> {
         let outcome = match &self.state {
             State::Done(response) => return Ok(response.clone()),
             State::Failed(err) => return Err(err.clone()),
-            State::Head(_) if self.bytes_seen == 0 => Err(RequestError::new(
+            State::Head(_) if self.bytes_seen == 0 => Err(ResponseError::new(
                 ErrorKind::ClosedBeforeResponse,
                 "connection closed before any byte of a response",
             )),
@@ -217,7 +217,7 @@ impl ResponseReader {
     }
 
     /// Runs `input` through heads and body; `Some` once the response is complete.
-    fn advance(&mut self, mut input: &[u8]) -> Result<Option<Response>, RequestError> {
+    fn advance(&mut self, mut input: &[u8]) -> Result<Option<Response>, ResponseError> {
         loop {
             match &mut self.state {
                 State::Head(parser) => match parser.feed(input, &self.limits)? {

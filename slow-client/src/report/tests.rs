@@ -1,7 +1,8 @@
 //! The `--json` lines, byte for byte: a reader of earlier output sees no change.
 
 use super::{Format, Reporter};
-use crate::http::{BodyFraming, ErrorKind, RequestError, Response};
+use crate::client::{ErrorKind, RequestError};
+use crate::http::{self, BodyFraming, Response};
 use crate::os::Usage;
 use std::time::Duration;
 
@@ -61,7 +62,10 @@ fn a_whole_number_of_milliseconds_prints_without_a_fraction() {
 #[test]
 fn an_error_line_names_its_kind_and_escapes_its_message() {
     let out = json_output(1, |r| {
-        let err = RequestError::new(ErrorKind::TruncatedBody, "closed after 3 of 24\nbytes");
+        let err = RequestError::new(
+            ErrorKind::Response(http::ErrorKind::TruncatedBody),
+            "closed after 3 of 24\nbytes",
+        );
         r.failure(2, 3000, &err).unwrap();
     });
     assert_eq!(

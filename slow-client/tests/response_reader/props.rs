@@ -4,19 +4,23 @@
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use slow_client::http::{BodyFraming, Limits, Progress, RequestError, Response, ResponseReader};
+use slow_client::http::{BodyFraming, Limits, Progress, Response, ResponseError, ResponseReader};
 
 /// Feeds `input` cut at `cuts` (any order, any repeats), then closes.
-fn read_cut(limits: Limits, input: &[u8], cuts: &[Index]) -> Result<Response, RequestError> {
+fn read_cut(limits: Limits, input: &[u8], cuts: &[Index]) -> Result<Response, ResponseError> {
     let points = cuts.iter().map(|c| c.index(input.len() + 1)).collect();
     read_at(limits, input, points)
 }
 
-fn one_byte_at_a_time(limits: Limits, input: &[u8]) -> Result<Response, RequestError> {
+fn one_byte_at_a_time(limits: Limits, input: &[u8]) -> Result<Response, ResponseError> {
     read_at(limits, input, (0..input.len()).collect())
 }
 
-fn read_at(limits: Limits, input: &[u8], mut points: Vec<usize>) -> Result<Response, RequestError> {
+fn read_at(
+    limits: Limits,
+    input: &[u8],
+    mut points: Vec<usize>,
+) -> Result<Response, ResponseError> {
     points.push(input.len());
     points.sort_unstable();
     let mut reader = ResponseReader::new(limits);
