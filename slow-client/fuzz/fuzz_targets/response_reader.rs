@@ -22,14 +22,14 @@
 
 use libfuzzer_sys::fuzz_target;
 use slow_client::http::{
-    BodyFraming, ErrorKind, Limits, Progress, ResponseError, Response, ResponseReader,
+    BodyFraming, ErrorKind, ResponseLimits, Progress, ResponseError, Response, ResponseReader,
 };
 
 type Outcome = Result<Response, ResponseError>;
 
 /// The same tight limits as the proptests in `tests/response_reader/props.rs`:
 /// small enough for short inputs to hit every one of them.
-const TIGHT: Limits = Limits {
+const TIGHT: ResponseLimits = ResponseLimits {
     max_head: 300,
     max_header_line: 64,
     max_headers: 6,
@@ -37,7 +37,7 @@ const TIGHT: Limits = Limits {
 };
 
 struct Case<'a> {
-    limits: Limits,
+    limits: ResponseLimits,
     byte_at_a_time: bool,
     cuts: Vec<usize>,
     input: &'a [u8],
@@ -51,8 +51,8 @@ fn decode(data: &[u8]) -> Option<Case<'_>> {
         1 => (TIGHT, rest),
         2 => {
             let (l, rest) = rest.split_first_chunk::<4>()?;
-            // Zero is allowed on purpose: any `Limits` value must be safe.
-            let limits = Limits {
+            // Zero is allowed on purpose: any `ResponseLimits` value must be safe.
+            let limits = ResponseLimits {
                 max_head: usize::from(l[0]) * 4,
                 max_header_line: usize::from(l[1]),
                 max_headers: usize::from(l[2] % 16),
@@ -60,7 +60,7 @@ fn decode(data: &[u8]) -> Option<Case<'_>> {
             };
             (limits, rest)
         }
-        _ => (Limits::default(), rest),
+        _ => (ResponseLimits::default(), rest),
     };
     let (&count, mut rest) = rest.split_first()?;
     let mut raw_cuts = Vec::new();
@@ -96,7 +96,7 @@ fn assert_repeats(reader: &mut ResponseReader, outcome: &Outcome, fed: &mut u64)
 
 /// Feeds `pieces` in order (all of them, even after the outcome is settled),
 /// then closes; checks the per-call invariants on the way.
-fn read<'a>(limits: Limits, pieces: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
+fn read<'a>(limits: ResponseLimits, pieces: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
     let mut reader = ResponseReader::new(limits);
     let mut fed = 0u64;
     let mut settled: Option<Outcome> = None;
@@ -128,7 +128,7 @@ fn read<'a>(limits: Limits, pieces: impl IntoIterator<Item = &'a [u8]>) -> Outco
     outcome
 }
 
-fn check_outcome(limits: Limits, input: &[u8], outcome: &Outcome) {
+fn check_outcome(limits: ResponseLimits, input: &[u8], outcome: &Outcome) {
     match outcome {
         Ok(response) => {
             assert!(

@@ -3,7 +3,7 @@
 use super::Exit;
 use crate::cli::RunArgs;
 use crate::client::{self, ClientConfig, RunEnd, Target};
-use crate::http::Limits;
+use crate::http::ResponseLimits;
 use crate::os;
 use crate::plan;
 use crate::report::{Format, Reporter};
@@ -71,9 +71,9 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         timeout: args
             .timeout
             .unwrap_or(Duration::from_millis(max_delay).saturating_add(Duration::from_secs(30))),
-        limits: Limits {
+        limits: ResponseLimits {
             max_body: args.max_body,
-            ..Limits::default()
+            ..ResponseLimits::default()
         },
         max_connecting: args.max_connecting as usize,
     };

@@ -1,17 +1,18 @@
 //! The client: many requests over one thread and one epoll instance, written
 //! so that the order the answers arrive in shows the delays and nothing else.
 //!
-//! Every request has its own non-blocking connection, an [`Exchange`] driven
-//! by readiness events; each socket is registered with `EPOLLONESHOT` and its
-//! request id as the token. The event loop here only does I/O: it starts the
-//! connects and writes the requests the [pacer](pacer) asks for, dispatches
+//! Every request has its own non-blocking connection, an exchange driven by
+//! readiness events (`exchange.rs`); each socket is registered with
+//! `EPOLLONESHOT` and its request id as the token. The event loop here only
+//! does I/O: it starts the connects and writes the requests the pacer
+//! (`pacer.rs`, sans-I/O) asks for, dispatches
 //! each event to its exchange, and reports each request exactly once through
 //! the [`Reporter`].
 //!
 //! # Pacing
 //!
 //! The pacer's rules (budget, window, start, order) are documented and tested
-//! in [`pacer`]. In short: connects run up to [`CONNECT_AHEAD`] requests ahead
+//! in `pacer.rs`. In short: connects run up to [`CONNECT_AHEAD`] requests ahead
 //! of a writer that sends the requests strictly in id order, so that requests
 //! go out microseconds apart instead of in waves whose different start times
 //! would invert the answers' order. A connect that hangs holds the writer for
@@ -30,7 +31,7 @@
 //! burst. Between chunks the thread yields the CPU: the kernel tends to wake a
 //! loopback peer on the waker's CPU, and an embedded server sharing this
 //! thread's CPU would otherwise wait a whole scheduler slice to answer. Both
-//! choices live in [`Client::write_burst`] alone.
+//! choices live in one function of the event loop (`write_burst`).
 
 mod error;
 mod exchange;
@@ -38,7 +39,7 @@ mod pacer;
 
 pub use error::{classify_io, ErrorKind, IoPhase, RequestError};
 
-use crate::http::{Limits, ResponseReader};
+use crate::http::{ResponseLimits, ResponseReader};
 use crate::plan::{self, PathTemplate};
 use crate::report::Reporter;
 use epoll_safe::{Epoll, Events, Interest, Signals, Token};
@@ -94,7 +95,7 @@ pub struct ClientConfig {
     /// Overall deadline; requests still open then fail as `timeout`.
     pub timeout: Duration,
     /// Caps on what a response may be.
-    pub limits: Limits,
+    pub limits: ResponseLimits,
     /// At most this many connects in flight at once.
     pub max_connecting: usize,
 }

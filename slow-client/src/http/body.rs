@@ -3,8 +3,8 @@
 use super::chunked::ChunkedDecoder;
 use super::error::{ErrorKind, ResponseError};
 use super::fields::TransferCoding;
-use super::head::Head;
-use super::{BodyFraming, Limits};
+use super::head::ResponseHead;
+use super::{BodyFraming, ResponseLimits};
 
 /// The body still to read, by framing. Counts bytes; stores none.
 #[derive(Debug)]
@@ -26,8 +26,8 @@ pub(crate) enum Body {
 /// then the connection close. `Transfer-Encoding` in an HTTP/1.0 response
 /// is an error: RFC 9112 §6.1 calls its framing faulty.
 pub(crate) fn plan(
-    head: &Head,
-    limits: &Limits,
+    head: &ResponseHead,
+    limits: &ResponseLimits,
 ) -> Result<(BodyFraming, Option<Body>), ResponseError> {
     if matches!(head.status, 100..=199 | 204 | 304) {
         return Ok((BodyFraming::Empty, None));
@@ -70,7 +70,7 @@ impl Body {
         &mut self,
         input: &[u8],
         count: &mut u64,
-        limits: &Limits,
+        limits: &ResponseLimits,
     ) -> Result<bool, ResponseError> {
         match self {
             Body::Length { left, .. } => {
@@ -119,14 +119,14 @@ mod tests {
         cl: Option<u64>,
         te: Option<TransferCoding>,
     ) -> Result<BodyFraming, ErrorKind> {
-        let head = Head {
+        let head = ResponseHead {
             version,
             status,
             reason: String::new(),
             content_length: cl,
             transfer_coding: te,
         };
-        plan(&head, &Limits::default())
+        plan(&head, &ResponseLimits::default())
             .map(|(f, _)| f)
             .map_err(|e| e.kind)
     }
@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn a_content_length_over_the_cap_fails_before_any_body_byte() {
-        let over = Limits::default().max_body + 1;
+        let over = ResponseLimits::default().max_body + 1;
         assert_eq!(
             framing(200, 1, Some(over), None),
             Err(ErrorKind::BodyTooLarge)

@@ -9,7 +9,7 @@
 use httparse::Status;
 
 use super::error::{quote_line, ErrorKind, ResponseError};
-use super::Limits;
+use super::ResponseLimits;
 
 /// The longest chunk-size line accepted, extensions and CRLF included.
 ///
@@ -57,7 +57,7 @@ impl ChunkedDecoder {
         &mut self,
         input: &[u8],
         body: &mut u64,
-        limits: &Limits,
+        limits: &ResponseLimits,
     ) -> Result<bool, ResponseError> {
         let mut pos = 0;
         while pos < input.len() && self.state != State::Done {
@@ -123,7 +123,7 @@ impl ChunkedDecoder {
         &mut self,
         rest: &[u8],
         body: u64,
-        limits: &Limits,
+        limits: &ResponseLimits,
     ) -> Result<usize, ResponseError> {
         let lf = rest.iter().position(|&b| b == b'\n');
         let seg = lf.map_or(rest.len(), |i| i + 1);
@@ -168,7 +168,7 @@ impl ChunkedDecoder {
         rest: &[u8],
         len: usize,
         starts_cr: bool,
-        limits: &Limits,
+        limits: &ResponseLimits,
     ) -> Result<usize, ResponseError> {
         let lf = rest.iter().position(|&b| b == b'\n');
         let seg = lf.map_or(rest.len(), |i| i + 1);
@@ -226,7 +226,7 @@ mod tests {
 
     fn decode(input: &[u8]) -> (Result<bool, ErrorKind>, u64) {
         let mut body = 0;
-        let done = ChunkedDecoder::new().feed(input, &mut body, &Limits::default());
+        let done = ChunkedDecoder::new().feed(input, &mut body, &ResponseLimits::default());
         (done.map_err(|e| e.kind), body)
     }
 
@@ -282,7 +282,8 @@ mod tests {
         let closed = |input: &[u8]| {
             let mut d = ChunkedDecoder::new();
             let mut body = 0;
-            d.feed(input, &mut body, &Limits::default()).unwrap();
+            d.feed(input, &mut body, &ResponseLimits::default())
+                .unwrap();
             d.closed_error(body)
         };
         assert_eq!(closed(b"").kind, ErrorKind::TruncatedBody);

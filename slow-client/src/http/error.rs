@@ -19,7 +19,7 @@ pub enum ErrorKind {
     /// unusable (bad or conflicting `Content-Length`, ...).
     MalformedHead,
     /// The response head, one of its lines, or its number of header fields
-    /// exceeds the [`Limits`](super::Limits).
+    /// exceeds the [`ResponseLimits`](super::ResponseLimits).
     HeadTooLarge,
     /// The connection closed before the body its head announced was complete.
     TruncatedBody,

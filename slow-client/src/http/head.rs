@@ -9,11 +9,11 @@ use httparse::{Header, Status, EMPTY_HEADER};
 
 use super::error::{quote_line, ErrorKind, ResponseError};
 use super::fields::{FramingFields, TransferCoding};
-use super::Limits;
+use super::ResponseLimits;
 
 /// A complete response head, reduced to what framing and reporting need.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Head {
+pub(crate) struct ResponseHead {
     pub version: u8,
     pub status: u16,
     pub reason: String,
@@ -27,7 +27,7 @@ pub(crate) enum HeadStep {
     /// Every byte was taken; the head is not complete yet.
     NeedMore,
     /// The head ended after `consumed` bytes of the input; the rest is body.
-    Complete { consumed: usize, head: Head },
+    Complete { consumed: usize, head: ResponseHead },
 }
 
 /// Accumulates and checks one response head.
@@ -51,7 +51,7 @@ impl HeadParser {
     pub(crate) fn feed(
         &mut self,
         input: &[u8],
-        limits: &Limits,
+        limits: &ResponseLimits,
     ) -> Result<HeadStep, ResponseError> {
         let mut pos = 0;
         while pos < input.len() {
@@ -101,7 +101,7 @@ impl HeadParser {
         ResponseError::new(ErrorKind::TruncatedHead, message)
     }
 
-    fn end_line(&mut self, limits: &Limits) -> Result<Option<Head>, ResponseError> {
+    fn end_line(&mut self, limits: &ResponseLimits) -> Result<Option<ResponseHead>, ResponseError> {
         let blank = matches!(self.line.as_slice(), b"\n" | b"\r\n");
         let outcome = match (self.status, blank) {
             // httparse skips empty lines before the status line; so do we.
@@ -148,7 +148,7 @@ impl HeadParser {
         }
     }
 
-    fn field_line(&mut self, limits: &Limits) -> Result<(), ResponseError> {
+    fn field_line(&mut self, limits: &ResponseLimits) -> Result<(), ResponseError> {
         self.fields += 1;
         if self.fields > limits.max_headers {
             let message = format!("more than {} header fields", limits.max_headers);
@@ -167,8 +167,8 @@ impl HeadParser {
 
     /// Hands out the finished head and starts over (keeping the line
     /// buffer's capacity, for the final head after a 1xx one).
-    fn take_head(&mut self, version: u8, status: u16) -> Head {
-        let head = Head {
+    fn take_head(&mut self, version: u8, status: u16) -> ResponseHead {
+        let head = ResponseHead {
             version,
             status,
             reason: std::mem::take(&mut self.reason),
@@ -184,7 +184,7 @@ impl HeadParser {
 
     /// A cap was reached: garbage that merely ran long is still reported as
     /// malformed, since that says more about the server than its length.
-    fn cap_error(&self, head_cap: bool, limits: &Limits) -> ResponseError {
+    fn cap_error(&self, head_cap: bool, limits: &ResponseLimits) -> ResponseError {
         if let Some(err) = self.partial_line_error() {
             return err;
         }
@@ -239,8 +239,8 @@ fn malformed(what: impl std::fmt::Display, line: &[u8]) -> ResponseError {
 mod tests {
     use super::*;
 
-    fn head(bytes: &[u8]) -> Result<Head, ResponseError> {
-        match HeadParser::default().feed(bytes, &Limits::default())? {
+    fn head(bytes: &[u8]) -> Result<ResponseHead, ResponseError> {
+        match HeadParser::default().feed(bytes, &ResponseLimits::default())? {
             HeadStep::Complete { head, .. } => Ok(head),
             HeadStep::NeedMore => panic!("head incomplete"),
         }
@@ -249,7 +249,7 @@ mod tests {
     #[test]
     fn head_is_reduced_to_status_reason_and_framing_fields() {
         let h = head(b"\r\nHTTP/1.0 404 Not Found\r\ncontent-LENGTH: 3\nX: y\r\n\r\n").unwrap();
-        let want = Head {
+        let want = ResponseHead {
             version: 0,
             status: 404,
             reason: "Not Found".into(),
@@ -271,9 +271,9 @@ mod tests {
 
     #[test]
     fn a_line_of_exactly_the_cap_fits_and_one_more_byte_does_not() {
-        let limits = Limits {
+        let limits = ResponseLimits {
             max_header_line: 20,
-            ..Limits::default()
+            ..ResponseLimits::default()
         };
         let mut ok = HeadParser::default();
         // "HTTP/1.1 200 OKAY\r\n" is 19 bytes; "X: 123456789012345\r\n" is 20.
@@ -296,9 +296,9 @@ mod tests {
 
     #[test]
     fn garbage_that_hits_a_cap_is_reported_as_malformed() {
-        let limits = Limits {
+        let limits = ResponseLimits {
             max_header_line: 16,
-            ..Limits::default()
+            ..ResponseLimits::default()
         };
         let err = HeadParser::default()
             .feed(&[0xff; 40], &limits)

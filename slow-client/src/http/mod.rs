@@ -5,7 +5,7 @@
 //! `Partial`/`Complete`: it answers "need more" ([`Progress::NeedMore`]),
 //! "done" ([`Progress::Done`] with a [`Response`]), or a [`ResponseError`]
 //! whose [`ErrorKind`] names what was wrong with the bytes. Nothing a server
-//! sends can make it panic or grow past its [`Limits`]. Socket errors,
+//! sends can make it panic or grow past its [`ResponseLimits`]. Socket errors,
 //! timeouts and interruptions are the client's to name
 //! ([`client::ErrorKind`](crate::client::ErrorKind) wraps these kinds).
 
@@ -18,4 +18,4 @@ mod response;
 
 pub use chunked::MAX_CHUNK_SIZE_LINE;
 pub use error::{ErrorKind, ResponseError};
-pub use response::{BodyFraming, Limits, Progress, Response, ResponseReader};
+pub use response::{BodyFraming, Progress, Response, ResponseLimits, ResponseReader};

@@ -101,7 +101,7 @@ impl Default for ServerConfig {
 
 impl ServerConfig {
     /// The connection cap in force: [`ServerConfig::max_connections`] when set, otherwise
-    /// the soft `RLIMIT_NOFILE` ([`crate::os::fd_limit`]) minus [`FD_RESERVE`],
+    /// the soft `RLIMIT_NOFILE` (`getrlimit`) minus [`FD_RESERVE`],
     /// and never less than 1.
     pub fn effective_max_connections(&self) -> usize {
         match self.max_connections {
