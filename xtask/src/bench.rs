@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: what the safe layer costs and how far one epoll loop
-//! goes, as tables written to `xtask/BENCHMARKS.md` (issue 5).
+//! goes, as tables written to `xtask/BENCHMARKS.md`.
 //!
 //! Steps, each printed with its duration:
 //!
