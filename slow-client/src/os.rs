@@ -64,9 +64,9 @@ pub fn raise_fd_limit() -> io::Result<FdLimit> {
 ///
 /// The kernel doubles the table as descriptors are opened, and in a process
 /// with more than one thread each doubling waits for an RCU grace period
-/// (`expand_fdtable`): measured here, 6-17 ms stalls at 256, 512, ... 8192
-/// open descriptors. Growing it once, before any thread starts, moves that
-/// cost out of the run. Best effort: the caller may ignore the error.
+/// (`expand_fdtable`), a stall of milliseconds at each power of two (the
+/// figures are in `xtask/BENCHMARKS.md`, "Reading the evidence"). Growing it
+/// once, before any thread starts, moves that cost out of the run. Best effort: the caller may ignore the error.
 ///
 /// # Errors
 /// `fcntl(2)` failed (e.g. `fds` is above the open-file limit).

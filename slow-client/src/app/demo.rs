@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 /// Requests per listening port of the embedded server. One client has about
 /// 28,000 ephemeral ports towards one address, and `connect` slows down long
-/// before they run out: measured at 19,000 requests (1 ms step), one address
-/// cost 4.8 s of system time and 12 inversions, three addresses 1.1 s and none.
+/// before they run out (the figures are in `xtask/BENCHMARKS.md`, "Reading
+/// the evidence").
 const REQUESTS_PER_PORT: u32 = 8_192;
 
 /// Runs the demo and says how the program should exit.
