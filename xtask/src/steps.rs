@@ -39,39 +39,82 @@ impl<'a> Step<'a> {
     }
 }
 
+/// A task's steps, run one after another: each is printed with its number
+/// and duration, returns its value to the caller, and the first failure ends
+/// the task.
+#[derive(Debug)]
+pub struct Task {
+    name: &'static str,
+    total: usize,
+    done: usize,
+    started: Instant,
+}
+
+impl Task {
+    /// A task called `name` of `total` steps, starting now.
+    pub fn new(name: &'static str, total: usize) -> Self {
+        Task {
+            name,
+            total,
+            done: 0,
+            started: Instant::now(),
+        }
+    }
+
+    /// Runs the next step, `name`, printing its number and how long it took.
+    ///
+    /// # Errors
+    ///
+    /// The step's failure, prefixed with its name, after printing where the
+    /// task stopped.
+    pub fn step<T>(&mut self, name: &str, run: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
+        self.done += 1;
+        let (i, total) = (self.done, self.total);
+        println!("==> [{i}/{total}] {name}");
+        let t = Instant::now();
+        let result = run();
+        let took = secs(t.elapsed());
+        match result {
+            Ok(value) => {
+                println!("    ok: {name} ({took})");
+                Ok(value)
+            }
+            Err(msg) => {
+                println!("    FAILED: {name} ({took})");
+                println!(
+                    "==> {}: FAILED at step {i}/{total} \"{name}\" after {}",
+                    self.name,
+                    secs(self.started.elapsed())
+                );
+                Err(format!("step \"{name}\" failed:\n{msg}"))
+            }
+        }
+    }
+
+    /// Prints that every step passed, and the total time.
+    pub fn passed(self) {
+        let steps = if self.done == 1 { "step" } else { "steps" };
+        println!(
+            "==> {}: passed ({} {steps} in {})",
+            self.name,
+            self.done,
+            secs(self.started.elapsed())
+        );
+    }
+}
+
 /// Runs `steps` in order, printing each name and duration, and stops at the
 /// first failure. Prints the total at the end, whatever the outcome.
 ///
 /// # Errors
 ///
 /// The first failing step's message, prefixed with the step's name.
-pub fn run_all(task: &str, steps: Vec<Step<'_>>) -> Outcome {
-    let total = steps.len();
-    let started = Instant::now();
-    for (i, step) in steps.into_iter().enumerate() {
-        println!("==> [{}/{total}] {}", i + 1, step.name);
-        let t = Instant::now();
-        let result = (step.run)();
-        let took = secs(t.elapsed());
-        match result {
-            Ok(()) => println!("    ok: {} ({took})", step.name),
-            Err(msg) => {
-                println!("    FAILED: {} ({took})", step.name);
-                println!(
-                    "==> {task}: FAILED at step {}/{total} \"{}\" after {}",
-                    i + 1,
-                    step.name,
-                    secs(started.elapsed())
-                );
-                return Err(format!("step \"{}\" failed:\n{msg}", step.name));
-            }
-        }
+pub fn run_all(task: &'static str, steps: Vec<Step<'_>>) -> Outcome {
+    let mut t = Task::new(task, steps.len());
+    for step in steps {
+        t.step(step.name, step.run)?;
     }
-    let steps = if total == 1 { "step" } else { "steps" };
-    println!(
-        "==> {task}: passed ({total} {steps} in {})",
-        secs(started.elapsed())
-    );
+    t.passed();
     Ok(())
 }
 

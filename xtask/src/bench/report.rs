@@ -60,6 +60,9 @@ pub fn render(r: &Results, m: &Machine, took: Duration) -> String {
     if let Some(mem) = &r.memory {
         memory_section(&mut s, mem);
     }
+    for (heading, markdown) in &r.sections {
+        let _ = write!(s, "## {heading}\n\n{}\n\n", markdown.trim_end());
+    }
     s.push_str("## Where the time goes\n\n");
     per_wait_section(&mut s, r.per_wait.as_ref());
     profile_section(&mut s, r.profile.as_ref());
