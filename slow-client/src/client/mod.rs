@@ -33,21 +33,22 @@
 //! thread's CPU would otherwise wait a whole scheduler slice to answer. Both
 //! choices live in one function of the event loop (`write_burst`).
 
+mod config;
 mod error;
 mod exchange;
 mod pacer;
 
+pub use config::{ClientConfig, RunEnd, RunError, Target};
 pub use error::{classify_io, ErrorKind, IoPhase, RequestError};
 
-use crate::http::{ResponseLimits, ResponseReader};
-use crate::plan::{self, PathTemplate};
+use crate::http::ResponseReader;
+use crate::plan;
 use crate::report::Reporter;
 use epoll_safe::{Epoll, Events, Interest, Signals, Token};
 use exchange::{Exchange, Finished, Next, Phase};
 use pacer::{Cursor, Pace, Pacer, Wake, Write as WriteStep};
 use socket2::{Domain, Socket, Type};
-use std::io::{self, Write};
-use std::net::SocketAddr;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// Token of the signal fd, if one is watched; request ids are 1..=count.
@@ -71,72 +72,6 @@ pub const CONNECT_AHEAD: usize = 8192;
 
 /// Size of the one read buffer shared by all connections.
 const READ_BUF: usize = 64 * 1024;
-
-/// One address to connect to and the `Host` header that names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Where to connect.
-    pub addr: SocketAddr,
-    /// The `Host` header value for requests to it.
-    pub host: String,
-}
-
-/// What the client does.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// Servers; request `i` goes to `targets[(i - 1) % len]`. Must not be empty.
-    pub targets: Vec<Target>,
-    /// How many requests (ids 1..=count).
-    pub count: u32,
-    /// Delay step: request `i` asks for `(count - i) * step_ms`.
-    pub step_ms: u64,
-    /// The request path.
-    pub path: PathTemplate,
-    /// Overall deadline; requests still open then fail as `timeout`.
-    pub timeout: Duration,
-    /// Caps on what a response may be.
-    pub limits: ResponseLimits,
-    /// At most this many connects in flight at once.
-    pub max_connecting: usize,
-}
-
-impl ClientConfig {
-    /// The server that the request at `index` goes to.
-    fn target(&self, index: usize) -> &Target {
-        &self.targets[index % self.targets.len()]
-    }
-
-    /// The delay the request at `index` asks for.
-    fn delay(&self, index: usize) -> u64 {
-        plan::delay_ms(self.count, id_of(index), self.step_ms)
-    }
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunEnd {
-    /// Every request ended on its own.
-    Completed,
-    /// The deadline passed; the open requests were reported as `timeout`.
-    TimedOut,
-    /// A signal stopped the run; the open requests were reported as `interrupted`.
-    Interrupted,
-}
-
-/// Why a run could not go on: the event loop itself failed. Everything a
-/// server or the network does is a per-request outcome instead.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// [`ClientConfig::targets`] is empty.
-    #[error("no server address to connect to")]
-    NoTargets,
-    /// An epoll or signal-fd operation failed.
-    #[error("epoll: {0}")]
-    Epoll(#[from] epoll_safe::Error),
-    /// Writing the report failed (e.g. stdout closed).
-    #[error("writing the report: {0}")]
-    Output(#[from] io::Error),
-}
 
 /// Runs every request to its end, reporting each one exactly once.
 ///
