@@ -183,9 +183,12 @@ impl Epoll {
     /// a signal storm neither ends it early nor stretches it. Use
     /// [`wait_interruptible`](Self::wait_interruptible) to see `EINTR`.
     ///
-    /// Cost: the one syscall, plus a read of the monotonic clock (vDSO, no
+    /// Cost: one syscall, plus a read of the monotonic clock (vDSO, no
     /// syscall) for a finite non-zero timeout, and one more when it times
-    /// out (to prove the deadline has passed). It never allocates: the kernel
+    /// out (to prove the deadline has passed). More syscalls only when the
+    /// first timed wait of the process probes `epoll_pwait2` and finds it
+    /// absent (then one `epoll_wait`), after an `EINTR`, and past the
+    /// 24.8-day clamp of `epoll_wait` (each resumes for the time left). It never allocates: the kernel
     /// writes into the spare capacity of `events`.
     ///
     /// # Errors
@@ -299,7 +302,8 @@ impl Epoll {
     ///
     /// # Errors
     ///
-    /// [`Error::Os`] with `EMFILE` when the process is out of file descriptors.
+    /// [`Error::FileLimit`] (`EMFILE`) when the process is out of file
+    /// descriptors (`ulimit -n`).
     ///
     /// # References
     ///
