@@ -19,6 +19,38 @@ fn kernel_version() -> (u32, u32) {
     (major, minor)
 }
 
+/// An `Unsupported` from the busy-poll ioctls is right only where the kernel
+/// lacks the feature: older than 6.9 (`ENOTTY`), or built without busy
+/// polling (`EOPNOTSUPP`). Anything else fails the test.
+fn assert_unsupported_is_justified(err: &Error) {
+    match err {
+        Error::Unsupported { errno, .. } if *errno == libc::EOPNOTSUPP => {
+            println!("kernel built without busy polling: Unsupported, as documented");
+        }
+        Error::Unsupported { .. } if kernel_version() < (6, 9) => {
+            println!(
+                "kernel {:?} is older than 6.9: Unsupported, as documented",
+                kernel_version()
+            );
+        }
+        other => panic!("not justified by kernel {:?}: {other:?}", kernel_version()),
+    }
+}
+
+/// Whether this process has `CAP_NET_ADMIN` (bit 12 of `CapEff` in
+/// `/proc/self/status`).
+fn has_cap_net_admin() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let hex = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .expect("CapEff in /proc/self/status")
+        .trim();
+    let caps = u64::from_str_radix(hex, 16).unwrap();
+    const CAP_NET_ADMIN: u32 = 12; // include/uapi/linux/capability.h
+    caps & (1 << CAP_NET_ADMIN) != 0
+}
+
 #[test]
 fn busy_poll_settings_round_trip_on_this_kernel() {
     let epoll = Epoll::new().unwrap();
@@ -27,37 +59,64 @@ fn busy_poll_settings_round_trip_on_this_kernel() {
         budget: 16,
         prefer: true,
     };
+    match epoll.set_busy_poll(settings) {
+        Ok(()) => {
+            assert_eq!(epoll.busy_poll().unwrap(), settings);
+            epoll.set_busy_poll(BusyPoll::default()).unwrap();
+            assert_eq!(epoll.busy_poll().unwrap(), BusyPoll::default());
+        }
+        Err(err) => {
+            assert!(
+                matches!(
+                    err,
+                    Error::Unsupported {
+                        op: Op::SetBusyPoll,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert_unsupported_is_justified(&err);
+        }
+    }
+}
+
+#[test]
+fn a_budget_over_64_without_cap_net_admin_is_the_kernels_eperm() {
+    let epoll = Epoll::new().unwrap();
+    let settings = BusyPoll {
+        usecs: 50,
+        budget: 65,
+        prefer: false,
+    };
     let result = epoll.set_busy_poll(settings);
-    if kernel_version() < (6, 9) {
-        println!(
-            "kernel {:?} is older than 6.9: checking Unsupported",
-            kernel_version()
-        );
-        let err = result.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Unsupported {
-                    op: Op::SetBusyPoll,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+    if let Err(err @ Error::Unsupported { .. }) = &result {
+        assert_unsupported_is_justified(err);
         return;
     }
-    match result {
-        Ok(()) => {}
-        // A 6.9+ kernel built without CONFIG_NET_RX_BUSY_POLL.
-        Err(Error::Unsupported { errno, .. }) if errno == libc::EOPNOTSUPP => {
-            println!("kernel built without busy polling: Unsupported, as documented");
-            return;
-        }
-        Err(e) => panic!("{e:?}"),
+    if has_cap_net_admin() {
+        println!("skipped the EPERM check: this process has CAP_NET_ADMIN");
+        result.unwrap();
+        assert_eq!(epoll.busy_poll().unwrap(), settings);
+        return;
     }
-    assert_eq!(epoll.busy_poll().unwrap(), settings);
-    epoll.set_busy_poll(BusyPoll::default()).unwrap();
-    assert_eq!(epoll.busy_poll().unwrap(), BusyPoll::default());
+    let err = result.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Os {
+                op: Op::SetBusyPoll,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.raw_os_error(), Some(libc::EPERM), "{err:?}");
+    assert_eq!(
+        epoll.busy_poll().unwrap(),
+        BusyPoll::default(),
+        "nothing was set"
+    );
 }
 
 #[test]
