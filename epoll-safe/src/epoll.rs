@@ -338,8 +338,18 @@ impl From<Epoll> for OwnedFd {
 }
 
 /// Takes ownership of an epoll fd, e.g. one inherited or received over a
-/// Unix socket. It must be an epoll instance: anything else makes every
-/// later call fail with [`Error::InvalidArgument`] or [`Error::BadFd`].
+/// Unix socket; dropping the `Epoll` closes it.
+///
+/// Nothing checks that `fd` is an epoll instance (that would cost a syscall
+/// here). Given anything else, nothing unsafe happens, but the handle is
+/// useless and its errors mislead: [`add`](Epoll::add),
+/// [`modify`](Epoll::modify), [`delete`](Epoll::delete) and the waits fail
+/// with the kernel's `EINVAL` as [`Error::InvalidArgument`];
+/// [`set_busy_poll`](Epoll::set_busy_poll) and
+/// [`busy_poll`](Epoll::busy_poll) may report [`Error::Unsupported`]
+/// (`ENOTTY`) as if the kernel were old; [`try_clone`](Epoll::try_clone)
+/// succeeds (it duplicates any fd). A closed or invalid fd number can't get
+/// here: an `OwnedFd` owns an open fd.
 impl From<OwnedFd> for Epoll {
     fn from(fd: OwnedFd) -> Epoll {
         Epoll { fd }
