@@ -1,6 +1,9 @@
 //! `Epoll::set_busy_poll` / `busy_poll`: per-instance busy polling (Linux 6.9).
 
+mod util;
+
 use epoll_safe::{BusyPoll, Epoll, Error, Op};
+use util::child;
 
 /// The kernel's release as (major, minor), from `uname`.
 fn kernel_version() -> (u32, u32) {
@@ -37,17 +40,20 @@ fn assert_unsupported_is_justified(err: &Error) {
     }
 }
 
-/// Whether this process has `CAP_NET_ADMIN` (bit 12 of `CapEff` in
-/// `/proc/self/status`).
+/// `CAP_NET_ADMIN` (include/uapi/linux/capability.h).
+const CAP_NET_ADMIN: u32 = 12;
+
+/// Whether this thread has `CAP_NET_ADMIN` (bit 12 of `CapEff` in
+/// `/proc/thread-self/status`: capabilities are per thread, and the kernel
+/// checks the calling one; `/proc/self` would show the main thread's).
 fn has_cap_net_admin() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap();
     let hex = status
         .lines()
         .find_map(|l| l.strip_prefix("CapEff:"))
-        .expect("CapEff in /proc/self/status")
+        .expect("CapEff in /proc/thread-self/status")
         .trim();
     let caps = u64::from_str_radix(hex, 16).unwrap();
-    const CAP_NET_ADMIN: u32 = 12; // include/uapi/linux/capability.h
     caps & (1 << CAP_NET_ADMIN) != 0
 }
 
@@ -81,8 +87,44 @@ fn busy_poll_settings_round_trip_on_this_kernel() {
     }
 }
 
-#[test]
-fn a_budget_over_64_without_cap_net_admin_is_the_kernels_eperm() {
+/// Removes `CAP_NET_ADMIN` from the calling thread's effective capabilities
+/// (`capget` / `capset`, version 3: two 32-bit words per set).
+fn drop_cap_net_admin() {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const VERSION_3: u32 = 0x2008_0522; // _LINUX_CAPABILITY_VERSION_3
+    let mut header = Header {
+        version: VERSION_3,
+        pid: 0,
+    };
+    let mut data = [Data {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    // SAFETY: header and data are valid for the kernel's reads and writes
+    // (version 3 takes two Data).
+    let rc = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
+    assert_eq!(rc, 0, "capget: {}", std::io::Error::last_os_error());
+    data[0].effective &= !(1 << CAP_NET_ADMIN);
+    // SAFETY: as above; lowering the effective set needs no privilege.
+    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
+    assert_eq!(rc, 0, "capset: {}", std::io::Error::last_os_error());
+}
+
+/// Sets a budget of 65 and checks the outcome: `Os(EPERM)` without
+/// `CAP_NET_ADMIN`, the setting stored with it.
+fn set_budget_over_64() {
     let epoll = Epoll::new().unwrap();
     let settings = BusyPoll {
         usecs: 50,
@@ -91,11 +133,9 @@ fn a_budget_over_64_without_cap_net_admin_is_the_kernels_eperm() {
     };
     let result = epoll.set_busy_poll(settings);
     if let Err(err @ Error::Unsupported { .. }) = &result {
-        assert_unsupported_is_justified(err);
-        return;
+        return assert_unsupported_is_justified(err);
     }
     if has_cap_net_admin() {
-        println!("skipped the EPERM check: this process has CAP_NET_ADMIN");
         result.unwrap();
         assert_eq!(epoll.busy_poll().unwrap(), settings);
         return;
@@ -112,11 +152,29 @@ fn a_budget_over_64_without_cap_net_admin_is_the_kernels_eperm() {
         "{err:?}"
     );
     assert_eq!(err.raw_os_error(), Some(libc::EPERM), "{err:?}");
+    println!("EPERM checked without CAP_NET_ADMIN");
     assert_eq!(
         epoll.busy_poll().unwrap(),
         BusyPoll::default(),
         "nothing was set"
     );
+}
+
+/// Without `CAP_NET_ADMIN` checked here; with it, the success path here and
+/// the `EPERM` path in a child that drops the capability first.
+#[test]
+fn a_budget_over_64_without_cap_net_admin_is_the_kernels_eperm() {
+    let name = "a_budget_over_64_without_cap_net_admin_is_the_kernels_eperm";
+    if child::is_child(name) {
+        drop_cap_net_admin();
+        assert!(!has_cap_net_admin(), "the capability is dropped");
+        return set_budget_over_64();
+    }
+    set_budget_over_64();
+    if has_cap_net_admin() {
+        println!("this process has CAP_NET_ADMIN: EPERM checked in a child without it");
+        child::assert_passes(name);
+    }
 }
 
 #[test]
