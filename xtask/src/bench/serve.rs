@@ -9,7 +9,7 @@
 
 mod report;
 
-pub use report::render;
+pub use report::{render, HEADING};
 
 /// The hand-written reading of the serve section; the numbers it cites are from the
 /// run it was written after.

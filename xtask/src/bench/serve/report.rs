@@ -4,9 +4,12 @@ use super::{Compared, ServeBench, Traced, ROUNDS, RUN};
 use crate::bench::Measured;
 use std::fmt::Write as _;
 
-/// The section as Markdown, or the line saying why it was skipped.
+/// The section's heading in the report.
+pub const HEADING: &str = "`slow-client serve` against nginx";
+
+/// The section as Markdown (under [`HEADING`]), or the line saying why it was skipped.
 pub fn render(measured: &Measured<ServeBench>) -> String {
-    let mut out = String::from("## `slow-client serve` against nginx\n\n");
+    let mut out = String::new();
     let bench = match measured {
         Measured::Skipped(why) => {
             let _ = writeln!(out, "{why}");
