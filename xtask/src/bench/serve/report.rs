@@ -28,7 +28,8 @@ pub fn render(measured: &Measured<ServeBench>) -> String {
          (the order alternates each round), the best round of each side compared. \
          The machine meanwhile: load average {} before, {} after; {busy} of all CPUs busy \
          (the servers and wrk included). Ratios are serve ÷ nginx (higher is better for \
-         requests per second); CPU/req is the server process's user + system time per \
+         requests per second; the median of the per-round ratios is the steadier \
+         figure on a busy machine); CPU/req is the server process's user + system time per \
          request, the least over the rounds (less disturbed by the machine than a rate).\n",
         bench.nginx_version,
         bench.wrk_version,
@@ -79,12 +80,14 @@ fn row(out: &mut String, compared: &Compared) {
         return;
     };
     let ratio = serve.rps / nginx.rps;
-    let rounds: Vec<String> = compared
+    let per_round: Vec<f64> = compared
         .serve
         .iter()
         .zip(&compared.nginx)
-        .map(|(s, n)| format!("{:.2}", s.rps / n.rps))
+        .map(|(s, n)| s.rps / n.rps)
         .collect();
+    let mut rounds: Vec<String> = per_round.iter().map(|r| format!("{r:.2}")).collect();
+    rounds.push(format!("median {:.2}", median(&per_round)));
     let latency_target = compared.load.connections >= 1000;
     let met = ratio >= 1.0 && (!latency_target || serve.p99_ms <= nginx.p99_ms);
     let target = if latency_target {
@@ -107,6 +110,17 @@ fn row(out: &mut String, compared: &Compared) {
         least_cpu(&compared.nginx),
         if met { "met" } else { "**missed**" }
     );
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
 }
 
 /// The least CPU per request over the rounds: the run least disturbed by the rest of
@@ -133,4 +147,16 @@ fn syscall_row(out: &mut String, traced: &Traced) {
         traced.total,
         top.join(", ")
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[1.23, 0.81, 1.86, 1.13, 0.98]), 1.13);
+        assert_eq!(median(&[1.0, 3.0, 2.0, 4.0]), 2.5);
+        assert!(median(&[]).is_nan());
+    }
 }
