@@ -378,7 +378,9 @@ impl Session {
         self.idle_since = cx.now;
         match self.phase {
             Phase::Open | Phase::Lingering => Flow::Continue,
-            Phase::Closing if !self.linger => Flow::Close,
+            // A request body still on its way would turn the close into a reset.
+            // A request body still on its way would turn the close into a reset.
+            Phase::Closing if !self.linger && self.skip == 0 => Flow::Close,
             Phase::Closing => {
                 // FIN now tells the client the response is complete while we keep reading.
                 let _ = self.stream.shutdown(Shutdown::Write);

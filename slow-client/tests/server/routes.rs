@@ -155,3 +155,29 @@ fn the_index_page_lists_routes_units_and_limits_at_once() {
         );
     }
 }
+
+#[test]
+fn a_body_sent_after_a_closing_redirect_ends_in_a_clean_close() {
+    let server = start(config(Framing::Length));
+    let mut stream = connect(addr(&server));
+    stream
+        .write_all(b"POST /delay/0/url/http://x/ HTTP/1.1\r\nConnection: close\r\nContent-Length: 6\r\n\r\n")
+        .unwrap();
+    // The answer comes at once; the body follows it, and must not turn the close
+    // into a reset (which would end the client's read with an error, not a FIN).
+    sleep(Duration::from_millis(100));
+    stream.write_all(b"abcdef").unwrap();
+    sleep(Duration::from_millis(100));
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 1024];
+    let end = loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) => break Err(e),
+        }
+    };
+    let response = parse(&raw, Duration::ZERO);
+    assert_eq!(response.status, 307, "{response:?}");
+    assert!(end.is_ok(), "ended with {end:?}, not a clean close");
+}
