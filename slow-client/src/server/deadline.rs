@@ -29,31 +29,42 @@ pub(crate) fn after(now: Instant, wait: Duration) -> Instant {
 /// Waits up to this long get the kernel's minimum slack (50 µs) and are taken whole.
 const EXACT_BELOW: Duration = Duration::from_millis(50);
 
-/// The heap entries one connection has in force (one or two, rarely more).
+/// Entries a connection keeps track of; one or two are usual.
+const TRACKED: usize = 4;
+
+/// The heap entries one connection has in force (one or two, rarely more), held
+/// inline: no allocation per connection. When all [`TRACKED`] slots are taken, the
+/// latest entry is forgotten: it then surfaces as stale, and the connection's next
+/// deadline is pushed again after the earlier ones fire, so nothing is missed.
 #[derive(Debug, Default)]
-pub(crate) struct Entries(Vec<Instant>);
+pub(crate) struct Entries([Option<Instant>; TRACKED]);
 
 impl Entries {
     /// Whether `next` needs an entry of its own: none in force comes at or before it.
     pub(crate) fn wants(&self, next: Instant) -> bool {
-        self.0.iter().all(|&at| next < at)
+        self.0.iter().flatten().all(|&at| next < at)
     }
 
     /// Records an entry pushed for `at`.
     pub(crate) fn add(&mut self, at: Instant) {
-        self.0.push(at);
+        let slot = match self.0.iter().position(Option::is_none) {
+            Some(free) => free,
+            // Full: forget the latest (it fires later than every other).
+            None => (0..TRACKED).max_by_key(|&i| self.0[i]).unwrap_or(0),
+        };
+        self.0[slot] = Some(at);
     }
 
     /// Whether an entry for `at` is in force.
     pub(crate) fn contains(&self, at: Instant) -> bool {
-        self.0.contains(&at)
+        self.0.contains(&Some(at))
     }
 
     /// Takes the entry for `at` out as it fires; false when it is stale.
     pub(crate) fn fire(&mut self, at: Instant) -> bool {
-        match self.0.iter().position(|&e| e == at) {
+        match self.0.iter().position(|&e| e == Some(at)) {
             Some(i) => {
-                self.0.swap_remove(i);
+                self.0[i] = None;
                 true
             }
             None => false,
@@ -167,6 +178,27 @@ mod tests {
         );
         assert!(entries.fire(ms(5000)));
         assert!(entries.wants(ms(5500)));
+    }
+
+    #[test]
+    fn when_every_slot_is_taken_the_latest_entry_is_forgotten() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut entries = Entries::default();
+        for n in (1..=TRACKED as u64).rev() {
+            entries.add(ms(n * 100));
+        }
+        entries.add(ms(50));
+        assert!(entries.contains(ms(50)));
+        assert!(
+            !entries.contains(ms(TRACKED as u64 * 100)),
+            "the latest went"
+        );
+        assert!(entries.contains(ms(100)));
+        assert!(
+            !entries.fire(ms(TRACKED as u64 * 100)),
+            "it surfaces as stale"
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@ use super::config::ServerConfig;
 use super::date::DateCache;
 use super::deadline::DeadlineHeap;
 use super::eager::EagerRead;
+use super::outbox::Outbox;
 use super::policy::{Cx, Policy};
 use super::session::{Flow, Session};
 use super::slab::{Slab, SPECIAL};
@@ -58,6 +59,8 @@ pub(crate) const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 const ACCEPT_BATCH: usize = 64;
 /// Events handled between two looks at the deadline heap.
 const EXPIRE_EVERY: usize = 32;
+/// Outboxes kept for reuse.
+const SPARE_OUTBOXES: usize = 256;
 /// Smallest shared read buffer: one read can carry many pipelined requests.
 const MIN_SCRATCH: usize = 16 * 1024;
 const EVENTS: NonZeroUsize = match NonZeroUsize::new(1024) {
@@ -86,6 +89,9 @@ pub(crate) struct EventLoop<'s> {
     /// The clocks of this turn.
     now: Instant,
     wall: SystemTime,
+    /// Outboxes of closed connections, kept for new ones (no allocation per
+    /// connection once warm).
+    spare: Vec<Outbox>,
     /// Whether new connections are read before they are registered.
     eager: EagerRead,
     /// Listeners are out of the epoll set after `EMFILE`.
@@ -128,6 +134,7 @@ impl<'s> EventLoop<'s> {
             log: Vec::new(),
             now: Instant::now(),
             wall: SystemTime::now(),
+            spare: Vec::new(),
             eager: EagerRead::default(),
             paused: false,
             draining: false,
@@ -297,6 +304,9 @@ impl<'s> EventLoop<'s> {
     fn close(&mut self, key: u64) {
         if let Some(session) = self.sessions.remove(key) {
             self.stats.dropped += session.unanswered();
+            if self.spare.len() < SPARE_OUTBOXES {
+                self.spare.extend(session.into_outbox());
+            }
         }
         // Entries of closed sessions stay in the heap until they surface; under
         // churn with long delays they would pile up, so sweep them now and then.

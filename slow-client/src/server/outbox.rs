@@ -45,7 +45,23 @@ pub(crate) struct Outbox {
     due: usize,
 }
 
+/// Largest buffer kept for reuse by another connection.
+const REUSE_UP_TO: usize = 64 * 1024;
+
 impl Outbox {
+    /// Empties the outbox for another connection, keeping its buffers' capacity;
+    /// `None` when its buffer grew too large to keep.
+    pub(crate) fn recycle(mut self) -> Option<Outbox> {
+        if self.bytes.capacity() > REUSE_UP_TO {
+            return None;
+        }
+        self.bytes.clear();
+        self.owed.clear();
+        self.sent = 0;
+        self.due = 0;
+        Some(self)
+    }
+
     /// The buffer to encode the next response into (append only), then [`Outbox::owe`] it.
     pub(crate) fn buffer(&mut self) -> &mut Vec<u8> {
         self.compact();
@@ -186,6 +202,20 @@ mod tests {
             outbox.bytes.is_empty() && outbox.bytes.capacity() > 0,
             "kept for the next"
         );
+    }
+
+    #[test]
+    fn a_recycled_outbox_is_empty_and_keeps_its_capacity() {
+        let t0 = Instant::now();
+        let mut outbox = Outbox::default();
+        owe(&mut outbox, "owed and never written|", t0);
+        let capacity = outbox.bytes.capacity();
+        let outbox = outbox.recycle().unwrap();
+        assert!(outbox.is_empty() && outbox.bytes.is_empty());
+        assert_eq!(outbox.bytes.capacity(), capacity);
+        let mut huge = Outbox::default();
+        huge.buffer().reserve(REUSE_UP_TO + 1);
+        assert!(huge.recycle().is_none());
     }
 
     #[test]

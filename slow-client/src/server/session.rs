@@ -99,7 +99,14 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(stream: TcpStream, peer: Option<SocketAddr>, now: Instant) -> Session {
+    /// A session for a connection just accepted at `now`, with `owed` (a recycled,
+    /// empty outbox, or a new one) for its responses.
+    pub(crate) fn new(
+        stream: TcpStream,
+        peer: Option<SocketAddr>,
+        now: Instant,
+        owed: Outbox,
+    ) -> Session {
         Session {
             stream,
             peer,
@@ -108,7 +115,7 @@ impl Session {
             input_stamp: None,
             held: false,
             skip: 0,
-            owed: Outbox::default(),
+            owed,
             requests: 0,
             open_request: true,
             head_since: Some(now),
@@ -119,6 +126,12 @@ impl Session {
             scheduled: Entries::default(),
             interest: Interest::READABLE,
         }
+    }
+
+    /// The outbox, for the next connection, once this one has closed (its stream
+    /// is closed here).
+    pub(crate) fn into_outbox(self) -> Option<Outbox> {
+        self.owed.recycle()
     }
 
     /// Responses owed and not yet written, as they count in the stats.

@@ -251,3 +251,53 @@ fn pipelining_10000_requests_without_reading_keeps_memory_bounded_and_all_are_se
         pipelining_without_reading_child();
     }
 }
+
+fn keep_alive_allocations_child() {
+    const N: usize = 2000;
+    let server = start(ServerConfig {
+        keep_alive_timeout: PATIENCE,
+        max_requests_per_connection: u32::MAX,
+        ..config(Framing::Length)
+    });
+    let mut stream = connect(addr(&server));
+    let request = b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n";
+    // Every answer to this request has the same length (the Date is fixed-width).
+    stream.write_all(request).unwrap();
+    let mut raw = Vec::new();
+    let len = loop {
+        let mut chunk = [0u8; 1024];
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(n > 0, "closed early");
+        raw.extend_from_slice(&chunk[..n]);
+        if let Some(len) = response_len(&raw, false) {
+            break len;
+        }
+    };
+    assert_eq!(raw.len(), len, "one answer to one request");
+    let mut answer = vec![0u8; len];
+    // Warm up (buffers reach their size), then count.
+    for _ in 0..100 {
+        stream.write_all(request).unwrap();
+        stream.read_exact(&mut answer).unwrap();
+    }
+    let region = stats_alloc::Region::new(super::GLOBAL);
+    for _ in 0..N {
+        stream.write_all(request).unwrap();
+        stream.read_exact(&mut answer).unwrap();
+    }
+    let allocations = region.change().allocations;
+    eprintln!("{allocations} allocations over {N} kept-alive requests");
+    assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    assert!(
+        allocations < N / 100,
+        "{allocations} allocations for {N} requests"
+    );
+}
+
+#[test]
+fn kept_alive_requests_do_not_allocate_per_request() {
+    let name = "lifecycle::kept_alive_requests_do_not_allocate_per_request";
+    if in_child(name, None) {
+        keep_alive_allocations_child();
+    }
+}

@@ -12,6 +12,11 @@ mod lifecycle;
 mod routes;
 mod wire;
 
+/// Counts heap allocations of the whole process (for the allocation test, which runs
+/// alone in a child process).
+#[global_allocator]
+static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread::sleep;

@@ -63,7 +63,11 @@ impl EventLoop<'_> {
             }));
             return;
         }
-        let Some(key) = self.sessions.insert(Session::new(stream, peer, self.now)) else {
+        let outbox = self.spare.pop().unwrap_or_default();
+        let Some(key) = self
+            .sessions
+            .insert(Session::new(stream, peer, self.now, outbox))
+        else {
             self.stats.dropped += 1;
             return;
         };
