@@ -27,7 +27,7 @@ const DEFAULT_DELAY_MS: u64 = 1000;
 /// What a request is answered with once its delay is over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Answer<'a> {
-    /// `200`, body `delayed {ms} ms: {path}`.
+    /// `200`, body `delayed {ms} ms: {path}` (at most [`ECHO_LIMIT`] bytes of the path).
     Delayed { path: &'a str },
     /// `302` (GET, HEAD) or `307` (POST) to `location`, empty body.
     Redirect {
@@ -129,7 +129,7 @@ pub(crate) fn route<'a>(method: &str, target: &'a str, max_delay_ms: u64) -> Rou
         );
     }
     let answer = match url {
-        None => Answer::Delayed { path },
+        None => Answer::Delayed { path: echo(path) },
         Some(url) => match location(url) {
             Ok(location) => Answer::Redirect {
                 status: if method == "POST" {
@@ -406,6 +406,15 @@ mod tests {
             }
         }
         assert_eq!(route("GET", "/delay/60s", 60_000).delay_ms, 60_000);
+    }
+
+    #[test]
+    fn a_long_path_is_echoed_only_in_part() {
+        let path = format!("/delay/5?{}", "q".repeat(1000));
+        match route("GET", &path, 60_000).answer {
+            Answer::Delayed { path } => assert_eq!(path.len(), ECHO_LIMIT),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
