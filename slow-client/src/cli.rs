@@ -124,6 +124,14 @@ pub struct ServeArgs {
     /// Connections served at once; more get 503 [default: the fd limit minus 64].
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
+    /// Event loops, each on its own thread with its own listening socket on
+    /// the same address (SO_REUSEPORT): the kernel spreads connections over
+    /// them, and the connection cap is shared out among them. More than one
+    /// helps only with cores to spare beyond the clients' (measured on two
+    /// cores shared with the load tool, two loops were slower than one).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=64))]
+    pub threads: u8,
     /// Allow listening beyond loopback. Off by default: this server holds
     /// connections open on request, so anyone who can reach it can tie up
     /// its file descriptors.

@@ -109,6 +109,40 @@ fn sigterm_finishes_the_responses_in_flight_then_exits() {
 }
 
 #[test]
+fn several_threads_share_the_port_and_all_drain_on_sigterm() {
+    let (child, addr) = serve(&["--threads", "3"]);
+    let started = Instant::now();
+    // SO_REUSEPORT spreads connections by their ports: with several, every loop gets some.
+    let mut streams: Vec<TcpStream> = (0..9)
+        .map(|_| {
+            let mut stream = connect(&addr);
+            stream
+                .write_all(b"GET /delay/400 HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(150));
+    signal(&child, "-TERM");
+    for stream in &mut streams {
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "never early"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("stopped: 9 connections, 9 requests: 9 answered, 0 rejected, 0 dropped"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn access_log_prints_one_line_per_response() {
     let (child, addr) = serve(&["--access-log"]);
     let mut stream = connect(&addr);

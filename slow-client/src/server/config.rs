@@ -98,6 +98,10 @@ pub struct ServerConfig {
     pub max_connections: Option<usize>,
     /// The largest request head accepted, in bytes; larger ones get 431. Default: 16 KiB.
     pub max_head: usize,
+    /// Set `SO_REUSEPORT` on the listeners, so that several servers (one per thread)
+    /// can listen on the same address and the kernel spreads connections over them
+    /// (`slow-client serve --threads`). Default: `false`.
+    pub reuse_port: bool,
     /// Permit listening on non-loopback addresses. Default: `false`, because the server
     /// holds connections open on request and would be an easy target on a shared network.
     pub allow_public: bool,
@@ -116,6 +120,7 @@ impl Default for ServerConfig {
             access_log: false,
             max_connections: None,
             max_head: 16 * 1024,
+            reuse_port: false,
             allow_public: false,
         }
     }

@@ -47,6 +47,8 @@ pub(crate) const WAKE: u64 = SPECIAL | 1 << 32;
 pub(crate) const STOP: u64 = SPECIAL | 2 << 32;
 /// Heap key that retries accepting after running out of descriptors.
 const RESUME: u64 = SPECIAL | 3 << 32;
+/// Token of the waker a `ServerHandle` asks for a graceful stop with.
+pub(crate) const DRAIN: u64 = SPECIAL | 5 << 32;
 /// Heap key that ends a graceful stop that took too long.
 const DRAINED: u64 = SPECIAL | 4 << 32;
 
@@ -165,6 +167,11 @@ impl<'s> EventLoop<'s> {
             for (n, event) in events.iter().enumerate() {
                 match event.token().0 {
                     WAKE => return Ok(self.finish()),
+                    DRAIN => {
+                        if !self.draining {
+                            self.drain();
+                        }
+                    }
                     STOP => match self.on_stop.as_mut().map_or(Some(Stop::Now), |f| f()) {
                         Some(Stop::Drain) if !self.draining => self.drain(),
                         Some(_) => return Ok(self.finish()),

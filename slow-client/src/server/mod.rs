@@ -83,7 +83,7 @@ use std::thread::JoinHandle;
 use epoll_safe::{Epoll, Interest, Token, Waker};
 
 pub use config::{Framing, ParseFramingError, ServerConfig, FD_RESERVE};
-use event_loop::{EventLoop, OnStop, LISTENER, STOP, WAKE};
+use event_loop::{EventLoop, OnStop, DRAIN, LISTENER, STOP, WAKE};
 
 /// What went wrong starting or running the server.
 ///
@@ -158,6 +158,18 @@ pub struct ServerStats {
     pub accept_pauses: u64,
 }
 
+impl std::ops::AddAssign for ServerStats {
+    /// Adds another server's counts (one per `--threads` loop).
+    fn add_assign(&mut self, other: ServerStats) {
+        self.accepted += other.accepted;
+        self.requests += other.requests;
+        self.answered += other.answered;
+        self.rejected += other.rejected;
+        self.dropped += other.dropped;
+        self.accept_pauses += other.accept_pauses;
+    }
+}
+
 impl ServerStats {
     fn count(&mut self, verdict: Option<Verdict>) {
         match verdict {
@@ -224,7 +236,7 @@ impl Server {
         let mut listeners = Vec::with_capacity(config.listen.len());
         let mut addrs = Vec::with_capacity(config.listen.len());
         for (index, &addr) in config.listen.iter().enumerate() {
-            let listener = listen::listen(addr, config.allow_public)?;
+            let listener = listen::listen(addr, config.allow_public, config.reuse_port)?;
             let local = listener
                 .local_addr()
                 .map_err(|source| ServerError::Bind { addr, source })?;
@@ -313,6 +325,11 @@ impl Server {
                 context: "creating the stop waker",
                 source,
             })?;
+        let drainer =
+            Waker::new(&self.epoll, Token(DRAIN)).map_err(|source| ServerError::EventLoop {
+                context: "creating the drain waker",
+                source,
+            })?;
         let addrs = self.addrs.clone();
         let (epoll, listeners, config) = (self.epoll, self.listeners, self.config);
         let thread = std::thread::Builder::new()
@@ -322,6 +339,7 @@ impl Server {
         Ok(ServerHandle {
             addrs,
             waker,
+            drainer,
             thread: Some(thread),
         })
     }
@@ -332,6 +350,7 @@ impl Server {
 pub struct ServerHandle {
     addrs: Vec<SocketAddr>,
     waker: Waker,
+    drainer: Waker,
     thread: Option<JoinHandle<Result<ServerStats, ServerError>>>,
 }
 
@@ -348,6 +367,34 @@ impl ServerHandle {
     /// [`ServerError::Panicked`] if the thread panicked.
     pub fn stop(mut self) -> Result<ServerStats, ServerError> {
         self.shut_down()
+    }
+
+    /// Asks the loop to stop gracefully, as [`Stop::Drain`] does (no new connections,
+    /// the responses in flight finished, at most 10 s), and returns at once; then
+    /// [`ServerHandle::wait`] for it (or [`ServerHandle::stop`] to cut it short).
+    ///
+    /// # Errors
+    /// [`ServerError::EventLoop`] if the wake could not be sent.
+    pub fn drain(&self) -> Result<(), ServerError> {
+        self.drainer
+            .wake()
+            .map_err(|source| ServerError::EventLoop {
+                context: "waking the loop to drain it",
+                source,
+            })
+    }
+
+    /// Waits for the loop to end on its own (after [`ServerHandle::drain`]) and
+    /// returns its stats.
+    ///
+    /// # Errors
+    /// [`ServerError::EventLoop`] if the loop failed; [`ServerError::Panicked`] if
+    /// the thread panicked.
+    pub fn wait(mut self) -> Result<ServerStats, ServerError> {
+        match self.thread.take() {
+            Some(thread) => thread.join().map_err(|_| ServerError::Panicked)?,
+            None => Ok(ServerStats::default()),
+        }
     }
 
     fn shut_down(&mut self) -> Result<ServerStats, ServerError> {
