@@ -7,7 +7,8 @@
 
 use crate::client::RequestError;
 use crate::http::Response;
-use crate::os::Usage;
+/// The process's CPU time and peak memory, as [`Reporter::finish`] takes them.
+pub use crate::os::Usage;
 use crate::schema::{ErrorLine, Line, ResponseLine, SummaryLine};
 use crate::stats::{Arrival, Summary};
 use std::io::{self, Write};
