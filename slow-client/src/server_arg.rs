@@ -166,8 +166,18 @@ mod tests {
     #[test]
     fn missing_host_or_bad_port_is_malformed() {
         for arg in [
-            "", "localhost", ":8080", "http://", "http://:80", "x:", "x:0", "x:65536", "x:http",
-            "[::1", "[::1]x", "http://u@x:80",
+            "",
+            "localhost",
+            ":8080",
+            "http://",
+            "http://:80",
+            "x:",
+            "x:0",
+            "x:65536",
+            "x:http",
+            "[::1",
+            "[::1]x",
+            "http://u@x:80",
         ] {
             assert!(
                 matches!(parse_server(arg), Err(ServerArgError::Malformed(_))),

@@ -200,7 +200,11 @@ mod tests {
     #[test]
     fn outline_heights_are_shares_of_the_runs_answers() {
         // Two runs, same values, different sizes: same outline.
-        let a = lay_out(R, &[vec![1.0, 2.0], vec![1.0; 0]], &[lat(1.0, 2.0, 2.0), None]);
+        let a = lay_out(
+            R,
+            &[vec![1.0, 2.0], vec![1.0; 0]],
+            &[lat(1.0, 2.0, 2.0), None],
+        );
         let b = lay_out(
             R,
             &[vec![1.0, 1.0, 2.0, 2.0], vec![]],
@@ -210,7 +214,11 @@ mod tests {
         assert_eq!(a.outlines.len(), 1, "a run without values draws nothing");
         let first = a.outlines[0].points[0];
         let last = *a.outlines[0].points.last().unwrap();
-        assert_eq!((first.1, last.1), (R.h, R.h), "starts and ends on the baseline");
+        assert_eq!(
+            (first.1, last.1),
+            (R.h, R.h),
+            "starts and ends on the baseline"
+        );
     }
 
     #[test]

@@ -135,13 +135,21 @@ pub fn lay_out(runs: &[Run]) -> Layout {
         if many {
             let cmd = run.command_line();
             let sep = if cmd.is_empty() { "" } else { ": " };
-            push(Some(i), LineStyle::Summary, format!("{}{sep}{cmd}", run.label));
+            push(
+                Some(i),
+                LineStyle::Summary,
+                format!("{}{sep}{cmd}", run.label),
+            );
             push(Some(i), LineStyle::Note, format!("    {text}"));
         } else {
             push(None, LineStyle::Summary, text);
         }
         for note in summary::notes(run, s) {
-            let prefix = if many { format!("{}: ", run.label) } else { String::new() };
+            let prefix = if many {
+                format!("{}: ", run.label)
+            } else {
+                String::new()
+            };
             push(None, LineStyle::Note, format!("{prefix}{note}"));
         }
     }
@@ -153,7 +161,7 @@ pub fn lay_out(runs: &[Run]) -> Layout {
         w: WIDTH - LEFT - 30.0,
         h: 160.0,
     };
-    let top_y = legend_y + 22.0;
+    let top_y = legend_y + 34.0;
     let top = Rect {
         x: LEFT,
         y: top_y,

@@ -139,7 +139,10 @@ mod tests {
         assert!(!nope.is_ok());
         assert_eq!(nope.failure_kind().as_deref(), Some("status 404"));
         let kind = "timeout".to_owned();
-        assert_eq!(Outcome::Error { kind }.failure_kind().as_deref(), Some("timeout"));
+        assert_eq!(
+            Outcome::Error { kind }.failure_kind().as_deref(),
+            Some("timeout")
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub struct Scale {
     pub from: f64,
     /// Pixel position of `hi`.
     pub to: f64,
+    /// Distance between ticks, in data units.
+    pub step: f64,
 }
 
 /// One labelled tick on an axis.
@@ -25,13 +27,18 @@ pub struct Tick {
 impl Scale {
     /// A scale over `[lo, hi]` widened to round tick values; a flat range is widened by one unit.
     pub fn nice(lo: f64, hi: f64, from: f64, to: f64) -> Self {
-        let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+        let (lo, hi) = if hi > lo {
+            (lo, hi)
+        } else {
+            (lo - 0.5, lo + 0.5)
+        };
         let step = tick_step(hi - lo);
         Self {
             lo: (lo / step).floor() * step,
             hi: (hi / step).ceil() * step,
             from,
             to,
+            step,
         }
     }
 
@@ -42,7 +49,7 @@ impl Scale {
 
     /// Ticks at round values from `lo` to `hi`, labelled by `label`.
     pub fn ticks(&self, label: impl Fn(f64, f64) -> String) -> Vec<Tick> {
-        let step = tick_step(self.hi - self.lo);
+        let step = self.step;
         let first = (self.lo / step).ceil() as i64;
         let last = (self.hi / step + 1e-9).floor() as i64;
         (first..=last)

@@ -212,6 +212,9 @@ mod tests {
             interrupted: true,
         });
         let n = notes(&r, &run_stats(&r));
-        assert_eq!(n[..2], ["the run was interrupted", "2 of 5 requests not reported"]);
+        assert_eq!(
+            n[..2],
+            ["the run was interrupted", "2 of 5 requests not reported"]
+        );
     }
 }

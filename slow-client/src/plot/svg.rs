@@ -14,6 +14,8 @@ const RUN_COLOURS: [&str; 6] = [
 ];
 /// Failure-kind colours, in legend order.
 const FAIL_COLOURS: [&str; 5] = ["#d62728", "#e377c2", "#bcbd22", "#6b0f1a", "#ff9896"];
+/// Up to this many lines, each is labelled with its request id.
+const MAX_LABELLED: usize = 40;
 /// Inversions are ringed in this.
 const INVERSION: &str = "#ff7f0e";
 
@@ -54,7 +56,9 @@ fn style(s: &mut String) {
     s.push_str(".dense .mark{stroke-width:2.2}.front{fill:none;stroke-width:1;opacity:.45}");
     s.push_str(".dot{stroke-width:0}.cross{stroke-width:1.8}.dense .cross{stroke-width:1.2}");
     let _ = write!(s, ".inv{{stroke:{INVERSION};stroke-width:2;fill:none}}");
-    s.push_str(".hist{stroke-width:1.5;fill-opacity:.15}.pmark{stroke-dasharray:4 3;stroke-width:1}");
+    s.push_str(
+        ".hist{stroke-width:1.5;fill-opacity:.15}.pmark{stroke-dasharray:4 3;stroke-width:1}",
+    );
     for (i, c) in RUN_COLOURS.iter().enumerate() {
         let _ = write!(s, ".r{i}{{stroke:{c};fill:{c}}}");
     }
@@ -77,7 +81,11 @@ fn legend(s: &mut String, layout: &Layout) {
     for r in 0..runs {
         let label = layout.run_labels.get(r).map_or("answer", String::as_str);
         let c = r % RUN_COLOURS.len();
-        item(s, format!(r#"<circle class="r{c}" cx="X0" cy="Y0" r="4"/>"#), label);
+        item(
+            s,
+            format!(r#"<circle class="r{c}" cx="X0" cy="Y0" r="4"/>"#),
+            label,
+        );
     }
     if t.marks.iter().any(|m| m.kind == MarkKind::Inversion) {
         let ring = r#"<circle class="inv" cx="X0" cy="Y0" r="5"/>"#;
@@ -97,7 +105,12 @@ fn timeline(s: &mut String, t: &Timeline) {
         YKey::Delay => "requested delay",
         YKey::Id => "request id",
     };
-    axis_titles(s, r, "time since the run's first request was written", y_title);
+    axis_titles(
+        s,
+        r,
+        "time since the run's first request was written",
+        y_title,
+    );
     let how = if t.dense {
         "each answer a dot at its requested delay; the faint line: when each request was written"
     } else {
@@ -116,49 +129,68 @@ fn timeline(s: &mut String, t: &Timeline) {
         }
         s.push_str(r#""/>"#);
     }
-    // Ok marks first, then inversions and failures on top of them.
-    let order = |m: &&Mark| !matches!(m.kind, MarkKind::Ok);
-    for m in t.marks.iter().filter(|m| !order(m)) {
-        mark(s, m, t.dense);
-    }
-    for m in t.marks.iter().filter(order) {
-        mark(s, m, t.dense);
+    // Ok marks first, then inversions, then failures on top.
+    let layer = |m: &Mark| match m.kind {
+        MarkKind::Ok => 0,
+        MarkKind::Inversion => 1,
+        MarkKind::Failure(_) => 2,
+    };
+    let labelled = !t.dense && t.marks.len() <= MAX_LABELLED;
+    for l in 0..3 {
+        for m in t.marks.iter().filter(|m| layer(m) == l) {
+            mark(s, m, t.dense, labelled);
+        }
     }
     s.push_str("</g>");
 }
 
-fn mark(s: &mut String, m: &Mark, dense: bool) {
+fn mark(s: &mut String, m: &Mark, dense: bool, labelled: bool) {
     let (x, y) = (fmt(m.x_done), fmt(m.y));
     let c = m.run % RUN_COLOURS.len();
     let id = m.id;
-    let line = |class: &str| match m.x_sent {
-        Some(x0) => format!(r#"<path class="mark {class}" d="M{} {y}H{x}"/>"#, fmt(x0)),
-        None => String::new(),
-    };
-    let _ = match (m.kind, dense) {
-        (MarkKind::Ok, true) => write!(
+    if dense && m.kind == MarkKind::Ok {
+        let _ = write!(
             s,
             r#"<path class="mark r{c}" data-id="{id}" d="M{x} {y}h0"/>"#
-        ),
-        (MarkKind::Ok, false) => write!(
-            s,
-            r#"<g data-id="{id}" class="mark">{}<circle class="dot r{c}" cx="{x}" cy="{y}" r="3"/></g>"#,
-            line(&format!("r{c}"))
-        ),
-        (MarkKind::Inversion, _) => write!(
-            s,
-            r#"<g data-id="{id}" class="mark inversion">{}<circle class="dot r{c}" cx="{x}" cy="{y}" r="2.5"/><circle class="inv" cx="{x}" cy="{y}" r="6"/></g>"#,
-            line(&format!("r{c}"))
-        ),
-        (MarkKind::Failure(k), _) => {
-            let f = k % FAIL_COLOURS.len();
-            write!(
-                s,
-                r#"<g data-id="{id}" class="mark failure">{}<path class="cross f{f}" d="M{x} {y}m-4 -4l8 8m0 -8l-8 8"/></g>"#,
-                line(&format!("f{f}"))
-            )
-        }
+        );
+        return;
+    }
+    let (group, colour) = match m.kind {
+        MarkKind::Ok => ("mark", format!("r{c}")),
+        MarkKind::Inversion => ("mark inversion", format!("r{c}")),
+        MarkKind::Failure(k) => ("mark failure", format!("f{}", k % FAIL_COLOURS.len())),
     };
+    let _ = write!(s, r#"<g data-id="{id}" class="{group}">"#);
+    if let Some(x0) = m.x_sent {
+        let _ = write!(
+            s,
+            r#"<path class="mark {colour}" d="M{} {y}H{x}"/>"#,
+            fmt(x0)
+        );
+    }
+    let _ = match m.kind {
+        MarkKind::Ok => write!(
+            s,
+            r#"<circle class="dot {colour}" cx="{x}" cy="{y}" r="3"/>"#
+        ),
+        MarkKind::Inversion => write!(
+            s,
+            r#"<circle class="dot {colour}" cx="{x}" cy="{y}" r="2.5"/><circle class="inv" cx="{x}" cy="{y}" r="6"/>"#
+        ),
+        MarkKind::Failure(_) => write!(
+            s,
+            r#"<path class="cross {colour}" d="M{x} {y}m-4 -4l8 8m0 -8l-8 8"/>"#
+        ),
+    };
+    if labelled {
+        let _ = write!(
+            s,
+            r#"<text class="tick" x="{}" y="{}">{id}</text>"#,
+            fmt(m.x_done + 7.0),
+            fmt(m.y - 5.0)
+        );
+    }
+    s.push_str("</g>");
 }
 
 fn lateness(s: &mut String, p: &LatenessPanel) {
@@ -189,11 +221,19 @@ fn lateness(s: &mut String, p: &LatenessPanel) {
             m.ms,
             if m.beyond { " →" } else { "" }
         );
-        let anchor = if m.px > r.x + r.w - 90.0 { "end" } else { "start" };
+        let anchor = if m.px > r.x + r.w - 90.0 {
+            "end"
+        } else {
+            "start"
+        };
         let _ = write!(
             s,
             r#"<text x="{}" y="{}" text-anchor="{anchor}" font-size="11">{}</text>"#,
-            fmt(if anchor == "end" { m.px - 3.0 } else { m.px + 3.0 }),
+            fmt(if anchor == "end" {
+                m.px - 3.0
+            } else {
+                m.px + 3.0
+            }),
             fmt(top),
             escape(&label)
         );

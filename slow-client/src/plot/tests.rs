@@ -6,7 +6,8 @@
 use super::*;
 
 /// A realistic run of `n`: delays descending by `step` ms, written 0.05 ms
-/// apart, 0.1-2 ms late; every 997th request fails, two pairs arrive swapped.
+/// apart, mostly 0.1-0.5 ms late with every 1013th 1.5-2 ms late; every 997th
+/// request fails; one pair (two pairs from 100 on) arrives swapped.
 fn synthetic(n: u32, step: u64, label: &str) -> Run {
     let mut records: Vec<Record> = (1..=n)
         .map(|id| {
@@ -14,7 +15,11 @@ fn synthetic(n: u32, step: u64, label: &str) -> Run {
             let sent = 0.3 + f64::from(id) * 0.05;
             // A cheap deterministic spread of lateness, skewed towards the low end.
             let u = f64::from(id.wrapping_mul(2_654_435_761) >> 16) / 65536.0;
-            let late = 0.1 + 1.9 * u * u * u;
+            let late = if id % 1013 == 0 {
+                1.5 + 0.5 * u
+            } else {
+                0.1 + 0.4 * u * u
+            };
             let outcome = match id % 997 {
                 0 => Outcome::Error {
                     kind: "timeout".into(),
@@ -80,7 +85,10 @@ fn five_requests_draw_five_marks_in_well_formed_svg() {
     ids.sort_unstable();
     assert_eq!(ids, [1, 2, 3, 4, 5]);
     assert!(picture.contains("slow-client --count 5 --step-ms 1000"));
-    assert!(picture.contains("1 inversion"), "the swapped pair is counted");
+    assert!(
+        picture.contains("1 inversion"),
+        "the swapped pair is counted"
+    );
 }
 
 #[test]
@@ -108,7 +116,13 @@ fn overlaid_runs_each_draw_their_marks_with_a_legend() {
     save("overlaid.svg", &picture);
     assert!(picture.len() < 2_000_000, "{} bytes", picture.len());
     assert_eq!(mark_ids(&picture).len(), 18_000);
-    for label in ["2 runs", "embedded.jsonl", "separate.jsonl", "timeout", "status 503"] {
+    for label in [
+        "2 runs",
+        "embedded.jsonl",
+        "separate.jsonl",
+        "timeout",
+        "status 503",
+    ] {
         assert!(picture.contains(label), "{label}");
     }
 }
@@ -132,14 +146,21 @@ fn an_older_file_without_times_is_drawn_as_far_as_it_can_be() {
     run.totals = None;
     let layout = lay_out(&[run]);
     assert!(layout.timeline.marks.is_empty());
-    assert_eq!(layout.lateness.outlines.len(), 1, "lateness from elapsed_ms");
+    assert_eq!(
+        layout.lateness.outlines.len(),
+        1,
+        "lateness from elapsed_ms"
+    );
     let notes: Vec<&str> = layout
         .header
         .iter()
         .filter(|l| l.style == LineStyle::Note)
         .map(|l| l.text.as_str())
         .collect();
-    assert!(notes.iter().any(|n| n.contains("without done_ms")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("without done_ms")),
+        "{notes:?}"
+    );
     assert!(notes.iter().any(|n| n.contains("cut short")), "{notes:?}");
     mark_ids(&render(&layout));
 }

@@ -12,6 +12,8 @@ use super::Rect;
 
 /// Below this many pixels between requests, draw points instead of lines.
 pub const MIN_ROW_PX: f64 = 4.0;
+/// Space between the axes and the nearest marks.
+const PAD_PX: f64 = 8.0;
 
 /// What a mark shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +75,9 @@ pub struct Timeline {
 
 /// Lays out the top panel for `runs` in `rect`.
 pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
-    let delays = runs.iter().flat_map(|r| r.records.iter().map(|r| r.delay_ms));
+    let delays = runs
+        .iter()
+        .flat_map(|r| r.records.iter().map(|r| r.delay_ms));
     let flat = delays.clone().min() == delays.max();
     let y_key = if flat { YKey::Id } else { YKey::Delay };
     let key = |r: &super::run::Record| match y_key {
@@ -104,9 +108,14 @@ pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
             (lo.min(y), hi.max(y))
         });
-    let (y_lo, y_hi) = if y_lo <= y_hi { (y_lo, y_hi) } else { (0.0, 1.0) };
-    let xs = Scale::nice(0.0, t_max, rect.x, rect.x + rect.w);
-    let ys = Scale::nice(y_lo, y_hi, rect.y + rect.h, rect.y);
+    let (y_lo, y_hi) = if y_lo <= y_hi {
+        (y_lo, y_hi)
+    } else {
+        (0.0, 1.0)
+    };
+    // Marks keep PAD_PX clear of the axes, so none hides under one.
+    let xs = Scale::nice(0.0, t_max, rect.x + PAD_PX, rect.x + rect.w);
+    let ys = Scale::nice(y_lo, y_hi, rect.y + rect.h - PAD_PX, rect.y + PAD_PX);
     let most = runs.iter().map(|r| r.records.len()).max().unwrap_or(0);
     let dense = most as f64 * MIN_ROW_PX > rect.h;
     // Overlaid runs at the same height sit a little apart when drawn as lines.
@@ -234,12 +243,12 @@ mod tests {
         // Request 5 (delay 0) is written last, at 4 ms after the first write.
         let m5 = &t.marks[0];
         assert_eq!((m5.id, m5.kind), (5, MarkKind::Ok));
-        assert_eq!(m5.y, R.y + R.h, "delay 0 sits on the bottom edge");
+        assert_eq!(m5.y, R.y + R.h - PAD_PX, "delay 0 sits at the bottom");
         // Request 1 (delay 4000) is written first: its line starts at the origin.
         let m1 = &t.marks[4];
-        assert_eq!(m1.x_sent, Some(R.x));
+        assert_eq!(m1.x_sent, Some(R.x + PAD_PX));
         assert!(m1.x_done > m5.x_done);
-        assert_eq!(m1.y, R.y, "the longest delay is at the top");
+        assert_eq!(m1.y, R.y + PAD_PX, "the longest delay is at the top");
     }
 
     #[test]

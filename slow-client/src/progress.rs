@@ -1,1 +1,0 @@
-//! Live progress (placeholder until written below).
