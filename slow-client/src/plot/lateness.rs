@@ -114,7 +114,7 @@ pub fn lay_out(rect: Rect, late: &[Vec<f64>], stats: &[Option<Lateness>]) -> Lat
         y_ticks: ys.ticks(|v, step| format!("{}%", fmt_step(v * 100.0, step * 100.0))),
         outlines,
         markers,
-        overflow_from: far.then(|| xs.hi - width),
+        overflow_from: far.then_some(xs.hi - width),
     }
 }
 
@@ -188,7 +188,7 @@ mod tests {
         vals.push(50.0);
         let p = lay_out(R, &[vals], &[lat(0.5, 0.5, 50.0)]);
         let from = p.overflow_from.expect("overflow bar");
-        assert!(from < 50.0 && from >= 0.5, "{from}");
+        assert!((0.5..50.0).contains(&from), "{from}");
         let max = &p.markers[2];
         assert!(max.beyond);
         assert_eq!(max.px, R.x + R.w);

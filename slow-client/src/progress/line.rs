@@ -35,15 +35,20 @@ impl Counters {
 ///
 /// # Examples
 /// ```
-/// use slow_client::progress::{line, Counters};
+/// use slow_client::progress::{status_line, Counters};
 /// use std::time::Duration;
 /// let c = Counters { requested: 10, answered: 4, failed: 1, in_flight: 3 };
 /// assert_eq!(
-///     line(&c, Duration::from_millis(1500), Duration::from_secs(9), Some(0.4127)),
+///     status_line(&c, Duration::from_millis(1500), Duration::from_secs(9), Some(0.4127)),
 ///     "1.5 s / 9.0 s · 4 answered · 1 failed · 3 in flight · 2 not yet sent · lateness p99 0.41 ms"
 /// );
 /// ```
-pub fn line(c: &Counters, elapsed: Duration, expected: Duration, p99_ms: Option<f64>) -> String {
+pub fn status_line(
+    c: &Counters,
+    elapsed: Duration,
+    expected: Duration,
+    p99_ms: Option<f64>,
+) -> String {
     let mut s = String::with_capacity(120);
     // Writing to a String cannot fail.
     let _ = write!(
@@ -97,7 +102,7 @@ mod tests {
             ..Counters::default()
         };
         assert_eq!(
-            line(&c, Duration::ZERO, Duration::from_secs(9), None),
+            status_line(&c, Duration::ZERO, Duration::from_secs(9), None),
             "0.0 s / 9.0 s · 0 answered · 0 failed · 9000 in flight · 0 not yet sent · lateness p99 -"
         );
     }
@@ -110,7 +115,7 @@ mod tests {
             failed: 2,
             in_flight: 120,
         };
-        let text = line(
+        let text = status_line(
             &c,
             Duration::from_millis(3140),
             Duration::from_secs(9),

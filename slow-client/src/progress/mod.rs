@@ -1,6 +1,6 @@
 //! Live progress on stderr during a long run: one line, redrawn in place.
 //!
-//! [`line`] makes the text from the run's [`Counters`] (a pure function);
+//! [`status_line`] makes the text from the run's [`Counters`] (a pure function);
 //! [`LatenessHistogram`] keeps the running lateness p99 in fixed memory;
 //! [`ProgressLine`] draws it, through `indicatif` on a terminal (at most 10
 //! redraws a second, other output printed above it) or as plain lines at most
@@ -26,7 +26,7 @@ mod lateness;
 mod line;
 
 pub use lateness::LatenessHistogram;
-pub use line::{line, Counters};
+pub use line::{status_line, Counters};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, Write};
@@ -171,7 +171,7 @@ impl ProgressLine {
         if self.mode == Mode::Off || !self.cadence.due(now) {
             return false;
         }
-        let text = line(
+        let text = status_line(
             counters,
             now.saturating_duration_since(self.start),
             self.expected,
