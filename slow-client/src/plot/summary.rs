@@ -110,8 +110,8 @@ pub fn notes(run: &Run, s: &RunStats) -> Vec<String> {
     }
     if s.missing_done > 0 {
         notes.push(format!(
-            "{} requests without done_ms (older format): not on the time axis",
-            s.missing_done
+            "{} without done_ms (older format): not on the time axis",
+            requests(s.missing_done as usize)
         ));
     }
     let sent_but_done = run
@@ -121,10 +121,18 @@ pub fn notes(run: &Run, s: &RunStats) -> Vec<String> {
         .count();
     if sent_but_done > 0 {
         notes.push(format!(
-            "{sent_but_done} requests without sent_ms: drawn at their end only"
+            "{} without sent_ms: drawn at their end only",
+            requests(sent_but_done)
         ));
     }
     notes
+}
+
+fn requests(n: usize) -> String {
+    match n {
+        1 => "1 request".to_owned(),
+        n => format!("{n} requests"),
+    }
 }
 
 #[cfg(test)]
@@ -202,8 +210,8 @@ mod tests {
             n,
             [
                 "no summary line: the run was cut short",
-                "1 requests without done_ms (older format): not on the time axis",
-                "1 requests without sent_ms: drawn at their end only",
+                "1 request without done_ms (older format): not on the time axis",
+                "1 request without sent_ms: drawn at their end only",
             ]
         );
         r.totals = Some(RunTotals {

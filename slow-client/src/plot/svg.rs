@@ -38,7 +38,8 @@ pub fn render(layout: &Layout) -> String {
             LineStyle::Note => "note",
         };
         let fill = line.run.map_or(String::new(), |r| {
-            format!(r#" fill="{}""#, RUN_COLOURS[r % RUN_COLOURS.len()])
+            // A style, not a fill attribute: the sheet's `text` rule would beat that.
+            format!(r#" style="fill:{}""#, RUN_COLOURS[r % RUN_COLOURS.len()])
         });
         text(&mut s, 20.0, line.y, class, &fill, &line.text);
     }

@@ -92,6 +92,32 @@ fn five_requests_draw_five_marks_in_well_formed_svg() {
 }
 
 #[test]
+fn few_requests_show_failures_as_crosses_named_in_the_legend() {
+    let mut run = synthetic(20, 250, "failures");
+    run.records[3].outcome = Outcome::Error {
+        kind: "connect_refused".into(),
+    };
+    run.records[3].sent_ms = None;
+    run.records[3].done_ms = Some(0.9);
+    run.records[7].outcome = Outcome::Response { status: 404 };
+    let layout = lay_out(&[run]);
+    assert!(!layout.timeline.dense);
+    assert_eq!(
+        layout.timeline.failure_kinds,
+        ["connect_refused", "status 404"]
+    );
+    let picture = render(&layout);
+    save("failures.svg", &picture);
+    let doc = roxmltree::Document::parse(&picture).expect("well-formed XML");
+    let failures = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("mark failure"))
+        .count();
+    assert_eq!(failures, 2);
+    assert_eq!(mark_ids(&picture).len(), 20);
+}
+
+#[test]
 fn twenty_thousand_requests_draw_one_mark_each_under_two_megabytes() {
     let run = synthetic(20_000, 1, "big");
     let picture = svg(&[run]);

@@ -28,10 +28,12 @@ impl Counters {
     }
 }
 
-/// The line: `3.1 s / 9.0 s · 3100 answered · 2 failed · 120 in flight · 5778 not yet sent · lateness p99 0.41 ms`.
+/// The line: `3.1/9.0 s · lateness p99 0.41 ms · 3100 answered · 2 failed · 120 in flight · 5778 not yet sent`.
 ///
 /// `elapsed` runs from the run's start, `expected` is when it should end (the
-/// largest delay); `p99_ms` is the running lateness p99 (`-` before the first answer).
+/// largest delay); `p99_ms` is the running lateness p99 (`-` before the first
+/// answer). The counts that change least come last, because a narrow terminal
+/// cuts the line's end.
 ///
 /// # Examples
 /// ```
@@ -40,7 +42,7 @@ impl Counters {
 /// let c = Counters { requested: 10, answered: 4, failed: 1, in_flight: 3 };
 /// assert_eq!(
 ///     status_line(&c, Duration::from_millis(1500), Duration::from_secs(9), Some(0.4127)),
-///     "1.5 s / 9.0 s · 4 answered · 1 failed · 3 in flight · 2 not yet sent · lateness p99 0.41 ms"
+///     "1.5/9.0 s · lateness p99 0.41 ms · 4 answered · 1 failed · 3 in flight · 2 not yet sent"
 /// );
 /// ```
 pub fn status_line(
@@ -53,18 +55,22 @@ pub fn status_line(
     // Writing to a String cannot fail.
     let _ = write!(
         s,
-        "{:.1} s / {:.1} s · {} answered · {} failed · {} in flight · {} not yet sent · lateness p99 ",
+        "{:.1}/{:.1} s · lateness p99 ",
         elapsed.as_secs_f64(),
         expected.as_secs_f64(),
-        c.answered,
-        c.failed,
-        c.in_flight,
-        c.not_sent()
     );
     let _ = match p99_ms {
         Some(p) => write!(s, "{p:.2} ms"),
         None => write!(s, "-"),
     };
+    let _ = write!(
+        s,
+        " · {} answered · {} failed · {} in flight · {} not yet sent",
+        c.answered,
+        c.failed,
+        c.in_flight,
+        c.not_sent()
+    );
     s
 }
 
@@ -103,7 +109,7 @@ mod tests {
         };
         assert_eq!(
             status_line(&c, Duration::ZERO, Duration::from_secs(9), None),
-            "0.0 s / 9.0 s · 0 answered · 0 failed · 9000 in flight · 0 not yet sent · lateness p99 -"
+            "0.0/9.0 s · lateness p99 - · 0 answered · 0 failed · 9000 in flight · 0 not yet sent"
         );
     }
 
@@ -123,7 +129,7 @@ mod tests {
         );
         assert_eq!(
             text,
-            "3.1 s / 9.0 s · 3100 answered · 2 failed · 120 in flight · 5778 not yet sent · lateness p99 0.26 ms"
+            "3.1/9.0 s · lateness p99 0.26 ms · 3100 answered · 2 failed · 120 in flight · 5778 not yet sent"
         );
     }
 }

@@ -138,7 +138,8 @@ impl ProgressLine {
         plain: Box<dyn Write + Send>,
     ) -> Self {
         let bar = ProgressBar::with_draw_target(None, target);
-        bar.set_style(ProgressStyle::with_template("{msg}").unwrap_or_else(|_| bar.style()));
+        // `wide_msg` cuts the line at the terminal's width instead of wrapping it.
+        bar.set_style(ProgressStyle::with_template("{wide_msg}").unwrap_or_else(|_| bar.style()));
         let cadence = match mode {
             Mode::Plain => Cadence::new(start + PLAIN_INTERVAL, PLAIN_INTERVAL),
             Mode::Terminal | Mode::Off => Cadence::new(start, TERMINAL_INTERVAL),
