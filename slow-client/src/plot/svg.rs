@@ -58,7 +58,7 @@ fn style(s: &mut String) {
     s.push_str(".dot{stroke-width:0}.cross{stroke-width:1.8}.dense .cross{stroke-width:1.2}");
     let _ = write!(s, ".inv{{stroke:{INVERSION};stroke-width:2;fill:none}}");
     s.push_str(
-        ".hist{stroke-width:1.5;fill-opacity:.15}.pmark{stroke-dasharray:4 3;stroke-width:1}",
+        ".diag{stroke:#999;stroke-dasharray:6 4;fill:none}.hist{stroke-width:1.5;fill-opacity:.15}.pmark{stroke-dasharray:4 3;stroke-width:1}",
     );
     for (i, c) in RUN_COLOURS.iter().enumerate() {
         let _ = write!(s, ".r{i}{{stroke:{c};fill:{c}}}");
@@ -76,7 +76,7 @@ fn legend(s: &mut String, layout: &Layout) {
     let mut item = |s: &mut String, swatch: String, label: &str| {
         s.push_str(&swatch.replace("X0", &fmt(x)).replace("Y0", &fmt(y - 4.0)));
         text(s, x + 12.0, y, "", "", label);
-        x += 24.0 + 6.5 * label.chars().count() as f64;
+        x += 24.0 + 6.2 * label.chars().count() as f64;
     };
     let runs = layout.run_labels.len().max(1);
     for r in 0..runs {
@@ -86,6 +86,14 @@ fn legend(s: &mut String, layout: &Layout) {
             s,
             format!(r#"<circle class="r{c}" cx="X0" cy="Y0" r="4"/>"#),
             label,
+        );
+    }
+    if t.diagonal.is_some() {
+        let diag = r#"<path class="diag" d="M X0 Y0m-6 0h12"/>"#;
+        item(
+            s,
+            diag.into(),
+            "on time: answer = delay after the first write",
         );
     }
     if t.marks.iter().any(|m| m.kind == MarkKind::Inversion) {
@@ -123,6 +131,16 @@ fn timeline(s: &mut String, t: &Timeline) {
         r#"<g class="{}">"#,
         if t.dense { "dense" } else { "sparse" }
     );
+    if let Some([(x0, y0), (x1, y1)]) = t.diagonal {
+        let _ = write!(
+            s,
+            r#"<path class="diag" d="M{} {}L{} {}"/>"#,
+            fmt(x0),
+            fmt(y0),
+            fmt(x1),
+            fmt(y1)
+        );
+    }
     for (run, pts) in &t.write_fronts {
         let _ = write!(s, r#"<polyline class="front r{}" points=""#, run % 6);
         for (x, y) in pts {

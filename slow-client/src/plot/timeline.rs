@@ -71,6 +71,10 @@ pub struct Timeline {
     pub failure_kinds: Vec<String>,
     /// In dense mode, each run's writes as a polyline `(run, points)`.
     pub write_fronts: Vec<(usize, Vec<(f64, f64)>)>,
+    /// With delays up the side, the line `time == delay` (ends in pixels): an
+    /// answer on time for a request written at the first write lands on it, so
+    /// answers in order climb along it.
+    pub diagonal: Option<[(f64, f64); 2]>,
 }
 
 /// Lays out the top panel for `runs` in `rect`.
@@ -159,6 +163,9 @@ pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
     } else {
         Vec::new()
     };
+    let (a, b) = (xs.lo.max(ys.lo), xs.hi.min(ys.hi));
+    let diagonal =
+        (y_key == YKey::Delay && a < b).then(|| [(xs.px(a), ys.px(a)), (xs.px(b), ys.px(b))]);
     let y_ticks = match y_key {
         YKey::Delay => ys.ticks(fmt_ms),
         YKey::Id => ys.ticks(|v, step| super::scale::fmt_step(v, step.max(1.0))),
@@ -172,6 +179,7 @@ pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
         marks,
         failure_kinds,
         write_fronts,
+        diagonal,
     }
 }
 
@@ -249,6 +257,20 @@ mod tests {
         assert_eq!(m1.x_sent, Some(R.x + PAD_PX));
         assert!(m1.x_done > m5.x_done);
         assert_eq!(m1.y, R.y + PAD_PX, "the longest delay is at the top");
+    }
+
+    #[test]
+    fn the_diagonal_is_where_time_equals_delay() {
+        let t = lay_out(R, &[express(5)]);
+        let [(x0, y0), (x1, y1)] = t.diagonal.expect("delays differ");
+        // From (0 s, 0 s) to (4 s, 4 s), the longest delay.
+        assert_eq!((x0, y0), (R.x + PAD_PX, R.y + R.h - PAD_PX));
+        assert_eq!(y1, R.y + PAD_PX);
+        let four_s = t.marks[4].x_done;
+        assert!((x1 - four_s).abs() < 0.5, "{x1} vs {four_s}");
+        let mut flat = express(5);
+        flat.records.iter_mut().for_each(|r| r.delay_ms = 7);
+        assert_eq!(lay_out(R, &[flat]).diagonal, None, "ids have no diagonal");
     }
 
     #[test]
