@@ -55,7 +55,7 @@ fn style(s: &mut String) {
     s.push_str(".axis{stroke:#444;fill:none}.grid{stroke:#e8e8e8}.tick{fill:#444;font-size:11px}");
     s.push_str(".mark{fill:none;stroke-linecap:round}.sparse .mark{stroke-width:1.6}");
     s.push_str(".dense .mark{stroke-width:2.2}.front{fill:none;stroke-width:1;opacity:.45}");
-    s.push_str(".dot{stroke-width:0}.cross{stroke-width:1.8}.dense .cross{stroke-width:1.2}");
+    s.push_str(".dot{stroke-width:0}.cross{stroke-width:1.8}.dense .failure{stroke-width:1.4}");
     let _ = write!(s, ".inv{{stroke:{INVERSION};stroke-width:2;fill:none}}");
     s.push_str(
         ".diag{stroke:#999;stroke-dasharray:6 4;fill:none}.hist{stroke-width:1.5;fill-opacity:.15}.pmark{stroke-dasharray:4 3;stroke-width:1}",
@@ -66,7 +66,9 @@ fn style(s: &mut String) {
     for (i, c) in FAIL_COLOURS.iter().enumerate() {
         let _ = write!(s, ".f{i}{{stroke:{c};fill:{c}}}");
     }
-    s.push_str(".mark.r0,.mark.r1,.mark.r2,.mark.r3,.mark.r4,.mark.r5{fill:none}</style>");
+    s.push_str(
+        ".mark.r0,.mark.r1,.mark.r2,.mark.r3,.mark.r4,.mark.r5,.mark.failure{fill:none}</style>",
+    );
 }
 
 fn legend(s: &mut String, layout: &Layout) {
@@ -78,7 +80,14 @@ fn legend(s: &mut String, layout: &Layout) {
         text(s, x + 12.0, y, "", "", label);
         x += 24.0 + 6.2 * label.chars().count() as f64;
     };
-    let runs = layout.run_labels.len().max(1);
+    let answered = t
+        .marks
+        .iter()
+        .any(|m| !matches!(m.kind, MarkKind::Failure(_)));
+    let runs = match layout.run_labels.len() {
+        0 => usize::from(answered),
+        n => n,
+    };
     for r in 0..runs {
         let label = layout.run_labels.get(r).map_or("answer", String::as_str);
         let c = r % RUN_COLOURS.len();
@@ -167,11 +176,23 @@ fn mark(s: &mut String, m: &Mark, dense: bool, labelled: bool) {
     let (x, y) = (fmt(m.x_done), fmt(m.y));
     let c = m.run % RUN_COLOURS.len();
     let id = m.id;
-    if dense && m.kind == MarkKind::Ok {
-        let _ = write!(
-            s,
-            r#"<path class="mark r{c}" data-id="{id}" d="M{x} {y}h0"/>"#
-        );
+    if dense {
+        // One short element each: at 20,000 marks every byte counts 20,000 times.
+        let _ = match m.kind {
+            MarkKind::Ok => write!(
+                s,
+                r#"<path class="mark r{c}" data-id="{id}" d="M{x} {y}h0"/>"#
+            ),
+            MarkKind::Inversion => write!(
+                s,
+                r#"<circle class="mark inv" data-id="{id}" cx="{x}" cy="{y}" r="5"/>"#
+            ),
+            MarkKind::Failure(k) => write!(
+                s,
+                r#"<path class="mark failure f{}" data-id="{id}" d="M{x} {y}m-3 -3l6 6m0 -6l-6 6"/>"#,
+                k % FAIL_COLOURS.len()
+            ),
+        };
         return;
     }
     let (group, colour) = match m.kind {
@@ -218,6 +239,14 @@ fn lateness(s: &mut String, p: &LatenessPanel) {
     axis_titles(s, r, "lateness: answer time minus requested delay", "share");
     let title = "lateness of the ok answers (status < 400), share of each run's answers per bar";
     text(s, r.x, r.y - 8.0, "note", "", title);
+    if p.outlines.is_empty() {
+        let _ = write!(
+            s,
+            r#"<text class="note" x="{}" y="{}" text-anchor="middle">no ok answers: no lateness to show</text>"#,
+            fmt(r.x + r.w / 2.0),
+            fmt(r.y + r.h / 2.0)
+        );
+    }
     for o in &p.outlines {
         let _ = write!(s, r#"<path class="hist r{}" d="M"#, o.run % 6);
         for (x, y) in &o.points {

@@ -131,6 +131,26 @@ fn twenty_thousand_requests_draw_one_mark_each_under_two_megabytes() {
 }
 
 #[test]
+fn twenty_thousand_failures_or_inversions_still_fit_in_two_megabytes() {
+    let mut failing = synthetic(20_000, 1, "refused");
+    for r in &mut failing.records {
+        r.outcome = Outcome::Error {
+            kind: "connect_refused".into(),
+        };
+    }
+    let mut ascending = synthetic(20_000, 1, "ascending");
+    ascending.records.reverse(); // every answer after a longer delay
+    for (name, run) in [("failing.svg", failing), ("ascending.svg", ascending)] {
+        let picture = svg(&[run]);
+        save(name, &picture);
+        assert!(picture.len() < 2_000_000, "{name}: {} bytes", picture.len());
+        assert_eq!(mark_ids(&picture).len(), 20_000, "{name}");
+        let no_lateness = picture.contains("no ok answers: no lateness to show");
+        assert_eq!(no_lateness, name == "failing.svg", "{name}");
+    }
+}
+
+#[test]
 fn overlaid_runs_each_draw_their_marks_with_a_legend() {
     let a = synthetic(9000, 1, "embedded.jsonl");
     let mut b = synthetic(9000, 1, "separate.jsonl");
