@@ -3,7 +3,8 @@
 //!
 //! [`lay_out`] is a pure function from [`Run`]s to a [`Layout`] (scales, marks,
 //! inversions, the lateness histogram, the title); [`render`] turns a layout
-//! into SVG text; [`svg`] does both. Nothing here reads or writes files.
+//! into SVG text; [`svg`] does both; [`run_from_jsonl`] reads a saved
+//! `--json` run from its text. Nothing here reads or writes files.
 //!
 //! The SVG is written by hand rather than with `plotters`: each request's mark
 //! carries `data-id` (tests count them; a reader can find one), the styles sit
@@ -30,6 +31,7 @@
 //! assert!(picture.starts_with("<svg") && picture.contains(r#"data-id="1""#));
 //! ```
 
+mod jsonl;
 mod lateness;
 mod run;
 mod scale;
@@ -37,6 +39,7 @@ mod summary;
 mod svg;
 mod timeline;
 
+pub use jsonl::{run_from_jsonl, JsonlError};
 pub use lateness::{LatenessPanel, Marker, Outline};
 pub use run::{Outcome, Record, Run, RunTotals};
 pub use scale::Tick;

@@ -57,15 +57,17 @@ pub struct Record {
 }
 
 impl Record {
-    /// `done - sent - delay` for an ok response (or `elapsed - delay` when the
-    /// times are missing); `None` for failures and when neither is known.
+    /// `elapsed - delay` for an ok response, as the run's summary computes it
+    /// (or `done - sent - delay` when `elapsed_ms` is missing); `None` for
+    /// failures and when neither is known.
     pub fn lateness_ms(&self) -> Option<f64> {
         if !self.outcome.is_ok() {
             return None;
         }
-        let took = match (self.sent_ms, self.done_ms) {
-            (Some(sent), Some(done)) => done - sent,
-            _ => self.elapsed_ms?,
+        let took = match (self.elapsed_ms, self.sent_ms, self.done_ms) {
+            (Some(elapsed), _, _) => elapsed,
+            (None, Some(sent), Some(done)) => done - sent,
+            _ => return None,
         };
         Some(took - self.delay_ms as f64)
     }
@@ -98,8 +100,19 @@ pub struct Run {
 impl Run {
     /// The command line as one shell-like string (arguments with spaces or
     /// quotes are single-quoted).
+    ///
+    /// The program is named without its directory (`slow-client`, not
+    /// `/home/me/target/release/slow-client`).
     pub fn command_line(&self) -> String {
-        let quoted: Vec<Cow<'_, str>> = self.argv.iter().map(|a| shell_quote(a)).collect();
+        let program = self.argv.first().map(|p| {
+            let name = std::path::Path::new(p).file_name();
+            name.map_or(p.as_str(), |n| n.to_str().unwrap_or(p))
+        });
+        let quoted: Vec<Cow<'_, str>> = program
+            .into_iter()
+            .chain(self.argv.iter().skip(1).map(String::as_str))
+            .map(shell_quote)
+            .collect();
         quoted.join(" ")
     }
 }
@@ -146,17 +159,17 @@ mod tests {
     }
 
     #[test]
-    fn lateness_prefers_the_times_and_falls_back_to_elapsed() {
+    fn lateness_uses_elapsed_as_the_summary_does_and_falls_back_to_the_times() {
         let r = rec(Outcome::Response { status: 200 });
-        assert_eq!(r.lateness_ms(), Some(1.5));
-        let old = Record {
-            sent_ms: None,
+        assert_eq!(r.lateness_ms(), Some(-1.0));
+        let no_elapsed = Record {
+            elapsed_ms: None,
             ..r.clone()
         };
-        assert_eq!(old.lateness_ms(), Some(-1.0));
+        assert_eq!(no_elapsed.lateness_ms(), Some(1.5));
         let none = Record {
-            elapsed_ms: None,
-            ..old
+            sent_ms: None,
+            ..no_elapsed
         };
         assert_eq!(none.lateness_ms(), None);
     }
@@ -166,6 +179,17 @@ mod tests {
         assert_eq!(rec(Outcome::Response { status: 500 }).lateness_ms(), None);
         let kind = "reset".to_owned();
         assert_eq!(rec(Outcome::Error { kind }).lateness_ms(), None);
+    }
+
+    #[test]
+    fn command_line_names_the_program_without_its_directory() {
+        let run = Run {
+            argv: ["/x/target/release/slow-client", "--count", "9"]
+                .map(String::from)
+                .to_vec(),
+            ..Run::default()
+        };
+        assert_eq!(run.command_line(), "slow-client --count 9");
     }
 
     #[test]
