@@ -285,6 +285,10 @@ impl<W: Write> Reporter<W> {
         usage: Option<Usage>,
     ) -> io::Result<Summary> {
         debug_assert_eq!(self.reported, self.requested, "every request reported once");
+        // The lines so far above the progress line, then the line cleared for
+        // good, so the summary is the last thing printed.
+        self.write_pending()?;
+        self.live = None;
         let summary = Summary::new(self.requested, self.ok, &self.arrivals);
         let wall_ms = wall.as_secs_f64() * 1000.0;
         let argv = std::mem::take(&mut self.argv);
@@ -308,7 +312,6 @@ impl<W: Write> Reporter<W> {
             }))?,
         }
         self.write_pending()?;
-        self.live = None;
         Ok(summary)
     }
 
