@@ -287,7 +287,7 @@ fn end_to_end(exe: &Path, scratch: &Scratch) -> Outcome<Vec<e2e::Run>> {
 }
 
 /// `cargo build --release -p slow-client`, returning the executable cargo reports.
-fn build_slow_client() -> Outcome<PathBuf> {
+pub fn build_slow_client() -> Outcome<PathBuf> {
     let mut cmd = cargo();
     cmd.args([
         "build",

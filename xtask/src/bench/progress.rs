@@ -82,7 +82,10 @@ pub fn run(b: &mut Bench) -> Outcome {
         let cpu: Vec<f64> = mine.iter().map(|s| s.cpu_ms).collect();
         let others: Vec<String> = mine
             .iter()
-            .map(|s| s.others.map_or("-".into(), |o| format!("{:.0}%", o * 100.0)))
+            .map(|s| {
+                s.others
+                    .map_or("-".into(), |o| format!("{:.0}%", o * 100.0))
+            })
             .collect();
         let _ = writeln!(
             md,
@@ -103,7 +106,11 @@ pub fn run(b: &mut Bench) -> Outcome {
 fn one(exe: &Path, mode: Shown, scratch: &Scratch) -> Outcome<Sample> {
     let summary = match mode {
         Shown::Off | Shown::Plain => {
-            let flag = if mode == Shown::Off { "--no-progress" } else { "--progress" };
+            let flag = if mode == Shown::Off {
+                "--no-progress"
+            } else {
+                "--progress"
+            };
             let args = [&SPREAD_9000[..], &[flag]].concat();
             let run = e2e::client(exe, "progress", &args, scratch, None)?;
             return sample(&run.summary, run.others);
