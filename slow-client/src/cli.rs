@@ -75,7 +75,8 @@ pub struct RunArgs {
     pub path: PathTemplate,
     /// Use a real server instead of the embedded one (repeat to spread requests over several).
     ///
-    /// HOST:PORT or http://HOST[:PORT][/]; https:// is refused (no TLS).
+    /// HOST:PORT, or a URL as a browser shows it (http://HOST:PORT/, port 80 when
+    /// omitted); https:// is refused (no TLS).
     #[arg(long = "server", value_name = "HOST:PORT", value_parser = parse_server_arg)]
     pub servers: Vec<String>,
     /// Overall deadline in seconds [default: the largest delay + 30 s].
@@ -83,7 +84,7 @@ pub struct RunArgs {
     pub timeout: Option<Duration>,
     /// Print JSON lines (one per request, then a summary) instead of text.
     ///
-    /// The format is documented in the README ("JSON output") and in the
+    /// The format is documented in the README ("JSON lines") and in the
     /// crate's `schema` module; the summary's `schema` member is its version.
     #[arg(long)]
     pub json: bool,
