@@ -256,6 +256,13 @@ impl<W: Write> Reporter<W> {
         Ok(())
     }
 
+    /// How long the event loop may wait at `now` before the next progress
+    /// redraw (which also writes the lines held for it); `None` without one.
+    pub fn next_redraw(&self, now: Instant) -> Option<Duration> {
+        let at = self.live.as_ref()?.next_redraw()?;
+        Some(at.saturating_duration_since(now))
+    }
+
     /// Writes the collected lines (above the progress line, if any) and flushes.
     fn write_pending(&mut self) -> io::Result<()> {
         let (out, pending) = (&mut self.out, &mut self.pending);

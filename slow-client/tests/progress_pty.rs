@@ -82,6 +82,22 @@ fn ctrl_c_clears_the_progress_line_before_the_summary() {
 }
 
 #[test]
+fn the_line_moves_on_and_lines_print_while_no_answer_comes() {
+    // Answers at 0, 300 and 600 ms: between them the loop has no event, yet
+    // it wakes to redraw, and the first answer's line prints at once.
+    let Some(out) = under_pty("--count 3 --step-ms 300 --progress") else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(0));
+    let t = String::from_utf8_lossy(&out.stdout);
+    let quiet = t
+        .find("0.2/0.6 s")
+        .expect("a redraw at 0.2 s, between answers");
+    let first = t.find("RECEIVED: id 3").expect("the first answer");
+    assert!(first < quiet, "printed before the next answer came: {t:?}");
+}
+
+#[test]
 fn no_progress_draws_nothing_on_a_terminal() {
     let Some(out) = under_pty("--count 150 --step-ms 1 --no-progress") else {
         return;

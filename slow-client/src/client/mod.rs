@@ -177,10 +177,10 @@ impl<'a> Client<'a> {
                 Wake::At(at) => Some(at.saturating_duration_since(now)),
                 Wake::OnEvent => None,
             };
-            let timeout = match (wake, left) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let timeout = [wake, left, reporter.next_redraw(now)]
+                .into_iter()
+                .flatten()
+                .min();
             self.epoll.wait(&mut events, timeout)?;
             for ev in &events {
                 if ev.token() == SIGNAL_TOKEN {

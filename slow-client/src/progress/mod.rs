@@ -89,6 +89,11 @@ impl Cadence {
         }
     }
 
+    /// When the next redraw is due.
+    pub fn next(&self) -> Instant {
+        self.next
+    }
+
     /// Whether a redraw is due at `now`; if so, the next one is an interval later.
     pub fn due(&mut self, now: Instant) -> bool {
         if now < self.next {
@@ -157,6 +162,12 @@ impl ProgressLine {
     /// How it draws.
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// When the next redraw is due; `None` when nothing is drawn. The event
+    /// loop wakes by then, so the line moves on while no answer comes.
+    pub fn next_redraw(&self) -> Option<Instant> {
+        (self.mode != Mode::Off).then(|| self.cadence.next())
     }
 
     /// Redraws the line if one is due at `now`; returns whether it drew.

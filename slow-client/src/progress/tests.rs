@@ -90,6 +90,7 @@ fn terminal_line_is_redrawn_only_when_due() {
     assert!(p.tick(&more, &late, t0 + ms(101)));
     assert!(p.bar.message().contains("20 answered"));
     assert_eq!(out.text(), "", "a terminal line writes no plain lines");
+    assert_eq!(p.next_redraw(), Some(t0 + ms(201)), "the loop wakes for it");
 }
 
 #[test]
@@ -130,6 +131,7 @@ fn off_draws_nothing_but_still_prints_messages() {
         Box::new(out.clone()),
     );
     assert!(!p.tick(&COUNTS, &LatenessHistogram::new(), t0 + ms(5000)));
+    assert_eq!(p.next_redraw(), None, "nothing to wake the loop for");
     p.println("warning: x");
     assert_eq!(p.suspend(|| 7), 7);
     p.finish();

@@ -53,6 +53,11 @@ impl Live {
         self.line.tick(&counts, &self.late, now)
     }
 
+    /// When the next redraw is due, if the line is drawn at all.
+    pub fn next_redraw(&self) -> Option<Instant> {
+        self.line.next_redraw()
+    }
+
     /// Runs `f` with the line cleared, then redraws it.
     pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
         self.line.suspend(f)
