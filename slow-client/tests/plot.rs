@@ -155,3 +155,23 @@ fn a_malformed_file_is_an_error_naming_file_and_line_with_status_2() {
     assert!(!svg.exists(), "nothing written");
     fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn an_unwritable_plot_file_is_a_setup_error_before_any_request() {
+    let dir = scratch("unwritable");
+    let svg = dir.join("no-such-dir").join("x.svg");
+    let out = slow_client(&[
+        "--count",
+        "2",
+        "--step-ms",
+        "0",
+        "--json",
+        "--plot",
+        path_str(&svg),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no request was reported");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot create --plot file"), "{stderr}");
+    fs::remove_dir_all(dir).unwrap();
+}

@@ -59,6 +59,11 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         .map(u32::from)
         .unwrap_or_else(|| args.count.div_ceil(REQUESTS_PER_PORT));
     check_fd_budget(args.count, embedded, ports)?;
+    // Fail before the run, not after it, when the picture cannot be written.
+    let plot = match &args.plot {
+        Some(path) => Some((path.clone(), create_plot_file(path)?)),
+        None => None,
+    };
 
     let max_delay = plan::delay_ms(args.count, 1, args.step_ms);
     let (targets, server) = if embedded {
@@ -87,11 +92,6 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         Format::Json
     } else {
         Format::Human
-    };
-    // Fail before the run, not after it, when the picture cannot be written.
-    let plot = match &args.plot {
-        Some(path) => Some((path, create_plot_file(path)?)),
-        None => None,
     };
     let argv: Vec<String> = std::env::args().collect();
     let stdout = io::stdout();
