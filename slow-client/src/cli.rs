@@ -1,9 +1,11 @@
 //! The command line: `slow-client [OPTIONS]` runs the demo, `slow-client serve` the server alone.
 
 use crate::plan::{PathTemplate, DEFAULT_PATH};
+use crate::progress::Show;
 use crate::server::Framing;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Descending-delay HTTP requests over one epoll loop: the "epoll express" demo.
@@ -11,6 +13,10 @@ use std::time::Duration;
 /// With no options it starts its own delay server on 127.0.0.1, sends 5
 /// requests asking for delays of 4000, 3000, 2000, 1000 and 0 ms, and prints
 /// the answers as they arrive: 5, 4, 3, 2, 1.
+///
+/// Lateness and order (the summary's in_order, inversions and lateness
+/// percentiles) are computed over successful responses only (status below
+/// 400): a fast 404 did not honour its delay.
 ///
 /// Exit status: 0 when every request got a complete response with status < 400,
 /// 1 when any did not, 2 for usage or setup errors, 130 when interrupted.
@@ -43,6 +49,24 @@ pub enum Command {
     /// SIGTERM finishes the responses in flight (at most 10 s) first, and a
     /// second signal stops at once. Prints what it served on stderr at the end.
     Serve(ServeArgs),
+    /// Draw saved `--json` runs as one SVG picture (several are overlaid).
+    ///
+    /// Each file is the `--json` output of a run (from this machine or
+    /// another server); a run cut short is drawn as far as it goes. Older
+    /// files without `sent_ms` are drawn as far as they can be, with a note.
+    /// A malformed line is an error naming FILE:LINE (exit 2).
+    Plot(PlotArgs),
+}
+
+/// Options of `slow-client plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The runs' `--json` output files.
+    #[arg(value_name = "RUN.jsonl", required = true)]
+    pub runs: Vec<PathBuf>,
+    /// Where to write the SVG picture.
+    #[arg(short = 'o', long = "output", value_name = "FILE.svg")]
+    pub output: PathBuf,
 }
 
 /// Options of the demo run.
@@ -60,14 +84,32 @@ pub struct RunArgs {
           value_parser = PathTemplate::parse)]
     pub path: PathTemplate,
     /// Use a real server instead of the embedded one (repeat to spread requests over several).
-    #[arg(long = "server", value_name = "HOST:PORT")]
+    ///
+    /// HOST:PORT, or a URL as a browser shows it (http://HOST:PORT/, port 80 when
+    /// omitted); https:// is refused (no TLS).
+    #[arg(long = "server", value_name = "HOST:PORT", value_parser = parse_server_arg)]
     pub servers: Vec<String>,
     /// Overall deadline in seconds [default: the largest delay + 30 s].
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<Duration>,
     /// Print JSON lines (one per request, then a summary) instead of text.
+    ///
+    /// The format is documented in the README ("JSON lines") and in the
+    /// crate's `schema` module; the summary's `schema` member is its version.
     #[arg(long)]
     pub json: bool,
+    /// After the run, draw it as an SVG picture in FILE (every request's write
+    /// and answer on one time axis, and the lateness distribution).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Show a live progress line on stderr even when it is not a terminal
+    /// (then as a plain line at most once a second). By default it is shown on
+    /// a terminal for runs of 100 requests or more.
+    #[arg(long, conflicts_with = "no_progress")]
+    pub progress: bool,
+    /// Never show the progress line.
+    #[arg(long)]
+    pub no_progress: bool,
     /// Largest response body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body: u64,
@@ -139,6 +181,25 @@ pub struct ServeArgs {
     pub allow_public: bool,
 }
 
+impl RunArgs {
+    /// What `--progress` / `--no-progress` ask for.
+    pub fn show_progress(&self) -> Show {
+        match (self.progress, self.no_progress) {
+            (true, _) => Show::Always,
+            (_, true) => Show::Never,
+            _ => Show::Auto,
+        }
+    }
+}
+
+/// Parses a `--server` value (see [`crate::server_arg::parse_server`]).
+///
+/// # Errors
+/// The message of the [`crate::server_arg::ServerArgError`].
+pub fn parse_server_arg(s: &str) -> Result<String, String> {
+    crate::server_arg::parse_server(s).map_err(|e| e.to_string())
+}
+
 /// Parses seconds, fractional allowed (`0.5`, `30`).
 ///
 /// # Errors
@@ -176,6 +237,41 @@ mod tests {
         assert!(cli.command.is_none());
         assert_eq!((cli.run.count, cli.run.step_ms), (5, 1000));
         assert_eq!(cli.run.path, PathTemplate::default());
+    }
+
+    #[test]
+    fn server_accepts_a_pasted_url_and_refuses_https() {
+        let cli =
+            Cli::try_parse_from(["slow-client", "--server", "http://127.0.0.1:8080/"]).unwrap();
+        assert_eq!(cli.run.servers, ["127.0.0.1:8080"]);
+        let err =
+            Cli::try_parse_from(["slow-client", "--server", "https://127.0.0.1:8443"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("TLS is not supported"), "{err}");
+    }
+
+    #[test]
+    fn progress_flags_choose_the_show_mode_and_conflict() {
+        let show = |args: &[&str]| {
+            let argv = std::iter::once("slow-client").chain(args.iter().copied());
+            Cli::try_parse_from(argv).map(|c| c.run.show_progress())
+        };
+        assert_eq!(show(&[]).unwrap(), Show::Auto);
+        assert_eq!(show(&["--progress"]).unwrap(), Show::Always);
+        assert_eq!(show(&["--no-progress"]).unwrap(), Show::Never);
+        assert!(show(&["--progress", "--no-progress"]).is_err());
+    }
+
+    #[test]
+    fn plot_subcommand_takes_runs_and_an_output() {
+        let cli = Cli::try_parse_from(["slow-client", "plot", "a.jsonl", "b.jsonl", "-o", "x.svg"])
+            .unwrap();
+        let Some(Command::Plot(p)) = cli.command else {
+            panic!("not the plot command");
+        };
+        assert_eq!(p.runs.len(), 2);
+        assert_eq!(p.output, PathBuf::from("x.svg"));
+        assert!(Cli::try_parse_from(["slow-client", "plot", "-o", "x.svg"]).is_err());
     }
 
     #[test]

@@ -178,3 +178,32 @@ fn serving_beyond_loopback_needs_allow_public() {
     );
     assert!(out.stdout.is_empty(), "nothing was listening");
 }
+
+#[test]
+fn a_url_pasted_from_the_browser_reaches_a_separate_server() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slow-client"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let run = Command::new(env!("CARGO_BIN_EXE_slow-client"))
+        .args(["--server", &format!("http://{addr}/"), "--count", "2"])
+        .args(["--step-ms", "0", "--json"])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(r#""ok":2,"#), "{stdout}");
+}

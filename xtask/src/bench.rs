@@ -21,6 +21,7 @@ mod e2e;
 mod machine;
 mod process;
 mod profile;
+mod progress;
 mod report;
 mod serve;
 mod strace;
@@ -174,6 +175,12 @@ pub const SECTIONS: &[Section] = &[
         },
     },
     Section {
+        name: "progress",
+        about: "the progress line's cost: 9000 x 1 ms with it off, plain, on a terminal",
+        needs_slow_client: true,
+        run: progress::run,
+    },
+    Section {
         name: "serve",
         about: "slow-client serve against nginx (echo module) under wrk; syscalls, CPU",
         needs_slow_client: true,
@@ -295,7 +302,7 @@ fn end_to_end(exe: &Path, scratch: &Scratch) -> Outcome<Vec<e2e::Run>> {
 }
 
 /// `cargo build --release -p slow-client`, returning the executable cargo reports.
-fn build_slow_client() -> Outcome<PathBuf> {
+pub fn build_slow_client() -> Outcome<PathBuf> {
     let mut cmd = cargo();
     cmd.args([
         "build",

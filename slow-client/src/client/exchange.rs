@@ -56,12 +56,24 @@ pub(crate) struct Finished {
     pub since: Instant,
 }
 
+/// The `send(2)` that completed a request: the instants just before and just
+/// after it. The request reached the kernel somewhere in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendWindow {
+    /// Just before the call (`elapsed` runs from here).
+    pub start: Instant,
+    /// Just after it returned (the JSON's `sent_ms`).
+    pub end: Instant,
+}
+
 /// One request's exchange: its socket, where it is, and its response reader.
 #[derive(Debug)]
 pub(crate) struct Exchange {
     pub sock: Option<Socket>,
     pub phase: Phase,
     pub reader: ResponseReader,
+    /// The send that completed the request; `None` until it is fully written.
+    pub send_window: Option<SendWindow>,
 }
 
 impl Exchange {
@@ -103,6 +115,8 @@ impl Exchange {
                 Ok(n) => {
                     *written += n;
                     if *written >= request.len() {
+                        let end = Instant::now();
+                        self.send_window = Some(SendWindow { start: before, end });
                         break before;
                     }
                 }

@@ -40,6 +40,7 @@ mod pacer;
 
 pub use config::{ClientConfig, RunEnd, RunError, Target};
 pub use error::{classify_io, ErrorKind, IoPhase, RequestError};
+pub use exchange::SendWindow;
 
 use crate::http::ResponseReader;
 use crate::plan;
@@ -129,6 +130,7 @@ impl<'a> Client<'a> {
                 sock: None,
                 phase: Phase::Idle,
                 reader: ResponseReader::new(config.limits),
+                send_window: None,
             })
             .collect();
         let now = Instant::now();
@@ -164,6 +166,7 @@ impl<'a> Client<'a> {
                 return Ok(RunEnd::Completed);
             }
             let now = Instant::now();
+            reporter.tick(self.pacer.connects_started(), now)?;
             let left = self.deadline.map(|d| d.saturating_duration_since(now));
             if left == Some(Duration::ZERO) {
                 self.abandon(ErrorKind::Timeout, reporter)?;
@@ -174,10 +177,10 @@ impl<'a> Client<'a> {
                 Wake::At(at) => Some(at.saturating_duration_since(now)),
                 Wake::OnEvent => None,
             };
-            let timeout = match (wake, left) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let timeout = [wake, left, reporter.next_redraw(now)]
+                .into_iter()
+                .flatten()
+                .min();
             self.epoll.wait(&mut events, timeout)?;
             for ev in &events {
                 if ev.token() == SIGNAL_TOKEN {
@@ -360,9 +363,16 @@ impl<'a> Client<'a> {
         reporter: &mut Reporter<W>,
     ) -> Out {
         let (id, delay) = (id_of(index), self.config.delay(index));
+        let (sent, now) = (self.exchanges[index].send_window, Instant::now());
         match result {
-            Ok(done) => reporter.response(id, delay, done.since.elapsed(), &done.response)?,
-            Err(err) => reporter.failure(id, delay, &err)?,
+            Ok(done) => {
+                let sent = sent.unwrap_or(SendWindow {
+                    start: done.since,
+                    end: done.since,
+                });
+                reporter.response(id, delay, sent, now, &done.response)?;
+            }
+            Err(err) => reporter.failure(id, delay, sent, now, &err)?,
         }
         Ok(())
     }
