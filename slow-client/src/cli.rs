@@ -36,8 +36,18 @@ pub struct Cli {
 pub enum Command {
     /// Run the delay server alone (a local stand-in for the slowwly service).
     ///
-    /// Answers `GET /delay/{ms}` and `GET /delay/{ms}/url/{anything}` after
-    /// `ms` milliseconds. Prints `listening on IP:PORT` first; stops on Ctrl-C.
+    /// `GET /delay/{d}` answers 200 after the delay d: milliseconds (`250`,
+    /// `250ms`) or seconds (`1.5s`). `GET /delay/{d}/url/{url}` answers
+    /// `302 Found` to {url} after d, as slowwly did (`POST`: 307);
+    /// `/delay/url/{url}` waits 1000 ms. `GET /` lists the routes and limits.
+    ///
+    /// Connections are kept alive (HTTP/1.1 unless `Connection: close`).
+    /// Pipelined requests are answered in request order, each delayed from its
+    /// own arrival: a later, shorter delay waits for the earlier response.
+    ///
+    /// Prints `listening on IP:PORT` first. Ctrl-C (SIGINT) stops at once;
+    /// SIGTERM finishes the responses in flight (at most 10 s) first, and a
+    /// second signal stops at once. Prints what it served on stderr at the end.
     Serve(ServeArgs),
     /// Draw saved `--json` runs as one SVG picture (several are overlaid).
     ///
@@ -125,18 +135,45 @@ pub struct ServeArgs {
     /// Address to listen on (repeat for several); port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: Vec<SocketAddr>,
-    /// Body framing of responses.
+    /// Body framing of responses (`close` ends every body at the close, so it
+    /// turns keep-alive off).
     #[arg(long, value_name = "length|chunked|close", default_value_t = Framing::Length)]
     pub framing: Framing,
     /// Largest delay a request may ask for; more is answered 400.
     #[arg(long, value_name = "MS", default_value_t = 60_000)]
     pub max_delay_ms: u64,
-    /// Seconds a client has to send its whole request head (then 408).
+    /// Seconds a client has to send a whole request head (then 408), from
+    /// accept for the first request and from its first byte for later ones.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub header_timeout: Duration,
+    /// Seconds an idle connection is kept between requests (then closed
+    /// silently); 0 turns keep-alive off.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
+    pub keep_alive_timeout: Duration,
+    /// Requests served on one connection; the last response says
+    /// `Connection: close`.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_requests_per_connection: u32,
+    /// Seconds a due response waits for a client that reads nothing before the
+    /// connection is closed.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    pub send_timeout: Duration,
+    /// Print one line per response on stderr: time, peer, request line,
+    /// status, asked delay, lateness.
+    #[arg(long)]
+    pub access_log: bool,
     /// Connections served at once; more get 503 [default: the fd limit minus 64].
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
+    /// Event loops, each on its own thread with its own listening socket on
+    /// the same address (SO_REUSEPORT): the kernel spreads connections over
+    /// them, and the connection cap is shared out among them. More than one
+    /// helps only with cores to spare beyond the clients' (measured on two
+    /// cores shared with the load tool, two loops were slower than one).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u8).range(1..=64))]
+    pub threads: u8,
     /// Allow listening beyond loopback. Off by default: this server holds
     /// connections open on request, so anyone who can reach it can tie up
     /// its file descriptors.

@@ -23,6 +23,7 @@ mod process;
 mod profile;
 mod progress;
 mod report;
+mod serve;
 mod strace;
 
 use crate::steps::{built_executable, cargo, secs, workspace_root, Outcome, Task};
@@ -178,6 +179,20 @@ pub const SECTIONS: &[Section] = &[
         about: "the progress line's cost: 9000 x 1 ms with it off, plain, on a terminal",
         needs_slow_client: true,
         run: progress::run,
+    },
+    Section {
+        name: "serve",
+        about: "slow-client serve against nginx (echo module) under wrk; syscalls, CPU",
+        needs_slow_client: true,
+        run: |b| {
+            let measured = match serve::unavailable() {
+                Some(why) => Measured::Skipped(why),
+                None => Measured::Done(serve::run(b.slow_client(), &b.scratch)?),
+            };
+            let markdown = format!("{}\n{}", serve::render(&measured), serve::READING);
+            b.add_markdown(serve::HEADING, markdown);
+            Ok(())
+        },
     },
 ];
 
