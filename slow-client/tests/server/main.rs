@@ -106,10 +106,11 @@ fn curl_style_request_is_answered_and_the_connection_kept() {
     let server = start(config(Framing::Length));
     let a = addr(&server);
     let mut client = Client::new(a);
+    let sent = Instant::now();
     client.send(format!(
         "GET /delay/50 HTTP/1.1\r\nHost: {a}\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n"
     ));
-    let response = client.response(Instant::now());
+    let response = client.response(sent);
     assert_eq!(response.status, 200, "{response:?}");
     assert!(
         response.elapsed >= Duration::from_millis(50),
