@@ -63,23 +63,30 @@ pub fn run_from_jsonl(label: &str, text: &str) -> Result<Run, JsonlError> {
             err(format!("{what}: {e}"))
         })?;
         match parsed {
-            Line::Response(r) => run.records.push(Record {
-                id: r.id,
-                delay_ms: r.delay_ms,
-                sent_ms: r.sent_ms,
-                done_ms: r.done_ms,
-                elapsed_ms: Some(r.elapsed_ms),
-                outcome: Outcome::Response { status: r.status },
-            }),
-            Line::Error(e) => run.records.push(Record {
-                id: e.id,
-                delay_ms: e.delay_ms,
-                sent_ms: e.sent_ms,
-                done_ms: e.done_ms,
-                elapsed_ms: None,
-                outcome: Outcome::Error { kind: e.kind },
-            }),
+            Line::Response(r) => {
+                check_times(&[r.sent_ms, r.done_ms, Some(r.elapsed_ms)]).map_err(err)?;
+                run.records.push(Record {
+                    id: r.id,
+                    delay_ms: r.delay_ms,
+                    sent_ms: r.sent_ms,
+                    done_ms: r.done_ms,
+                    elapsed_ms: Some(r.elapsed_ms),
+                    outcome: Outcome::Response { status: r.status },
+                });
+            }
+            Line::Error(e) => {
+                check_times(&[e.sent_ms, e.done_ms]).map_err(err)?;
+                run.records.push(Record {
+                    id: e.id,
+                    delay_ms: e.delay_ms,
+                    sent_ms: e.sent_ms,
+                    done_ms: e.done_ms,
+                    elapsed_ms: None,
+                    outcome: Outcome::Error { kind: e.kind },
+                });
+            }
             Line::Summary(s) => {
+                check_times(&[Some(s.wall_ms)]).map_err(err)?;
                 run.argv = s.argv;
                 run.totals = Some(RunTotals {
                     requested: s.requested,
@@ -96,6 +103,24 @@ pub fn run_from_jsonl(label: &str, text: &str) -> Result<Run, JsonlError> {
         });
     }
     Ok(run)
+}
+
+/// The largest time, in milliseconds (about 31 years), a drawable run can hold.
+const MAX_TIME_MS: f64 = 1e12;
+
+/// Refuses a time no run can have: not finite, or beyond [`MAX_TIME_MS`]
+/// either way (a picture of it would have no readable axis).
+fn check_times(times: &[Option<f64>]) -> Result<(), String> {
+    match times
+        .iter()
+        .flatten()
+        .find(|t| !(t.is_finite() && t.abs() <= MAX_TIME_MS))
+    {
+        Some(t) => Err(format!(
+            "a time of {t} ms is not a time a run can have (at most {MAX_TIME_MS:e} ms either way)"
+        )),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -170,6 +195,49 @@ mod tests {
     fn a_line_after_the_summary_is_an_error() {
         let text = format!("{SUMMARY}\n{RESPONSE}\n");
         assert_eq!(run_from_jsonl("r", &text).unwrap_err().line, 2);
+    }
+
+    #[test]
+    fn absurd_times_are_errors_naming_their_line() {
+        for (line, bad) in [
+            (
+                RESPONSE,
+                RESPONSE.replace("\"done_ms\":1.75", "\"done_ms\":1.7e308"),
+            ),
+            (
+                RESPONSE,
+                RESPONSE.replace("\"elapsed_ms\":1.5", "\"elapsed_ms\":1.7e308"),
+            ),
+            (
+                RESPONSE,
+                RESPONSE.replace("\"sent_ms\":0.25", "\"sent_ms\":-2e12"),
+            ),
+            (
+                ERROR,
+                ERROR.replace("\"done_ms\":30000", "\"done_ms\":1e13"),
+            ),
+            (
+                SUMMARY,
+                SUMMARY.replace("\"wall_ms\":30000", "\"wall_ms\":1.7e308"),
+            ),
+        ] {
+            assert_ne!(line, bad, "the test's replacement must change the line");
+            let err = run_from_jsonl("r", &format!("{RESPONSE}\n{bad}\n")).unwrap_err();
+            assert_eq!(err.line, 2, "{bad}: {err}");
+            assert!(err.message.contains("not a time"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_huge_time_is_refused_before_it_reaches_the_renderer() {
+        let bad = RESPONSE.replace("\"done_ms\":1.75", "\"done_ms\":1.7e308");
+        assert!(run_from_jsonl("r", &bad).is_err());
+        // And the renderer itself survives such a run, had one been built.
+        let mut run = run_from_jsonl("r", RESPONSE).unwrap();
+        run.records[0].done_ms = Some(f64::MAX);
+        run.records[0].elapsed_ms = Some(f64::MAX);
+        let svg = crate::plot::svg(&[run]);
+        assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(80)]);
     }
 
     #[test]
