@@ -175,3 +175,27 @@ fn an_unwritable_plot_file_is_a_setup_error_before_any_request() {
     assert!(stderr.contains("cannot create --plot file"), "{stderr}");
     fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_failed_setup_leaves_an_existing_plot_file_unchanged() {
+    let dir = scratch("kept");
+    let svg = dir.join("old.svg");
+    fs::write(&svg, "<svg>the last good picture</svg>").unwrap();
+    let out = slow_client(&[
+        "--count",
+        "2",
+        "--server",
+        "nohost.invalid:80",
+        "--plot",
+        path_str(&svg),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        fs::read_to_string(&svg).unwrap(),
+        "<svg>the last good picture</svg>",
+        "the old picture survives a run that never started"
+    );
+    let left: Vec<_> = fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file left behind: {left:?}");
+    fs::remove_dir_all(dir).unwrap();
+}
