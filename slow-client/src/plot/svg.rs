@@ -371,9 +371,36 @@ fn fmt(v: f64) -> String {
     }
 }
 
+/// `text` as XML character data or an attribute value: markup characters
+/// escaped, and characters XML 1.0 forbids (C0 controls other than tab, line
+/// feed and carriage return; U+FFFE, U+FFFF) replaced with U+FFFD, so text
+/// from a file, an argument or a file name never makes the document ill-formed.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escape_replaces_characters_xml_forbids_and_keeps_the_rest() {
+        assert_eq!(
+            escape("a\u{1}b\u{1b}[0m\u{fffe}\u{ffff}"),
+            "a\u{fffd}b\u{fffd}[0m\u{fffd}\u{fffd}"
+        );
+        assert_eq!(escape("<&\"> \t\n\r é"), "&lt;&amp;&quot;&gt; \t\n\r é");
+    }
 }
