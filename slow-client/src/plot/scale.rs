@@ -68,6 +68,21 @@ impl Scale {
         }
     }
 
+    /// [`Scale::nice`] for whole numbers (request ids): a step of at least 1,
+    /// so no two ticks round to the same label.
+    pub fn nice_whole(lo: f64, hi: f64, from: f64, to: f64) -> Self {
+        let s = Self::nice(lo, hi, from, to);
+        if s.step >= 1.0 {
+            return s;
+        }
+        Self {
+            lo: s.lo.floor(),
+            hi: s.hi.ceil().max(s.lo.floor() + 1.0),
+            step: 1.0,
+            ..s
+        }
+    }
+
     /// The pixel position of `v` (not clamped).
     pub fn px(&self, v: f64) -> f64 {
         self.from + (v - self.lo) / (self.hi - self.lo) * (self.to - self.from)
@@ -217,6 +232,23 @@ mod tests {
         assert!(s.ticks(fmt_ms).is_empty());
         let s = Scale { step: 0.0, ..s };
         assert!(s.ticks(fmt_ms).is_empty());
+    }
+
+    #[test]
+    fn whole_number_scales_step_by_at_least_one_so_labels_never_repeat() {
+        for (lo, hi) in [(1.0, 5.0), (1.0, 2.0), (3.0, 3.0), (1.0, 1.0), (0.0, 100.0)] {
+            let s = Scale::nice_whole(lo, hi, 0.0, 100.0);
+            assert!(s.step >= 1.0, "{lo}..{hi}: {s:?}");
+            let labels: Vec<String> = s
+                .ticks(|v, step| fmt_step(v, step))
+                .into_iter()
+                .map(|t| t.label)
+                .collect();
+            let mut unique = labels.clone();
+            unique.dedup();
+            assert_eq!(labels, unique, "{lo}..{hi}");
+            assert!(s.px(lo) >= 0.0 && s.px(hi) <= 100.0, "{lo}..{hi}: {s:?}");
+        }
     }
 
     #[test]
