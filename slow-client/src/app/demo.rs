@@ -13,6 +13,7 @@ use crate::report::{Format, Reporter};
 use crate::schema::round_ms;
 use crate::server::FD_RESERVE;
 use crate::server::{Server, ServerConfig, ServerHandle};
+use crate::server_arg::ServerArg;
 use anyhow::{anyhow, bail, Context};
 use epoll_safe::Signals;
 use std::io::{self, IsTerminal};
@@ -214,20 +215,21 @@ fn start_embedded(
 }
 
 /// Resolves each `HOST:PORT`; the `Host` header keeps the name as given.
-fn resolve(servers: &[String]) -> anyhow::Result<Vec<Target>> {
+/// A failure quotes the argument as the user typed it.
+fn resolve(servers: &[ServerArg]) -> anyhow::Result<Vec<Target>> {
     servers
         .iter()
         .map(|server| {
+            let typed = &server.typed;
             let addr = server
+                .host_port
                 .to_socket_addrs()
-                .with_context(|| {
-                    format!("cannot resolve --server {server:?} (expected HOST:PORT)")
-                })?
+                .with_context(|| format!("cannot resolve --server {typed:?}"))?
                 .next()
-                .ok_or_else(|| anyhow!("--server {server:?} resolved to no address"))?;
+                .ok_or_else(|| anyhow!("--server {typed:?} resolved to no address"))?;
             Ok(Target {
                 addr,
-                host: server.clone(),
+                host: server.host_port.clone(),
             })
         })
         .collect()
