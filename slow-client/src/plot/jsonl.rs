@@ -64,13 +64,14 @@ pub fn run_from_jsonl(label: &str, text: &str) -> Result<Run, JsonlError> {
         })?;
         match parsed {
             Line::Response(r) => {
-                check_times(&[r.sent_ms, r.done_ms, Some(r.elapsed_ms)]).map_err(err)?;
+                let elapsed_ms = known(r.elapsed_ms);
+                check_times(&[r.sent_ms, r.done_ms, elapsed_ms]).map_err(err)?;
                 run.records.push(Record {
                     id: r.id,
                     delay_ms: r.delay_ms,
                     sent_ms: r.sent_ms,
                     done_ms: r.done_ms,
-                    elapsed_ms: Some(r.elapsed_ms),
+                    elapsed_ms,
                     outcome: Outcome::Response { status: r.status },
                 });
             }
@@ -86,11 +87,12 @@ pub fn run_from_jsonl(label: &str, text: &str) -> Result<Run, JsonlError> {
                 });
             }
             Line::Summary(s) => {
-                check_times(&[Some(s.wall_ms)]).map_err(err)?;
+                let wall_ms = known(s.wall_ms);
+                check_times(&[wall_ms]).map_err(err)?;
                 run.argv = s.argv;
                 run.totals = Some(RunTotals {
                     requested: s.requested,
-                    wall_ms: Some(s.wall_ms),
+                    wall_ms,
                     interrupted: s.interrupted,
                 });
             }
@@ -103,6 +105,12 @@ pub fn run_from_jsonl(label: &str, text: &str) -> Result<Run, JsonlError> {
         });
     }
     Ok(run)
+}
+
+/// A time the line had: `None` for NaN, which is how [`crate::schema`] reads a
+/// `null` (a time the writer could not measure).
+fn known(ms: f64) -> Option<f64> {
+    (!ms.is_nan()).then_some(ms)
 }
 
 /// The largest time, in milliseconds (about 31 years), a drawable run can hold.
@@ -238,6 +246,15 @@ mod tests {
         run.records[0].elapsed_ms = Some(f64::MAX);
         let svg = crate::plot::svg(&[run]);
         assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(80)]);
+    }
+
+    #[test]
+    fn a_null_time_is_read_as_unknown() {
+        let line = RESPONSE.replace("\"elapsed_ms\":1.5", "\"elapsed_ms\":null");
+        let summary = SUMMARY.replace("\"wall_ms\":30000", "\"wall_ms\":null");
+        let run = run_from_jsonl("r", &format!("{line}\n{summary}\n")).unwrap();
+        assert_eq!(run.records[0].elapsed_ms, None);
+        assert_eq!(run.totals.unwrap().wall_ms, None);
     }
 
     #[test]
