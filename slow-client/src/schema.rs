@@ -6,6 +6,10 @@
 //! The same types write the lines ([`crate::report`]) and read them back
 //! (`cargo xtask`, tests), so the format is defined here and nowhere else.
 //!
+//! Readers ignore what they do not know: unknown members, and whole lines
+//! whose `"event"` is a kind they do not know (`slow-client plot` skips them),
+//! so a newer version may add both without raising `schema`.
+//!
 //! Numbers: times are milliseconds, rounded to the microsecond (3 decimals),
 //! and a whole number prints without a fraction (`4003`, not `4003.0`); a time
 //! that is not finite prints as `null` (and reads back as NaN). Counts and ids are integers.

@@ -199,3 +199,19 @@ fn a_failed_setup_leaves_an_existing_plot_file_unchanged() {
     assert_eq!(left.len(), 1, "no temporary file left behind: {left:?}");
     fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_file_that_is_not_utf8_is_an_error_naming_file_and_line() {
+    let dir = scratch("utf8");
+    let (jsonl, svg) = (dir.join("bad.jsonl"), dir.join("out.svg"));
+    fs::write(&jsonl, b"\n{\"event\":\"error\",\"kind\":\"\xff\"}\n").unwrap();
+    let out = slow_client(&["plot", path_str(&jsonl), "-o", path_str(&svg)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:2: not UTF-8", jsonl.display())),
+        "{stderr}"
+    );
+    assert!(!svg.exists(), "nothing written");
+    fs::remove_dir_all(dir).unwrap();
+}

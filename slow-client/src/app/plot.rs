@@ -44,11 +44,10 @@ fn plot_inner(args: &PlotArgs) -> Result<usize, String> {
 /// One saved run, labelled with its file name.
 fn load(path: &Path) -> Result<Run, String> {
     let text = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let text = String::from_utf8_lossy(&text);
     let label = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    plot::run_from_jsonl(&label, &text)
+    plot::run_from_jsonl_bytes(&label, &text)
         .map_err(|e| format!("{}:{}: {}", path.display(), e.line, e.message))
 }

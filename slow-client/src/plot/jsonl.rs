@@ -5,7 +5,9 @@
 //! says what it cannot draw). A run without its summary line (killed, or
 //! still running) is drawn as far as it goes; a line that is not a `--json`
 //! line, a truncated last line, or a line after the summary is an error
-//! naming its line.
+//! naming its line. A line of a kind this version does not know (a newer
+//! `"event"`) is skipped, as unknown members are; a leading byte order mark
+//! is ignored.
 
 use super::run::{Outcome, Record, Run, RunTotals};
 use crate::schema::Line;
@@ -39,6 +41,8 @@ pub struct JsonlError {
 /// assert_eq!(err.line, 1);
 /// ```
 pub fn run_from_jsonl(label: &str, text: &str) -> Result<Run, JsonlError> {
+    // A UTF-8 byte order mark (some Windows editors write one) is not part of line 1.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut run = Run {
         label: label.to_owned(),
         ..Run::default()
@@ -51,17 +55,22 @@ pub fn run_from_jsonl(label: &str, text: &str) -> Result<Run, JsonlError> {
         }
         last = line;
         let err = |message: String| JsonlError { line, message };
+        let parsed: Line = match serde_json::from_str(raw) {
+            Ok(parsed) => parsed,
+            // A kind of line a newer version added: skipped, like an unknown member.
+            Err(_) if is_unknown_event(raw) => continue,
+            Err(e) => {
+                let what = if e.is_eof() {
+                    "truncated --json line"
+                } else {
+                    "not a --json line"
+                };
+                return Err(err(format!("{what}: {e}")));
+            }
+        };
         if run.totals.is_some() {
             return Err(err("a line after the summary line".to_owned()));
         }
-        let parsed: Line = serde_json::from_str(raw).map_err(|e| {
-            let what = if e.is_eof() {
-                "truncated --json line"
-            } else {
-                "not a --json line"
-            };
-            err(format!("{what}: {e}"))
-        })?;
         match parsed {
             Line::Response(r) => {
                 let elapsed_ms = known(r.elapsed_ms);
@@ -105,6 +114,35 @@ pub fn run_from_jsonl(label: &str, text: &str) -> Result<Run, JsonlError> {
         });
     }
     Ok(run)
+}
+
+/// [`run_from_jsonl`] for a file's bytes, which must be UTF-8 (a byte order
+/// mark is allowed).
+///
+/// # Errors
+/// [`JsonlError`] naming the line of the first byte that is not UTF-8, or as
+/// [`run_from_jsonl`].
+pub fn run_from_jsonl_bytes(label: &str, bytes: &[u8]) -> Result<Run, JsonlError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => run_from_jsonl(label, text),
+        Err(e) => {
+            let at = e.valid_up_to();
+            Err(JsonlError {
+                line: bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1,
+                message: format!("not UTF-8 text (byte {at} of the file)"),
+            })
+        }
+    }
+}
+
+/// A JSON object whose `"event"` is a string none of [`Line`]'s kinds has.
+fn is_unknown_event(raw: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Event {
+        event: String,
+    }
+    serde_json::from_str::<Event>(raw)
+        .is_ok_and(|e| !matches!(e.event.as_str(), "response" | "error" | "summary"))
 }
 
 /// A time the line had: `None` for NaN, which is how [`crate::schema`] reads a
@@ -255,6 +293,35 @@ mod tests {
         let run = run_from_jsonl("r", &format!("{line}\n{summary}\n")).unwrap();
         assert_eq!(run.records[0].elapsed_ms, None);
         assert_eq!(run.totals.unwrap().wall_ms, None);
+    }
+
+    #[test]
+    fn unknown_event_kinds_are_skipped_anywhere() {
+        let future = r#"{"event":"progress","answered":1}"#;
+        let text = format!("{future}\n{RESPONSE}\n{future}\n{SUMMARY}\n{future}\n");
+        let run = run_from_jsonl("r", &text).unwrap();
+        assert_eq!(run.records.len(), 1);
+        assert!(run.totals.is_some());
+        // A known kind that does not parse is still an error.
+        let broken = r#"{"event":"response","id":"x"}"#;
+        assert_eq!(run_from_jsonl("r", broken).unwrap_err().line, 1);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_line_one() {
+        let run = run_from_jsonl("r", &format!("\u{feff}{RESPONSE}\n")).unwrap();
+        assert_eq!(run.records.len(), 1);
+        let bytes = format!("\u{feff}{RESPONSE}\n").into_bytes();
+        assert!(run_from_jsonl_bytes("r", &bytes).is_ok());
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_naming_its_line() {
+        let mut bytes = format!("{RESPONSE}\n{RESPONSE}\n").into_bytes();
+        bytes.extend_from_slice(b"{\"event\":\"error\",\"kind\":\"\xff\"}\n");
+        let err = run_from_jsonl_bytes("r", &bytes).unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.message.contains("not UTF-8"), "{err}");
     }
 
     #[test]
