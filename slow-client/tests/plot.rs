@@ -136,8 +136,16 @@ fn an_older_file_without_sent_ms_is_drawn_with_a_note() {
         String::from_utf8_lossy(&out.stderr)
     );
     let svg = fs::read_to_string(&svg).unwrap();
-    mark_ids(&svg);
-    assert!(svg.contains("older format"), "says what is missing");
+    // Without done_ms no request has a place on the time axis: no marks, said so.
+    assert_eq!(mark_ids(&svg), [0u32; 0], "no mark without a time");
+    assert!(
+        svg.contains("2 requests without done_ms (older format): not on the time axis"),
+        "says what is missing"
+    );
+    assert!(
+        svg.contains(r#"class="hist r0""#) && svg.contains(r#"class="pmark r0""#),
+        "the lateness panel was drawn from elapsed_ms"
+    );
     fs::remove_dir_all(dir).unwrap();
 }
 
