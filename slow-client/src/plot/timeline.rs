@@ -156,7 +156,9 @@ pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
                 id: r.id,
                 kind,
                 x_sent: r.sent_ms.filter(|_| !dense).map(|s| xs.px(s - t0)),
-                x_done: xs.px(done - t0),
+                // An error before the run's first write (a refused connect)
+                // ends before the axis starts: drawn on the axis, not left of it.
+                x_done: xs.px((done - t0).max(0.0)),
                 y: ys.px(key(r)) + nudge(i),
             });
         }
@@ -308,6 +310,25 @@ mod tests {
         let (_, front) = &t.write_fronts[0];
         assert!(front.len() <= R.h as usize + 1, "{}", front.len());
         assert!(front.len() > 100);
+    }
+
+    #[test]
+    fn an_error_before_the_first_write_is_drawn_on_the_axis() {
+        let mut run = express(3);
+        // Request 2 failed to connect 5 ms before anything was written.
+        run.records[1].sent_ms = None;
+        run.records[1].done_ms = Some(10.0 + 1.0 - 5.0);
+        run.records[1].outcome = Outcome::Error {
+            kind: "connect_refused".into(),
+        };
+        let t = lay_out(R, &[run]);
+        let m = t.marks.iter().find(|m| m.id == 2).unwrap();
+        assert_eq!(
+            m.x_done,
+            R.x + PAD_PX,
+            "at the axis's start, not left of it"
+        );
+        assert!(t.marks.iter().all(|m| m.x_done >= R.x + PAD_PX));
     }
 
     #[test]
