@@ -239,11 +239,7 @@ mod tests {
         for (lo, hi) in [(1.0, 5.0), (1.0, 2.0), (3.0, 3.0), (1.0, 1.0), (0.0, 100.0)] {
             let s = Scale::nice_whole(lo, hi, 0.0, 100.0);
             assert!(s.step >= 1.0, "{lo}..{hi}: {s:?}");
-            let labels: Vec<String> = s
-                .ticks(|v, step| fmt_step(v, step))
-                .into_iter()
-                .map(|t| t.label)
-                .collect();
+            let labels: Vec<String> = s.ticks(fmt_step).into_iter().map(|t| t.label).collect();
             let mut unique = labels.clone();
             unique.dedup();
             assert_eq!(labels, unique, "{lo}..{hi}");
