@@ -88,7 +88,7 @@ pub struct RunArgs {
     /// HOST:PORT, or a URL as a browser shows it (http://HOST:PORT/, port 80 when
     /// omitted); https:// is refused (no TLS).
     #[arg(long = "server", value_name = "HOST:PORT", value_parser = parse_server_arg)]
-    pub servers: Vec<String>,
+    pub servers: Vec<crate::server_arg::ServerArg>,
     /// Overall deadline in seconds [default: the largest delay + 30 s].
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<Duration>,
@@ -196,8 +196,8 @@ impl RunArgs {
 ///
 /// # Errors
 /// The message of the [`crate::server_arg::ServerArgError`].
-pub fn parse_server_arg(s: &str) -> Result<String, String> {
-    crate::server_arg::parse_server(s).map_err(|e| e.to_string())
+pub fn parse_server_arg(s: &str) -> Result<crate::server_arg::ServerArg, String> {
+    crate::server_arg::ServerArg::parse(s).map_err(|e| e.to_string())
 }
 
 /// Parses seconds, fractional allowed (`0.5`, `30`).
@@ -243,7 +243,8 @@ mod tests {
     fn server_accepts_a_pasted_url_and_refuses_https() {
         let cli =
             Cli::try_parse_from(["slow-client", "--server", "http://127.0.0.1:8080/"]).unwrap();
-        assert_eq!(cli.run.servers, ["127.0.0.1:8080"]);
+        assert_eq!(cli.run.servers[0].host_port, "127.0.0.1:8080");
+        assert_eq!(cli.run.servers[0].typed, "http://127.0.0.1:8080/");
         let err =
             Cli::try_parse_from(["slow-client", "--server", "https://127.0.0.1:8443"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);

@@ -6,9 +6,13 @@
 //! The same types write the lines ([`crate::report`]) and read them back
 //! (`cargo xtask`, tests), so the format is defined here and nowhere else.
 //!
+//! Readers ignore what they do not know: unknown members, and whole lines
+//! whose `"event"` is a kind they do not know (`slow-client plot` skips them),
+//! so a newer version may add both without raising `schema`.
+//!
 //! Numbers: times are milliseconds, rounded to the microsecond (3 decimals),
 //! and a whole number prints without a fraction (`4003`, not `4003.0`); a time
-//! that is not finite prints as `null`. Counts and ids are integers.
+//! that is not finite prints as `null` (and reads back as NaN). Counts and ids are integers.
 //!
 //! # Versions
 //!
@@ -27,7 +31,7 @@
 //! "ms")]` for a time, and `#[serde(default)]` if older output lacks it) and
 //! fill it where [`crate::report`] builds the line.
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The line format's version, written as the summary's `schema` member.
 pub const SCHEMA: u32 = 2;
@@ -59,10 +63,10 @@ pub struct ResponseLine {
     /// 1 for the first response to arrive, 2 for the next, and so on.
     pub order: u64,
     /// From the request's last byte written to the response's last byte read.
-    #[serde(serialize_with = "ms")]
+    #[serde(serialize_with = "ms", deserialize_with = "de_ms")]
     pub elapsed_ms: f64,
     /// `elapsed_ms - delay_ms`: how late the answer was (negative when early).
-    #[serde(serialize_with = "ms")]
+    #[serde(serialize_with = "ms", deserialize_with = "de_ms")]
     pub lateness_ms: f64,
     /// The final status code (informational 1xx heads are skipped).
     pub status: u16,
@@ -119,7 +123,7 @@ pub struct SummaryLine {
     /// Adjacent pairs of successful responses, in arrival order, whose delays decrease.
     pub inversions: u32,
     /// The whole run, from start to the last request ending.
-    #[serde(serialize_with = "ms")]
+    #[serde(serialize_with = "ms", deserialize_with = "de_ms")]
     pub wall_ms: f64,
     /// A signal stopped the run; the open requests ended as `interrupted`.
     pub interrupted: bool,
@@ -155,13 +159,13 @@ pub struct SummaryLine {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Lateness {
     /// Median.
-    #[serde(serialize_with = "ms")]
+    #[serde(serialize_with = "ms", deserialize_with = "de_ms")]
     pub p50: f64,
     /// 99th percentile.
-    #[serde(serialize_with = "ms")]
+    #[serde(serialize_with = "ms", deserialize_with = "de_ms")]
     pub p99: f64,
     /// The latest answer's lateness.
-    #[serde(serialize_with = "ms")]
+    #[serde(serialize_with = "ms", deserialize_with = "de_ms")]
     pub max: f64,
 }
 
@@ -180,6 +184,11 @@ fn ms<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
     } else {
         s.serialize_f64(rounded)
     }
+}
+
+/// Reads what [`ms`] writes: a number, or `null` (a time that was not finite) as NaN.
+fn de_ms<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// Milliseconds rounded to the microsecond, as the lines print them.

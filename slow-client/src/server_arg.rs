@@ -5,6 +5,7 @@
 //! `https://` URL is refused by name: this client speaks plain HTTP only.
 //! Resolving the name is left to the caller; this is only the text.
 
+use std::net::Ipv6Addr;
 use thiserror::Error;
 
 /// The port an `http://` URL without one means.
@@ -23,7 +24,14 @@ pub enum ServerArgError {
     /// A URL with a path, query or fragment beyond a trailing `/`.
     #[error("--server {0:?}: only a server goes here, not a path (the path is --path)")]
     Path(String),
-    /// No host, no port where one is needed, or a port that is not a number in 1..=65535.
+    /// User name or password in the URL (`http://user:pw@host`).
+    #[error("--server {0:?}: credentials are not supported (no user@ in the address)")]
+    Credentials(String),
+    /// An IPv6 address without brackets (`::1:8080`); the second member is the fix.
+    #[error("--server {0:?}: an IPv6 address needs brackets: use {1}")]
+    Ipv6Unbracketed(String, String),
+    /// No host, a host with characters no host name has, no port where one is
+    /// needed, or a port that is not a number in 1..=65535.
     #[error("--server {0:?}: expected HOST:PORT or http://HOST:PORT")]
     Malformed(String),
 }
@@ -36,8 +44,10 @@ pub enum ServerArgError {
 ///
 /// # Errors
 /// [`ServerArgError::Tls`] for `https://`, [`ServerArgError::Scheme`] for another
-/// scheme, [`ServerArgError::Path`] for a URL with a path, [`ServerArgError::Malformed`]
-/// for a missing host or a missing or bad port.
+/// scheme, [`ServerArgError::Path`] for a URL with a path,
+/// [`ServerArgError::Credentials`] for `user@`, [`ServerArgError::Ipv6Unbracketed`]
+/// for `::1:8080`, [`ServerArgError::Malformed`] for a missing or bad host, or a
+/// missing or bad port (digits only; `http://host:/` means port 80).
 ///
 /// # Examples
 /// ```
@@ -59,24 +69,53 @@ pub fn parse_server(arg: &str) -> Result<String, ServerArgError> {
     if authority.contains(['/', '?', '#']) {
         return Err(ServerArgError::Path(arg.to_owned()));
     }
-    let malformed = || ServerArgError::Malformed(arg.to_owned());
     if authority.contains('@') {
-        return Err(malformed());
+        return Err(ServerArgError::Credentials(arg.to_owned()));
     }
+    let malformed = || ServerArgError::Malformed(arg.to_owned());
     let (host, port) = split_port(authority).ok_or_else(malformed)?;
-    if host.is_empty() || host == "[]" {
+    if host.contains(':') && !host.starts_with('[') {
+        // `::1:8080`: an IPv6 address needs brackets to tell it from its port.
+        return Err(match authority.rsplit_once(':') {
+            Some((v6, port)) if v6.parse::<Ipv6Addr>().is_ok() && is_port(port) => {
+                ServerArgError::Ipv6Unbracketed(arg.to_owned(), format!("[{v6}]:{port}"))
+            }
+            _ => malformed(),
+        });
+    }
+    if !valid_host(host) {
         return Err(malformed());
     }
     let port = match port {
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|&p| p != 0)
-            .ok_or_else(malformed)?,
+        Some(p) if is_port(p) => p.parse::<u16>().map_err(|_| malformed())?,
+        // `http://host:/`: an empty port is the scheme's default.
+        Some("") if is_url => HTTP_PORT,
+        Some(_) => return Err(malformed()),
         None if is_url => HTTP_PORT,
         None => return Err(malformed()),
     };
     Ok(format!("{host}:{port}"))
+}
+
+/// Decimal digits only (no sign), naming a port in 1..=65535.
+fn is_port(text: &str) -> bool {
+    !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && text.parse::<u16>().is_ok_and(|p| p != 0)
+}
+
+/// A host name or IPv4 address (letters, digits, `-`, `.`, `_`), or an IPv6
+/// address in brackets.
+fn valid_host(host: &str) -> bool {
+    match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<Ipv6Addr>().is_ok(),
+        None => {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        }
+    }
 }
 
 /// Splits `host[:port]`, minding `[v6]:port`; `None` for an unclosed `[`.
@@ -93,6 +132,28 @@ fn split_port(authority: &str) -> Option<(&str, Option<&str>)> {
         Some((host, port)) => (host, Some(port)),
         None => (authority, None),
     })
+}
+
+/// A parsed `--server`: what to connect to, and what the user typed (for messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerArg {
+    /// `HOST:PORT`, as [`parse_server`] returns it.
+    pub host_port: String,
+    /// The argument as given on the command line.
+    pub typed: String,
+}
+
+impl ServerArg {
+    /// Parses `arg` with [`parse_server`], keeping the text.
+    ///
+    /// # Errors
+    /// As [`parse_server`].
+    pub fn parse(arg: &str) -> Result<Self, ServerArgError> {
+        Ok(Self {
+            host_port: parse_server(arg)?,
+            typed: arg.to_owned(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -177,7 +238,14 @@ mod tests {
             "x:http",
             "[::1",
             "[::1]x",
-            "http://u@x:80",
+            "x:+80",
+            "x:-1",
+            "x: 80",
+            "http://h:80:90",
+            "a b:80",
+            "h\u{1}:80",
+            "[nonsense]:80",
+            "[::1]:+80",
         ] {
             assert!(
                 matches!(parse_server(arg), Err(ServerArgError::Malformed(_))),
@@ -185,6 +253,54 @@ mod tests {
                 parse_server(arg)
             );
         }
+    }
+
+    #[test]
+    fn an_empty_url_port_means_port_80() {
+        assert_eq!(ok("http://h:/"), "h:80");
+        assert_eq!(ok("http://h:"), "h:80");
+        assert_eq!(ok("http://[::1]:/"), "[::1]:80");
+    }
+
+    #[test]
+    fn userinfo_is_refused_as_credentials_not_supported() {
+        for arg in ["http://u@x:80", "http://u:pw@x:80/", "u@x:80"] {
+            let err = parse_server(arg).unwrap_err();
+            assert!(
+                matches!(err, ServerArgError::Credentials(_)),
+                "{arg}: {err:?}"
+            );
+            assert!(
+                err.to_string().contains("credentials are not supported"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unbracketed_ipv6_address_is_refused_with_the_bracketed_form() {
+        let err = parse_server("::1:8080").unwrap_err();
+        assert_eq!(
+            err,
+            ServerArgError::Ipv6Unbracketed("::1:8080".into(), "[::1]:8080".into())
+        );
+        assert!(err.to_string().contains("use [::1]:8080"), "{err}");
+        assert!(matches!(
+            parse_server("http://fe80::2:80/"),
+            Err(ServerArgError::Ipv6Unbracketed(..))
+        ));
+    }
+
+    #[test]
+    fn host_names_with_underscores_and_dashes_pass() {
+        assert_eq!(ok("my-host_1.example:8080"), "my-host_1.example:8080");
+    }
+
+    #[test]
+    fn server_arg_keeps_what_was_typed() {
+        let arg = ServerArg::parse("http://localhost/").unwrap();
+        assert_eq!(arg.host_port, "localhost:80");
+        assert_eq!(arg.typed, "http://localhost/");
     }
 
     #[test]

@@ -95,6 +95,22 @@ fn a_server_without_a_port_is_a_setup_error() {
 }
 
 #[test]
+fn an_unresolvable_server_is_quoted_as_typed() {
+    let run = util::run_json(&["--server", "http://nohost.invalid/"]);
+    assert_eq!(run.status, Some(2));
+    assert!(
+        run.lines.is_empty(),
+        "nothing reported before setup succeeds"
+    );
+    assert!(
+        run.stderr
+            .contains(r#"cannot resolve --server "http://nohost.invalid/""#),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn an_https_server_is_refused_before_any_request() {
     let run = util::run_json(&["--server", "https://127.0.0.1:8443/"]);
     assert_eq!(run.status, Some(2));

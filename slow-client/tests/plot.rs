@@ -136,8 +136,16 @@ fn an_older_file_without_sent_ms_is_drawn_with_a_note() {
         String::from_utf8_lossy(&out.stderr)
     );
     let svg = fs::read_to_string(&svg).unwrap();
-    mark_ids(&svg);
-    assert!(svg.contains("older format"), "says what is missing");
+    // Without done_ms no request has a place on the time axis: no marks, said so.
+    assert_eq!(mark_ids(&svg), [0u32; 0], "no mark without a time");
+    assert!(
+        svg.contains("2 requests without done_ms (older format): not on the time axis"),
+        "says what is missing"
+    );
+    assert!(
+        svg.contains(r#"class="hist r0""#) && svg.contains(r#"class="pmark r0""#),
+        "the lateness panel was drawn from elapsed_ms"
+    );
     fs::remove_dir_all(dir).unwrap();
 }
 
@@ -173,5 +181,45 @@ fn an_unwritable_plot_file_is_a_setup_error_before_any_request() {
     assert!(out.stdout.is_empty(), "no request was reported");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot create --plot file"), "{stderr}");
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_failed_setup_leaves_an_existing_plot_file_unchanged() {
+    let dir = scratch("kept");
+    let svg = dir.join("old.svg");
+    fs::write(&svg, "<svg>the last good picture</svg>").unwrap();
+    let out = slow_client(&[
+        "--count",
+        "2",
+        "--server",
+        "nohost.invalid:80",
+        "--plot",
+        path_str(&svg),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        fs::read_to_string(&svg).unwrap(),
+        "<svg>the last good picture</svg>",
+        "the old picture survives a run that never started"
+    );
+    let left: Vec<_> = fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file left behind: {left:?}");
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_an_error_naming_file_and_line() {
+    let dir = scratch("utf8");
+    let (jsonl, svg) = (dir.join("bad.jsonl"), dir.join("out.svg"));
+    fs::write(&jsonl, b"\n{\"event\":\"error\",\"kind\":\"\xff\"}\n").unwrap();
+    let out = slow_client(&["plot", path_str(&jsonl), "-o", path_str(&svg)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:2: not UTF-8", jsonl.display())),
+        "{stderr}"
+    );
+    assert!(!svg.exists(), "nothing written");
     fs::remove_dir_all(dir).unwrap();
 }

@@ -12,6 +12,8 @@ fn under_pty(args: &str) -> Option<Output> {
         eprintln!("skipped: util-linux `script` is not installed, no pseudo-terminal to test on");
         return None;
     }
+    // Quoted for the shell `script` runs the command with: a path may hold spaces.
+    let bin = format!("'{}'", bin.replace('\'', r"'\''"));
     let out = Command::new("script")
         .args(["-q", "-e", "-c", &format!("{bin} {args}"), "/dev/null"])
         .output()
@@ -90,11 +92,46 @@ fn the_line_moves_on_and_lines_print_while_no_answer_comes() {
     };
     assert_eq!(out.status.code(), Some(0));
     let t = String::from_utf8_lossy(&out.stdout);
-    let quiet = t
-        .find("0.2/0.6 s")
-        .expect("a redraw at 0.2 s, between answers");
+    // Any redraw strictly between 0.1 s and 0.5 s: the loop woke with no answer due
+    // (which tenth it lands on depends on how busy the machine is).
+    let quiet = redraws(&t, "/0.6 s")
+        .find(|&(_, elapsed)| elapsed > 0.1 && elapsed < 0.5)
+        .map(|(at, _)| at)
+        .unwrap_or_else(|| panic!("a redraw between answers: {t:?}"));
     let first = t.find("RECEIVED: id 3").expect("the first answer");
     assert!(first < quiet, "printed before the next answer came: {t:?}");
+}
+
+/// Each redraw's position in the transcript and its elapsed seconds, from the
+/// `ELAPSED{suffix}` text the line starts with (e.g. `0.3/0.6 s`).
+fn redraws<'t>(t: &'t str, suffix: &'t str) -> impl Iterator<Item = (usize, f64)> + 't {
+    t.match_indices(suffix).filter_map(|(at, _)| {
+        let start = t[..at]
+            .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .map_or(0, |i| i + 1);
+        t[start..at].parse().ok().map(|elapsed| (start, elapsed))
+    })
+}
+
+#[test]
+fn an_error_clears_the_progress_line_before_its_message() {
+    // stdout is a pipe whose reader goes away after 0.5 s: the next report
+    // write fails (EPIPE) and the run ends with an error on stderr, the terminal.
+    let Some(out) = under_pty("--count 300 --step-ms 5 | { sleep 0.5; }") else {
+        return;
+    };
+    let t = String::from_utf8_lossy(&out.stdout);
+    let error = t
+        .find("slow-client: error: ")
+        .unwrap_or_else(|| panic!("an error was reported: {t:?}"));
+    assert!(t[error..].contains("Broken pipe"), "{t:?}");
+    let last_line = t.rfind("in flight").expect("the line was drawn");
+    assert!(
+        last_line < error,
+        "the line is gone before the error: {t:?}"
+    );
+    assert!(t[last_line..error].contains("\x1b[2K"), "erased: {t:?}");
+    assert!(!t[error..].contains('\x1b'), "nothing drawn after: {t:?}");
 }
 
 #[test]

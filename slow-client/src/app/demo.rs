@@ -1,5 +1,6 @@
 //! The demo run: embedded server (or `--server`), N requests, one report line each.
 
+use super::plot_file::PlotFile;
 use super::Exit;
 use crate::cli::RunArgs;
 use crate::client::{self, ClientConfig, RunEnd, Target};
@@ -12,12 +13,11 @@ use crate::report::{Format, Reporter};
 use crate::schema::round_ms;
 use crate::server::FD_RESERVE;
 use crate::server::{Server, ServerConfig, ServerHandle};
+use crate::server_arg::ServerArg;
 use anyhow::{anyhow, bail, Context};
 use epoll_safe::Signals;
-use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Requests per listening port of the embedded server. One client has about
@@ -61,7 +61,11 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
     check_fd_budget(args.count, embedded, ports)?;
     // Fail before the run, not after it, when the picture cannot be written.
     let plot = match &args.plot {
-        Some(path) => Some((path.clone(), create_plot_file(path)?)),
+        Some(path) => Some((
+            path.clone(),
+            PlotFile::create(path)
+                .with_context(|| format!("cannot create --plot file {}", path.display()))?,
+        )),
         None => None,
     };
 
@@ -130,7 +134,7 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
             }),
             records,
         };
-        if let Err(e) = write_plot(file, &[run]) {
+        if let Err(e) = file.commit(&[run]) {
             eprintln!(
                 "slow-client: error: writing the picture to {}: {e}",
                 path.display()
@@ -148,18 +152,6 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         _ if summary.failed == 0 => Exit::Success,
         _ => Exit::SomeFailed,
     })
-}
-
-/// Creates (truncates) the `--plot` file before the run.
-fn create_plot_file(path: &Path) -> anyhow::Result<File> {
-    File::create(path).with_context(|| format!("cannot create --plot file {}", path.display()))
-}
-
-/// Writes the picture of `runs` to `file`.
-pub(super) fn write_plot(file: File, runs: &[plot::Run]) -> io::Result<()> {
-    let mut out = BufWriter::new(file);
-    out.write_all(plot::svg(runs).as_bytes())?;
-    out.flush()
 }
 
 /// Raises the fd limit and refuses, before any socket exists, a run that could
@@ -223,20 +215,21 @@ fn start_embedded(
 }
 
 /// Resolves each `HOST:PORT`; the `Host` header keeps the name as given.
-fn resolve(servers: &[String]) -> anyhow::Result<Vec<Target>> {
+/// A failure quotes the argument as the user typed it.
+fn resolve(servers: &[ServerArg]) -> anyhow::Result<Vec<Target>> {
     servers
         .iter()
         .map(|server| {
+            let typed = &server.typed;
             let addr = server
+                .host_port
                 .to_socket_addrs()
-                .with_context(|| {
-                    format!("cannot resolve --server {server:?} (expected HOST:PORT)")
-                })?
+                .with_context(|| format!("cannot resolve --server {typed:?}"))?
                 .next()
-                .ok_or_else(|| anyhow!("--server {server:?} resolved to no address"))?;
+                .ok_or_else(|| anyhow!("--server {typed:?} resolved to no address"))?;
             Ok(Target {
                 addr,
-                host: server.clone(),
+                host: server.host_port.clone(),
             })
         })
         .collect()

@@ -2,6 +2,7 @@
 
 mod demo;
 mod plot;
+mod plot_file;
 mod serve;
 
 pub use demo::demo;

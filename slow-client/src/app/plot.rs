@@ -1,10 +1,10 @@
 //! `slow-client plot RUN.jsonl [MORE.jsonl ...] -o FILE.svg`: saved runs as one picture.
 
-use super::demo::write_plot;
+use super::plot_file::PlotFile;
 use super::Exit;
 use crate::cli::PlotArgs;
 use crate::plot::{self, Run};
-use std::fs::{self, File};
+use std::fs;
 use std::path::Path;
 
 /// Reads every run, draws them overlaid, writes the SVG; says how to exit.
@@ -34,20 +34,20 @@ fn plot_inner(args: &PlotArgs) -> Result<usize, String> {
         .iter()
         .map(|path| load(path))
         .collect::<Result<Vec<Run>, String>>()?;
-    let file = File::create(&args.output)
+    let file = PlotFile::create(&args.output)
         .map_err(|e| format!("cannot create {}: {e}", args.output.display()))?;
-    write_plot(file, &runs).map_err(|e| format!("writing {}: {e}", args.output.display()))?;
+    file.commit(&runs)
+        .map_err(|e| format!("writing {}: {e}", args.output.display()))?;
     Ok(runs.len())
 }
 
 /// One saved run, labelled with its file name.
 fn load(path: &Path) -> Result<Run, String> {
     let text = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let text = String::from_utf8_lossy(&text);
     let label = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    plot::run_from_jsonl(&label, &text)
+    plot::run_from_jsonl_bytes(&label, &text)
         .map_err(|e| format!("{}:{}: {}", path.display(), e.line, e.message))
 }

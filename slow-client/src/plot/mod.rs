@@ -39,7 +39,7 @@ mod summary;
 mod svg;
 mod timeline;
 
-pub use jsonl::{run_from_jsonl, JsonlError};
+pub use jsonl::{run_from_jsonl, run_from_jsonl_bytes, JsonlError};
 pub use lateness::{LatenessPanel, Marker, Outline};
 pub use run::{Outcome, Record, Run, RunTotals};
 pub use scale::Tick;

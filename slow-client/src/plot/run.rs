@@ -80,7 +80,8 @@ pub struct RunTotals {
     pub requested: u32,
     /// The run's wall time.
     pub wall_ms: Option<f64>,
-    /// The run was interrupted (Ctrl-C or `--timeout`).
+    /// A signal (SIGINT, as Ctrl-C sends, or SIGTERM) stopped the run; a
+    /// `--timeout` is not an interruption (those requests end as `timeout`).
     pub interrupted: bool,
 }
 

@@ -15,6 +15,9 @@ pub struct Scale {
     pub step: f64,
 }
 
+/// The most ticks one axis gets; a scale that would need more gets none.
+pub const MAX_TICKS: usize = 100;
+
 /// One labelled tick on an axis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tick {
@@ -26,19 +29,57 @@ pub struct Tick {
 
 impl Scale {
     /// A scale over `[lo, hi]` widened to round tick values; a flat range is widened by one unit.
+    ///
+    /// Values a picture cannot hold (not finite, or so large that the range or
+    /// its step overflows) fall back to the unit range `[0, 1]`.
     pub fn nice(lo: f64, hi: f64, from: f64, to: f64) -> Self {
+        let fallback = Self {
+            lo: 0.0,
+            hi: 1.0,
+            from,
+            to,
+            step: 0.2,
+        };
+        if !lo.is_finite() || !hi.is_finite() {
+            return fallback;
+        }
         let (lo, hi) = if hi > lo {
             (lo, hi)
         } else {
             (lo - 0.5, lo + 0.5)
         };
         let step = tick_step(hi - lo);
-        Self {
+        let scale = Self {
             lo: (lo / step).floor() * step,
             hi: (hi / step).ceil() * step,
             from,
             to,
             step,
+        };
+        let sound = [scale.lo, scale.hi, scale.step, scale.hi - scale.lo]
+            .iter()
+            .all(|v| v.is_finite())
+            && scale.step > 0.0
+            && scale.hi > scale.lo;
+        if sound {
+            scale
+        } else {
+            fallback
+        }
+    }
+
+    /// [`Scale::nice`] for whole numbers (request ids): a step of at least 1,
+    /// so no two ticks round to the same label.
+    pub fn nice_whole(lo: f64, hi: f64, from: f64, to: f64) -> Self {
+        let s = Self::nice(lo, hi, from, to);
+        if s.step >= 1.0 {
+            return s;
+        }
+        Self {
+            lo: s.lo.floor(),
+            hi: s.hi.ceil().max(s.lo.floor() + 1.0),
+            step: 1.0,
+            ..s
         }
     }
 
@@ -47,11 +88,19 @@ impl Scale {
         self.from + (v - self.lo) / (self.hi - self.lo) * (self.to - self.from)
     }
 
-    /// Ticks at round values from `lo` to `hi`, labelled by `label`.
+    /// Ticks at round values from `lo` to `hi`, labelled by `label`; at most
+    /// [`MAX_TICKS`], none for a scale whose step is not a positive finite number.
     pub fn ticks(&self, label: impl Fn(f64, f64) -> String) -> Vec<Tick> {
         let step = self.step;
-        let first = (self.lo / step).ceil() as i64;
-        let last = (self.hi / step + 1e-9).floor() as i64;
+        if !(step.is_finite() && step > 0.0) {
+            return Vec::new();
+        }
+        let first = (self.lo / step).ceil();
+        let last = (self.hi / step + 1e-9).floor();
+        if !(first.is_finite() && last.is_finite()) || last - first >= MAX_TICKS as f64 {
+            return Vec::new();
+        }
+        let (first, last) = (first as i64, last as i64);
         (first..=last)
             .map(|k| {
                 let v = k as f64 * step;
@@ -149,6 +198,53 @@ mod tests {
         assert_eq!(labels[..3], ["0.0 s", "0.5 s", "1.0 s"]);
         assert_eq!(labels.last(), Some(&"4.0 s"));
         assert_eq!(t[1].px, 100.0);
+    }
+
+    #[test]
+    fn huge_or_non_finite_ranges_fall_back_to_a_unit_scale_without_panicking() {
+        for (lo, hi) in [
+            (0.0, f64::MAX),
+            (-f64::MAX, f64::MAX),
+            (f64::MAX, f64::MAX),
+            (0.0, f64::INFINITY),
+            (f64::NAN, 1.0),
+            (0.0, 1.7e308),
+        ] {
+            let s = Scale::nice(lo, hi, 0.0, 100.0);
+            assert!(
+                s.lo.is_finite() && s.hi.is_finite() && s.hi > s.lo,
+                "{lo} {hi}: {s:?}"
+            );
+            let ticks = s.ticks(fmt_ms);
+            assert!(ticks.len() <= MAX_TICKS, "{lo} {hi}: {} ticks", ticks.len());
+        }
+    }
+
+    #[test]
+    fn a_scale_needing_too_many_ticks_gets_none() {
+        let s = Scale {
+            lo: 0.0,
+            hi: f64::MAX,
+            from: 0.0,
+            to: 1.0,
+            step: 1.0,
+        };
+        assert!(s.ticks(fmt_ms).is_empty());
+        let s = Scale { step: 0.0, ..s };
+        assert!(s.ticks(fmt_ms).is_empty());
+    }
+
+    #[test]
+    fn whole_number_scales_step_by_at_least_one_so_labels_never_repeat() {
+        for (lo, hi) in [(1.0, 5.0), (1.0, 2.0), (3.0, 3.0), (1.0, 1.0), (0.0, 100.0)] {
+            let s = Scale::nice_whole(lo, hi, 0.0, 100.0);
+            assert!(s.step >= 1.0, "{lo}..{hi}: {s:?}");
+            let labels: Vec<String> = s.ticks(fmt_step).into_iter().map(|t| t.label).collect();
+            let mut unique = labels.clone();
+            unique.dedup();
+            assert_eq!(labels, unique, "{lo}..{hi}");
+            assert!(s.px(lo) >= 0.0 && s.px(hi) <= 100.0, "{lo}..{hi}: {s:?}");
+        }
     }
 
     #[test]

@@ -88,9 +88,21 @@ pub fn summary_line(run: &Run, s: &RunStats) -> String {
         );
     }
     if let Some(wall) = run.totals.and_then(|t| t.wall_ms) {
-        line += &format!(" · {:.1} s", wall / 1000.0);
+        line += &format!(" · {}", fmt_wall(wall));
     }
     line
+}
+
+/// The run's wall time: `4.0 s`, or `350 ms` / `2.5 ms` below a second (where
+/// one decimal of a second would read `0.0 s`).
+fn fmt_wall(ms: f64) -> String {
+    if ms >= 999.95 {
+        format!("{:.1} s", ms / 1000.0)
+    } else if ms >= 10.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
 }
 
 /// What the picture cannot show about the run, one note each.
@@ -121,8 +133,9 @@ pub fn notes(run: &Run, s: &RunStats) -> Vec<String> {
         .count();
     if sent_but_done > 0 {
         notes.push(format!(
-            "{} without sent_ms: drawn at their end only",
-            requests(sent_but_done)
+            "{} without sent_ms: drawn at {} end only",
+            requests(sent_but_done),
+            if sent_but_done == 1 { "its" } else { "their" }
         ));
     }
     notes
@@ -211,7 +224,7 @@ mod tests {
             [
                 "no summary line: the run was cut short",
                 "1 request without done_ms (older format): not on the time axis",
-                "1 request without sent_ms: drawn at their end only",
+                "1 request without sent_ms: drawn at its end only",
             ]
         );
         r.totals = Some(RunTotals {
@@ -223,6 +236,28 @@ mod tests {
         assert_eq!(
             n[..2],
             ["the run was interrupted", "2 of 5 requests not reported"]
+        );
+    }
+
+    #[test]
+    fn wall_time_below_a_second_is_in_milliseconds() {
+        assert_eq!(fmt_wall(4003.0), "4.0 s");
+        assert_eq!(fmt_wall(999.96), "1.0 s");
+        assert_eq!(fmt_wall(350.4), "350 ms");
+        assert_eq!(fmt_wall(2.54), "2.5 ms");
+    }
+
+    #[test]
+    fn several_requests_without_sent_ms_are_drawn_at_their_end() {
+        let mut r = run(&[(0, 200), (1000, 200)]);
+        for rec in &mut r.records {
+            rec.sent_ms = None;
+        }
+        let n = notes(&r, &run_stats(&r));
+        assert!(
+            n.iter()
+                .any(|l| l.ends_with("without sent_ms: drawn at their end only")),
+            "{n:?}"
         );
     }
 }

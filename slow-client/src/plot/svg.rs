@@ -71,14 +71,67 @@ fn style(s: &mut String) {
     );
 }
 
+/// Rows the legend may use: the layout leaves room for one above the
+/// timeline panel's caption.
+const LEGEND_ROWS: usize = 1;
+/// Vertical distance between legend rows.
+const LEGEND_ROW_PX: f64 = 16.0;
+/// Room kept at a row's end for the `+N more` that ends a full legend.
+const LEGEND_MORE_PX: f64 = 80.0;
+
+/// The legend's items, left to right, wrapping onto a new row while there are
+/// [`LEGEND_ROWS`]; what does not fit ends as `+N more`.
+struct Legend {
+    x: f64,
+    y: f64,
+    row: usize,
+    right: f64,
+    left_out: usize,
+}
+
+impl Legend {
+    const LEFT: f64 = 20.0;
+
+    /// Adds one item (its swatch has `X0`/`Y0` for where it goes), unless the
+    /// legend is full.
+    fn item(&mut self, s: &mut String, swatch: &str, label: &str) {
+        let width = 24.0 + 6.2 * label.chars().count() as f64;
+        let last_row = self.row + 1 == LEGEND_ROWS;
+        let room = self.right - if last_row { LEGEND_MORE_PX } else { 0.0 };
+        if self.left_out > 0 || (self.x + width > room && self.x > Self::LEFT) && last_row {
+            self.left_out += 1;
+            return;
+        }
+        if self.x + width > room && self.x > Self::LEFT {
+            self.row += 1;
+            self.y += LEGEND_ROW_PX;
+            self.x = Self::LEFT;
+        }
+        s.push_str(
+            &swatch
+                .replace("X0", &fmt(self.x))
+                .replace("Y0", &fmt(self.y - 4.0)),
+        );
+        text(s, self.x + 12.0, self.y, "", "", label);
+        self.x += width;
+    }
+
+    fn finish(self, s: &mut String) {
+        if self.left_out > 0 {
+            let more = format!("+{} more", self.left_out);
+            text(s, self.x, self.y, "note", "", &more);
+        }
+    }
+}
+
 fn legend(s: &mut String, layout: &Layout) {
     let t = &layout.timeline;
-    let y = layout.legend_y;
-    let mut x = 20.0;
-    let mut item = |s: &mut String, swatch: String, label: &str| {
-        s.push_str(&swatch.replace("X0", &fmt(x)).replace("Y0", &fmt(y - 4.0)));
-        text(s, x + 12.0, y, "", "", label);
-        x += 24.0 + 6.2 * label.chars().count() as f64;
+    let mut legend = Legend {
+        x: Legend::LEFT,
+        y: layout.legend_y,
+        row: 0,
+        right: layout.width - Legend::LEFT,
+        left_out: 0,
     };
     let answered = t
         .marks
@@ -91,29 +144,23 @@ fn legend(s: &mut String, layout: &Layout) {
     for r in 0..runs {
         let label = layout.run_labels.get(r).map_or("answer", String::as_str);
         let c = r % RUN_COLOURS.len();
-        item(
-            s,
-            format!(r#"<circle class="r{c}" cx="X0" cy="Y0" r="4"/>"#),
-            label,
-        );
+        let dot = format!(r#"<circle class="r{c}" cx="X0" cy="Y0" r="4"/>"#);
+        legend.item(s, &dot, label);
     }
     if t.diagonal.is_some() {
         let diag = r#"<path class="diag" d="M X0 Y0m-6 0h12"/>"#;
-        item(
-            s,
-            diag.into(),
-            "on time: answer = delay after the first write",
-        );
+        legend.item(s, diag, "on time: answer = delay after the first write");
     }
     if t.marks.iter().any(|m| m.kind == MarkKind::Inversion) {
         let ring = r#"<circle class="inv" cx="X0" cy="Y0" r="5"/>"#;
-        item(s, ring.into(), "inversion (arrived after a longer delay)");
+        legend.item(s, ring, "inversion (arrived after a longer delay)");
     }
     for (k, kind) in t.failure_kinds.iter().enumerate() {
         let f = k % FAIL_COLOURS.len();
         let cross = format!(r#"<path class="cross f{f}" d="M X0 Y0m-4 -4l8 8m0 -8l-8 8"/>"#);
-        item(s, cross, kind);
+        legend.item(s, &cross, kind);
     }
+    legend.finish(s);
 }
 
 fn timeline(s: &mut String, t: &Timeline) {
@@ -371,9 +418,58 @@ fn fmt(v: f64) -> String {
     }
 }
 
+/// `text` as XML character data or an attribute value: markup characters
+/// escaped, and characters XML 1.0 forbids (C0 controls other than tab, line
+/// feed and carriage return; U+FFFE, U+FFFF) replaced with U+FFFD, so text
+/// from a file, an argument or a file name never makes the document ill-formed.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_legend_stops_at_the_edge_and_says_how_many_more() {
+        let mut s = String::new();
+        let mut legend = Legend {
+            x: Legend::LEFT,
+            y: 100.0,
+            row: 0,
+            right: 1000.0,
+            left_out: 0,
+        };
+        for k in 0..40 {
+            legend.item(&mut s, "", &format!("failure kind number {k}"));
+        }
+        let (row, x, left_out) = (legend.row, legend.x, legend.left_out);
+        legend.finish(&mut s);
+        assert_eq!(row, LEGEND_ROWS - 1, "no row beyond the layout's room");
+        assert!(x + LEGEND_MORE_PX <= 1000.0, "room left for the count");
+        assert!(left_out > 0 && left_out < 40);
+        assert!(s.contains(&format!("+{left_out} more")), "{s}");
+        assert!(!s.contains(r#"y="116""#), "nothing below the legend's row");
+    }
+
+    #[test]
+    fn escape_replaces_characters_xml_forbids_and_keeps_the_rest() {
+        assert_eq!(
+            escape("a\u{1}b\u{1b}[0m\u{fffe}\u{ffff}"),
+            "a\u{fffd}b\u{fffd}[0m\u{fffd}\u{fffd}"
+        );
+        assert_eq!(escape("<&\"> \t\n\r é"), "&lt;&amp;&quot;&gt; \t\n\r é");
+    }
 }

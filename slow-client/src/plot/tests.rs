@@ -220,3 +220,22 @@ fn long_command_lines_are_clipped() {
     assert_eq!(title.text.chars().count(), MAX_CHARS + 1);
     assert!(title.text.ends_with('…'));
 }
+
+#[test]
+fn control_characters_in_any_text_keep_the_svg_well_formed() {
+    let mut run = synthetic(5, 1000, "a\u{1}label\u{7}");
+    run.argv = vec![
+        "slow-client".into(),
+        "--path".into(),
+        "/x\u{1b}[31m\u{0}".into(),
+    ];
+    run.records[0].outcome = Outcome::Error {
+        kind: "bad\u{8}kind\u{ffff}".into(),
+    };
+    run.totals = None;
+    let svg = svg(&[run, synthetic(3, 1000, "b\u{2}")]);
+    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("ill-formed: {e}"));
+    let text: String = doc.descendants().filter_map(|n| n.text()).collect();
+    assert!(text.contains("bad\u{fffd}kind\u{fffd}"), "{text}");
+    assert!(text.contains('\u{fffd}'));
+}

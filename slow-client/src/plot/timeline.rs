@@ -119,7 +119,10 @@ pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
     };
     // Marks keep PAD_PX clear of the axes, so none hides under one.
     let xs = Scale::nice(0.0, t_max, rect.x + PAD_PX, rect.x + rect.w);
-    let ys = Scale::nice(y_lo, y_hi, rect.y + rect.h - PAD_PX, rect.y + PAD_PX);
+    let ys = match y_key {
+        YKey::Delay => Scale::nice(y_lo, y_hi, rect.y + rect.h - PAD_PX, rect.y + PAD_PX),
+        YKey::Id => Scale::nice_whole(y_lo, y_hi, rect.y + rect.h - PAD_PX, rect.y + PAD_PX),
+    };
     let most = runs.iter().map(|r| r.records.len()).max().unwrap_or(0);
     let dense = most as f64 * MIN_ROW_PX > rect.h;
     // Overlaid runs at the same height sit a little apart when drawn as lines.
@@ -153,7 +156,9 @@ pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
                 id: r.id,
                 kind,
                 x_sent: r.sent_ms.filter(|_| !dense).map(|s| xs.px(s - t0)),
-                x_done: xs.px(done - t0),
+                // An error before the run's first write (a refused connect)
+                // ends before the axis starts: drawn on the axis, not left of it.
+                x_done: xs.px((done - t0).max(0.0)),
                 y: ys.px(key(r)) + nudge(i),
             });
         }
@@ -168,7 +173,7 @@ pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
         (y_key == YKey::Delay && a < b).then(|| [(xs.px(a), ys.px(a)), (xs.px(b), ys.px(b))]);
     let y_ticks = match y_key {
         YKey::Delay => ys.ticks(fmt_ms),
-        YKey::Id => ys.ticks(|v, step| super::scale::fmt_step(v, step.max(1.0))),
+        YKey::Id => ys.ticks(super::scale::fmt_step),
     };
     Timeline {
         rect,
@@ -308,10 +313,43 @@ mod tests {
     }
 
     #[test]
+    fn an_error_before_the_first_write_is_drawn_on_the_axis() {
+        let mut run = express(3);
+        // Request 2 failed to connect 5 ms before anything was written.
+        run.records[1].sent_ms = None;
+        run.records[1].done_ms = Some(10.0 + 1.0 - 5.0);
+        run.records[1].outcome = Outcome::Error {
+            kind: "connect_refused".into(),
+        };
+        let t = lay_out(R, &[run]);
+        let m = t.marks.iter().find(|m| m.id == 2).unwrap();
+        assert_eq!(
+            m.x_done,
+            R.x + PAD_PX,
+            "at the axis's start, not left of it"
+        );
+        assert!(t.marks.iter().all(|m| m.x_done >= R.x + PAD_PX));
+    }
+
+    #[test]
     fn equal_delays_are_drawn_by_id() {
         let mut run = express(5);
         run.records.iter_mut().for_each(|r| r.delay_ms = 100);
         assert_eq!(lay_out(R, &[run]).y_key, YKey::Id);
+    }
+
+    #[test]
+    fn five_ids_get_distinct_whole_number_labels() {
+        // `--count 5 --step-ms 0`: every delay 0, so the y axis is the id.
+        let mut run = express(5);
+        run.records.iter_mut().for_each(|r| r.delay_ms = 0);
+        let t = lay_out(R, &[run]);
+        assert_eq!(t.y_key, YKey::Id);
+        let labels: Vec<&str> = t.y_ticks.iter().map(|t| t.label.as_str()).collect();
+        let mut unique = labels.clone();
+        unique.dedup();
+        assert_eq!(labels, unique, "no label repeats");
+        assert!(labels.contains(&"1") && labels.contains(&"5"), "{labels:?}");
     }
 
     #[test]

@@ -199,16 +199,6 @@ impl ProgressLine {
         true
     }
 
-    /// Prints `msg` on stderr above the line (plainly when there is no line).
-    pub fn println(&mut self, msg: &str) {
-        match self.mode {
-            Mode::Terminal => self.bar.println(msg),
-            Mode::Off | Mode::Plain => {
-                let _ = writeln!(self.plain, "{msg}");
-            }
-        }
-    }
-
     /// Runs `f` with the line cleared, then redraws it: wrap writes to stdout
     /// (the per-request lines) in this, so they land above the line.
     pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {

@@ -94,3 +94,46 @@ fn times_round_to_microseconds_and_never_print_nan() {
     assert_eq!(ms_text(f64::NAN), "null");
     assert_eq!(ms_text(f64::INFINITY), "null");
 }
+
+#[test]
+fn a_time_written_as_null_reads_back_as_nan() {
+    let line = Line::Response(ResponseLine {
+        id: 1,
+        delay_ms: 0,
+        order: 1,
+        elapsed_ms: f64::NAN,
+        lateness_ms: f64::INFINITY,
+        status: 200,
+        reason: "OK".into(),
+        version: "1.1".into(),
+        body_bytes: 0,
+        sent_ms: None,
+        done_ms: None,
+    });
+    let text = serde_json::to_string(&line).unwrap();
+    assert!(
+        text.contains(r#""elapsed_ms":null,"lateness_ms":null"#),
+        "{text}"
+    );
+    let Line::Response(back) = serde_json::from_str(&text).unwrap() else {
+        panic!("not a response: {text}");
+    };
+    assert!(
+        back.elapsed_ms.is_nan() && back.lateness_ms.is_nan(),
+        "{back:?}"
+    );
+    let summary = r#"{"event":"summary","requested":0,"ok":0,"failed":0,"responses":0,"in_order":true,"inversions":0,"wall_ms":null,"interrupted":false,"lateness_ms":{"p50":null,"p99":1,"max":null}}"#;
+    let Line::Summary(back) = serde_json::from_str(summary).unwrap() else {
+        panic!("not a summary");
+    };
+    assert!(back.wall_ms.is_nan());
+    let lateness = back.lateness_ms.unwrap();
+    assert!(lateness.p50.is_nan() && lateness.max.is_nan());
+    assert_eq!(lateness.p99, 1.0);
+}
+
+#[test]
+fn a_missing_time_is_still_an_error() {
+    let text = r#"{"event":"response","id":1,"delay_ms":0,"order":1,"lateness_ms":1,"status":200,"reason":"OK","version":"1.1","body_bytes":2}"#;
+    assert!(serde_json::from_str::<Line>(text).is_err());
+}
