@@ -112,7 +112,9 @@ impl Outbox {
             if owed.due > now {
                 break;
             }
-            if let Some(at) = owed.date_at {
+            // Handed out once: a response partly written may then lose its front
+            // (and its `Date`) to `compact`.
+            if let Some(at) = self.owed[self.due].date_at.take() {
                 self.bytes[at..at + HTTP_DATE_LEN].copy_from_slice(date);
             }
             self.due += 1;
@@ -144,7 +146,9 @@ impl Outbox {
             self.bytes.drain(..gone);
             for owed in &mut self.owed {
                 owed.end -= gone;
-                owed.date_at = owed.date_at.map(|at| at - gone);
+                // Only responses not yet due keep a `date_at`, and those lie wholly
+                // after `sent`; a place inside the dropped front is gone with it.
+                owed.date_at = owed.date_at.and_then(|at| at.checked_sub(gone));
             }
             self.sent = 0;
         }
@@ -226,6 +230,27 @@ mod tests {
         let later = http_date(784_111_777);
         let ready = outbox.ready(t0 + Duration::from_secs(2), &later).to_vec();
         assert_eq!(ready, [&b"Date: "[..], &later[..], b"\r\n"].concat());
+    }
+
+    #[test]
+    fn a_response_cut_after_its_date_survives_compaction() {
+        // 20 responses of 1 KiB, each with its Date 10 bytes in; the write stops
+        // 100 bytes into the 17th, past its Date: dropping the written front must not
+        // move that Date's place below zero.
+        let t0 = Instant::now();
+        let mut outbox = Outbox::default();
+        for _ in 0..20 {
+            let text = format!("{}@{}", "h".repeat(10), "b".repeat(1024 - 10 - HTTP_DATE_LEN));
+            owe(&mut outbox, &text, t0);
+        }
+        let total = outbox.ready(t0, OLD).len();
+        assert_eq!(total, 20 * 1024);
+        let cut = 16 * 1024 + 100;
+        assert_eq!(outbox.wrote(cut).count(), 16);
+        let rest = outbox.ready(t0, OLD).len();
+        assert_eq!(rest, total - cut, "the rest resumes where the write stopped");
+        assert_eq!(outbox.wrote(rest).count(), 4);
+        assert!(outbox.is_empty());
     }
 
     #[test]
