@@ -240,7 +240,11 @@ mod tests {
         let t0 = Instant::now();
         let mut outbox = Outbox::default();
         for _ in 0..20 {
-            let text = format!("{}@{}", "h".repeat(10), "b".repeat(1024 - 10 - HTTP_DATE_LEN));
+            let text = format!(
+                "{}@{}",
+                "h".repeat(10),
+                "b".repeat(1024 - 10 - HTTP_DATE_LEN)
+            );
             owe(&mut outbox, &text, t0);
         }
         let total = outbox.ready(t0, OLD).len();
@@ -248,7 +252,11 @@ mod tests {
         let cut = 16 * 1024 + 100;
         assert_eq!(outbox.wrote(cut).count(), 16);
         let rest = outbox.ready(t0, OLD).len();
-        assert_eq!(rest, total - cut, "the rest resumes where the write stopped");
+        assert_eq!(
+            rest,
+            total - cut,
+            "the rest resumes where the write stopped"
+        );
         assert_eq!(outbox.wrote(rest).count(), 4);
         assert!(outbox.is_empty());
     }
