@@ -66,6 +66,36 @@ fn pipelined_responses_come_in_request_order_with_each_delay_honoured() {
 }
 
 #[test]
+fn requests_held_back_by_the_pipeline_bound_run_their_delay_from_their_arrival() {
+    // 100 requests in one write: the server parses 64, holds the rest until those are
+    // written (2.5 s later), and must then still count their delay from the read that
+    // brought them, not cap their age (answering them 1.5 s late).
+    const N: usize = 100;
+    let server = start(keep_config());
+    let mut client = Client::new(addr(&server));
+    let burst: String = (0..N)
+        .map(|i| format!("GET /delay/2500?i={i} HTTP/1.1\r\n\r\n"))
+        .collect();
+    let sent = Instant::now();
+    client.send(burst);
+    for i in 0..N {
+        let response = client.response(sent);
+        assert_eq!(
+            response.body,
+            format!("delayed 2500 ms: /delay/2500?i={i}\n")
+        );
+        assert!(
+            response.elapsed >= Duration::from_millis(2500),
+            "early: {response:?}"
+        );
+        assert!(
+            response.elapsed < Duration::from_millis(2500 + 1200),
+            "request {i} answered late: {response:?}"
+        );
+    }
+}
+
+#[test]
 fn http10_closes_unless_it_asks_for_keep_alive() {
     let server = start(keep_config());
     let a = addr(&server);
