@@ -219,6 +219,14 @@ impl Session {
                 self.skip -= n;
                 pos += n as usize;
             }
+            if self.skip == 0 && self.head_since.is_none() {
+                // RFC 9112 §2.2: empty lines before a request line are ignored (a
+                // client's CRLF after a body is not the start of another request).
+                pos += buf[pos..]
+                    .iter()
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count();
+            }
             if pos == buf.len() || self.skip > 0 {
                 break;
             }

@@ -139,6 +139,31 @@ fn an_idle_connection_is_closed_silently_after_the_keep_alive_timeout() {
 }
 
 #[test]
+fn a_stray_crlf_after_a_request_is_not_a_request_and_the_idle_close_stays_silent() {
+    // RFC 9112 §2.2: empty lines before a request line are ignored. Taken as the
+    // start of a head, the CRLF some clients send after a body would get a 408
+    // (the header timeout is the shorter here) instead of the silent idle close.
+    let server = start(ServerConfig {
+        keep_alive_timeout: Duration::from_millis(300),
+        header_timeout: Duration::from_millis(100),
+        ..config(Framing::Length)
+    });
+    let mut client = Client::new(addr(&server));
+    client.send("GET /delay/0 HTTP/1.1\r\n\r\n\r\n");
+    assert_eq!(client.response(Instant::now()).status, 200);
+    client.send("\r\n\r\nGET /delay/0 HTTP/1.1\r\n\r\n");
+    assert_eq!(client.response(Instant::now()).status, 200);
+    client.send("\r\n");
+    assert!(client.closes(), "no 408: a plain close");
+    let stats = server.stop().unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.dropped),
+        (2, 2, 0),
+        "{stats:?}"
+    );
+}
+
+#[test]
 fn keep_alive_timeout_zero_turns_keep_alive_off() {
     let server = start(ServerConfig {
         keep_alive_timeout: Duration::ZERO,
