@@ -291,14 +291,14 @@ mod tests {
     }
 
     #[test]
-    fn url_route_redirects_302_with_the_decoded_url() {
+    fn url_route_redirects_302_with_the_decoded_url_reencoded_where_a_uri_needs_it() {
         assert_eq!(
             redirect("GET", "/delay/100/url/http://www.google.com/a?b=c:d"),
             (100, Status::Found, "http://www.google.com/a?b=c:d".into())
         );
         assert_eq!(
             redirect("HEAD", "/delay/1s/url/https%3A%2F%2Fexample.com%2Fx%20y").2,
-            "https://example.com/x y"
+            "https://example.com/x%20y"
         );
     }
 
