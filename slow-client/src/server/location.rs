@@ -7,7 +7,7 @@ use super::route::{echo, strip_prefix_ignore_case};
 
 /// The `Location` for a `/url/{url}` tail: percent-decoded, `http:/host` (slashes merged
 /// by a proxy or a path normaliser) repaired to `http://host`, and what a URI may not
-/// hold (space, `"<>\^`{|}` and non-ASCII) percent-encoded again, so the field is a
+/// hold (space, `` "<>\^`{|} `` and non-ASCII) percent-encoded again, so the field is a
 /// valid URI reference (RFC 9110 §10.2.2).
 ///
 /// # Errors
