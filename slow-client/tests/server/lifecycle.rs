@@ -301,3 +301,34 @@ fn kept_alive_requests_do_not_allocate_per_request() {
         keep_alive_allocations_child();
     }
 }
+
+#[test]
+fn a_graceful_stop_lets_a_lingering_connection_finish_its_linger() {
+    // After a response that ends the connection the server shuts its side and reads
+    // until the client closes (at most 1 s), so unread request bytes cannot turn the
+    // close into a reset. A graceful stop must not cut that short.
+    let server = start(ServerConfig {
+        header_timeout: PATIENCE,
+        ..config(Framing::Length)
+    });
+    let mut client = connect(addr(&server));
+    client
+        .write_all(b"PUT /delay/0 HTTP/1.1\r\nContent-Length: 3\r\n\r\n")
+        .unwrap();
+    let response = parse(&read_to_close(&mut client), Duration::ZERO);
+    assert_eq!(response.status, 405, "{response:?}");
+    // The response is out and the server lingers; now stop gracefully.
+    server.drain().unwrap();
+    let stopping = std::thread::spawn(move || server.wait());
+    sleep(Duration::from_millis(200));
+    assert!(!stopping.is_finished(), "the linger was cut short");
+    // The body arrives late: read and discarded, no reset; then the client closes.
+    client.write_all(b"abc").unwrap();
+    drop(client);
+    let stats = stopping.join().unwrap().unwrap();
+    assert_eq!(
+        (stats.requests, stats.rejected, stats.dropped),
+        (1, 1, 0),
+        "{stats:?}"
+    );
+}

@@ -72,8 +72,14 @@ impl Session {
         Flow::Continue
     }
 
-    /// SIGTERM: no new requests; a session that owes nothing closes now.
+    /// SIGTERM: no new requests; a session that owes nothing closes now, except one
+    /// lingering after its last response, which finishes its linger (at most
+    /// [`super::LINGER`]): closed now, unread request bytes would reset the connection
+    /// and destroy that response in the client's buffer.
     pub(crate) fn drain(&mut self) -> Flow {
+        if self.phase == Phase::Lingering {
+            return Flow::Continue;
+        }
         if self.owed.is_empty() {
             return Flow::Close;
         }
