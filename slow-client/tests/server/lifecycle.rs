@@ -332,3 +332,29 @@ fn a_graceful_stop_lets_a_lingering_connection_finish_its_linger() {
         "{stats:?}"
     );
 }
+
+#[test]
+fn a_graceful_stop_makes_the_last_response_owed_say_close() {
+    let server = start(ServerConfig {
+        keep_alive_timeout: PATIENCE,
+        ..config(Framing::Length)
+    });
+    let mut client = Client::new(addr(&server));
+    let sent = Instant::now();
+    client.send("GET /delay/300 HTTP/1.1\r\n\r\nGET /delay/400 HTTP/1.1\r\n\r\n");
+    // Let the server read both before it is asked to stop.
+    sleep(Duration::from_millis(100));
+    server.drain().unwrap();
+    let first = client.response(sent);
+    let last = client.response(sent);
+    assert_eq!((first.status, last.status), (200, 200));
+    assert_eq!(first.header("connection"), None, "{first:?}");
+    assert_eq!(last.header("connection"), Some("close"), "{last:?}");
+    assert!(client.closes());
+    let stats = server.wait().unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.dropped),
+        (2, 2, 0),
+        "{stats:?}"
+    );
+}

@@ -84,6 +84,9 @@ impl Session {
             return Flow::Close;
         }
         if self.phase == Phase::Open {
+            // Its last response now ends the connection: say so, unless it is
+            // already being written.
+            self.owed.close_last();
             self.phase = Phase::Closing;
             self.linger |= !self.input.is_empty() || self.open_request;
         }
