@@ -117,6 +117,32 @@ pub(crate) fn parse_head(buf: &[u8], limits: RequestLimits) -> Parsed<'_> {
     Parsed::Complete { len, decision }
 }
 
+/// How many complete request heads `buf` holds, one after the other (bodies skipped,
+/// empty lines between them ignored), up to the first that is partial or invalid: the
+/// requests a connection had sent in full when the server stopped reading it, which
+/// then count as dropped.
+pub(crate) fn complete_requests(buf: &[u8], limits: RequestLimits) -> u64 {
+    let mut pos = 0;
+    let mut count = 0;
+    loop {
+        pos += buf[pos..]
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let Parsed::Complete { len, decision } = parse_head(&buf[pos..], limits) else {
+            return count;
+        };
+        count += 1;
+        let next = u64::try_from(pos + len)
+            .unwrap_or(u64::MAX)
+            .saturating_add(decision.body);
+        match usize::try_from(next) {
+            Ok(next) if next <= buf.len() => pos = next,
+            _ => return count,
+        }
+    }
+}
+
 /// The fields the server acts on.
 #[derive(Debug, Default)]
 struct Fields {
@@ -229,6 +255,29 @@ mod tests {
             "POST /delay/1/url/x HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n";
         let d = decide(head);
         assert_eq!((d.body, d.send_continue), (9, false));
+    }
+
+    #[test]
+    fn complete_requests_are_counted_up_to_a_partial_or_invalid_one() {
+        let get = "GET /delay/1 HTTP/1.1\r\n\r\n";
+        let post = "POST /delay/1/url/x HTTP/1.1\r\nContent-Length: 5\r\n\r\nGET /x";
+        assert_eq!(complete_requests(b"", LIMITS), 0);
+        assert_eq!(complete_requests(get.as_bytes(), LIMITS), 1);
+        let three = format!("{get}\r\n{post}{get}");
+        assert_eq!(
+            complete_requests(three.as_bytes(), LIMITS),
+            3,
+            "the body is skipped"
+        );
+        let partial = format!("{get}{get}GET /delay/1 HTTP/1.1\r\n");
+        assert_eq!(complete_requests(partial.as_bytes(), LIMITS), 2);
+        let junk = format!("{get}\x16\x03{get}");
+        assert_eq!(complete_requests(junk.as_bytes(), LIMITS), 1);
+        // A head whose body is still on its way counts; nothing after it can.
+        assert_eq!(
+            complete_requests(&post.as_bytes()[..post.len() - 3], LIMITS),
+            1
+        );
     }
 
     #[test]

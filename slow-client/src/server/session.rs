@@ -22,7 +22,7 @@ use super::deadline::{after, Entries};
 use super::log::LogEntry;
 use super::outbox::Outbox;
 use super::policy::Cx;
-use super::request::{parse_head, Decision, Parsed};
+use super::request::{complete_requests, parse_head, Decision, Parsed};
 use super::response::{effective_framing, Body, Persistence, Reply, Status, CONTINUE};
 use super::route::Answer;
 use super::Verdict;
@@ -264,10 +264,25 @@ impl Session {
             }
         }
         if self.phase != Phase::Open && pos < buf.len() {
+            // After the last response (a close, the request cap, an error): what
+            // follows is never answered; the requests in it that arrived whole are
+            // dropped.
+            self.drop_unparsed(&buf[pos..], cx);
             self.linger = true;
             return buf.len();
         }
         pos
+    }
+
+    /// Counts the complete requests in `rest` (after the body being skipped) as
+    /// received and dropped: the session will never answer them.
+    pub(crate) fn drop_unparsed(&mut self, rest: &[u8], cx: &mut Cx<'_>) {
+        let body = usize::try_from(self.skip)
+            .unwrap_or(usize::MAX)
+            .min(rest.len());
+        let dropped = complete_requests(&rest[body..], cx.policy.limits);
+        cx.stats.requests += dropped;
+        cx.stats.dropped += dropped;
     }
 
     /// Encodes the answer to a decided request and queues it at its due time.

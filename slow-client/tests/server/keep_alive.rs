@@ -313,3 +313,33 @@ fn a_client_that_never_reads_is_closed_after_the_send_timeout() {
     assert!(stats.dropped > 0, "{stats:?}");
     assert_eq!(stats.requests, stats.answered + stats.dropped, "{stats:?}");
 }
+
+#[test]
+fn requests_sent_after_the_last_response_count_as_dropped() {
+    // Past the request cap, or after a request that asked to close, the requests that
+    // came in the same read are never answered: each counts once, as dropped.
+    let server = start(ServerConfig {
+        max_requests_per_connection: 2,
+        ..keep_config()
+    });
+    let get = "GET /delay/0 HTTP/1.1\r\n\r\n";
+    let mut capped = Client::new(addr(&server));
+    capped.send(get.repeat(4));
+    let sent = Instant::now();
+    assert_eq!(capped.response(sent).status, 200);
+    let last = capped.response(sent);
+    assert_eq!(last.header("connection"), Some("close"), "{last:?}");
+    assert!(capped.closes());
+    let mut closer = Client::new(addr(&server));
+    closer.send(format!(
+        "GET /delay/0 HTTP/1.1\r\nConnection: close\r\n\r\n{get}POST /delay/0/url/x HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi{get}GET /partial"
+    ));
+    assert_eq!(closer.response(sent).status, 200);
+    assert!(closer.closes());
+    let stats = server.stop().unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.dropped),
+        (4 + 4, 2 + 1, 2 + 3),
+        "{stats:?}"
+    );
+}

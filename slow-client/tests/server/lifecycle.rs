@@ -358,3 +358,28 @@ fn a_graceful_stop_makes_the_last_response_owed_say_close() {
         "{stats:?}"
     );
 }
+
+#[test]
+fn a_graceful_stop_counts_requests_held_back_by_the_pipeline_bound_as_dropped() {
+    // 100 requests in one write: 64 are owed, 36 held unparsed. SIGTERM finishes the
+    // 64 and never answers the 36, which count once each, as dropped.
+    let server = start(ServerConfig {
+        keep_alive_timeout: PATIENCE,
+        ..config(Framing::Length)
+    });
+    let mut client = Client::new(addr(&server));
+    client.send("GET /delay/300 HTTP/1.1\r\n\r\n".repeat(100));
+    let sent = Instant::now();
+    sleep(Duration::from_millis(100));
+    server.drain().unwrap();
+    for _ in 0..64 {
+        assert_eq!(client.response(sent).status, 200);
+    }
+    assert!(client.closes());
+    let stats = server.wait().unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.dropped),
+        (100, 64, 36),
+        "{stats:?}"
+    );
+}

@@ -76,9 +76,18 @@ impl Session {
     /// lingering after its last response, which finishes its linger (at most
     /// [`super::LINGER`]): closed now, unread request bytes would reset the connection
     /// and destroy that response in the client's buffer.
-    pub(crate) fn drain(&mut self) -> Flow {
+    /// Requests held back by the pipeline bound are never answered: those received
+    /// whole count as dropped.
+    pub(crate) fn drain(&mut self, cx: &mut Cx<'_>) -> Flow {
         if self.phase == Phase::Lingering {
             return Flow::Continue;
+        }
+        if self.held {
+            let input = std::mem::take(&mut self.input);
+            self.drop_unparsed(&input, cx);
+            self.held = false;
+            // Unread bytes are left: linger so they cannot reset the connection.
+            self.linger = true;
         }
         if self.owed.is_empty() {
             return Flow::Close;
