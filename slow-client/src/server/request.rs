@@ -250,6 +250,17 @@ mod tests {
     }
 
     #[test]
+    fn empty_lines_before_a_first_request_line_are_skipped() {
+        let head = "\r\n\r\nGET /delay/7 HTTP/1.1\r\n\r\n";
+        match parse_head(head.as_bytes(), LIMITS) {
+            Parsed::Complete { len, decision } => {
+                assert_eq!((len, decision.delay_ms), (head.len(), 7));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn http10_gets_no_100_continue() {
         let head =
             "POST /delay/1/url/x HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n";

@@ -382,13 +382,7 @@ impl Session {
     /// write when the socket takes it; counts (and logs) those written in full.
     pub(crate) fn flush(&mut self, cx: &mut Cx<'_>) -> Flow {
         // Overdue responses just owed wait for the deadline heap (see `overdue_from`).
-        let now = match self.overdue_from.take() {
-            Some(due) => due
-                .checked_sub(Duration::from_nanos(1))
-                .unwrap_or(due)
-                .min(cx.now),
-            None => cx.now,
-        };
+        let now = arrival::release_until(self.overdue_from.take(), cx.now);
         loop {
             let ready = self.owed.ready(now, cx.date);
             if ready.is_empty() {
