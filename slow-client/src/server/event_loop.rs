@@ -338,8 +338,10 @@ impl<'s> EventLoop<'s> {
         self.draining = true;
         self.listeners.clear(); // closing them refuses new connections
         let keys: Vec<u64> = self.sessions.keys().collect();
+        let now = Instant::now();
         for key in keys {
-            let flow = self.sessions.get_mut(key).map(Session::drain);
+            let (sessions, _, mut cx) = self.cx(now);
+            let flow = sessions.get_mut(key).map(|s| s.drain(&mut cx));
             match flow {
                 Some(Flow::Close) => self.close(key),
                 Some(Flow::Continue) => self.sync(key),

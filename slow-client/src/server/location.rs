@@ -6,7 +6,9 @@ use std::borrow::Cow;
 use super::route::{echo, strip_prefix_ignore_case};
 
 /// The `Location` for a `/url/{url}` tail: percent-decoded, `http:/host` (slashes merged
-/// by a proxy or a path normaliser) repaired to `http://host`.
+/// by a proxy or a path normaliser) repaired to `http://host`, and what a URI may not
+/// hold (space, `` "<>\^`{|} `` and non-ASCII) percent-encoded again, so the field is a
+/// valid URI reference (RFC 9110 §10.2.2).
 ///
 /// # Errors
 /// A message for an empty url, a broken `%` escape, text that is not UTF-8, or one that
@@ -27,7 +29,36 @@ pub(crate) fn location(url: &str) -> Result<Cow<'_, str>, String> {
     if decoded.chars().any(char::is_control) {
         return Err("url decodes to a control character; refusing to put it in a header\n".into());
     }
-    Ok(repair_scheme_slashes(decoded))
+    Ok(encode_unsafe(repair_scheme_slashes(decoded)))
+}
+
+/// Bytes a URI may not hold as they are (RFC 3986 §2): space, the delimiters RFC 3986
+/// excludes, and every non-ASCII byte (controls are refused before this).
+fn unsafe_in_uri(b: u8) -> bool {
+    b >= 0x80
+        || matches!(
+            b,
+            b' ' | b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'
+        )
+}
+
+/// Percent-encodes the bytes of `url` a URI may not hold; borrows when there are none.
+fn encode_unsafe(url: Cow<'_, str>) -> Cow<'_, str> {
+    if !url.bytes().any(unsafe_in_uri) {
+        return url;
+    }
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(url.len() + 16);
+    for b in url.bytes() {
+        if unsafe_in_uri(b) {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0xf)]));
+        } else {
+            out.push(char::from(b));
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Decodes `%XX` escapes. `None` on a broken escape.
@@ -81,6 +112,29 @@ mod tests {
         ] {
             assert_eq!(location(url).unwrap(), want, "{url}");
         }
+    }
+
+    #[test]
+    fn what_a_uri_may_not_hold_is_percent_encoded_again() {
+        for (url, want) in [
+            ("http://h/a%20b", "http://h/a%20b"),
+            ("http://h/a b", "http://h/a%20b"),
+            (
+                "http://h/%22%3C%3E%5C%5E%60%7B%7C%7D",
+                "http://h/%22%3C%3E%5C%5E%60%7B%7C%7D",
+            ),
+            (
+                "http://h/\"<>\\^`{|}",
+                "http://h/%22%3C%3E%5C%5E%60%7B%7C%7D",
+            ),
+            ("http://h/caf%C3%A9", "http://h/caf%C3%A9"),
+            ("http://h/café", "http://h/caf%C3%A9"),
+            ("http://h/?q=a%26b#f", "http://h/?q=a&b#f"),
+            ("http%3A%2Fh%2F100%2525", "http://h/100%25"),
+        ] {
+            assert_eq!(location(url).unwrap(), want, "{url}");
+        }
+        assert!(matches!(location("http://h/plain"), Ok(Cow::Borrowed(_))));
     }
 
     #[test]

@@ -150,8 +150,12 @@ pub struct ServerStats {
     /// 4xx/5xx responses written in full (bad requests, 404, 405, 411, 413, 431, 503).
     pub rejected: u64,
     /// Requests without a complete response: header timeouts (408 is sent where
-    /// possible), clients that closed, reset or stopped reading first, and requests
-    /// still owed when the server stopped.
+    /// possible), clients that closed, reset or stopped reading first, requests
+    /// still owed when the server stopped, and requests a connection had sent whole
+    /// when the server stopped reading it (pipelined after its last response: past
+    /// `--max-requests-per-connection`, after a `Connection: close`, or held back by
+    /// the pipeline bound at a graceful stop). Bytes that arrive after that are read
+    /// and discarded uncounted: no request has started there for the server.
     pub dropped: u64,
     /// Times accepting paused because the process ran out of descriptors (`EMFILE`,
     /// `ENFILE`) or kernel memory; pending clients wait in the backlog meanwhile.

@@ -112,7 +112,9 @@ impl Outbox {
             if owed.due > now {
                 break;
             }
-            if let Some(at) = owed.date_at {
+            // Handed out once: a response partly written may then lose its front
+            // (and its `Date`) to `compact`.
+            if let Some(at) = self.owed[self.due].date_at.take() {
                 self.bytes[at..at + HTTP_DATE_LEN].copy_from_slice(date);
             }
             self.due += 1;
@@ -133,6 +135,46 @@ impl Outbox {
         self.owed.drain(..done)
     }
 
+    /// Makes the last response owed say `Connection: close` (a graceful stop ends the
+    /// connection after it), when none of it is written yet: its
+    /// `Connection: keep-alive` becomes `close`, or the field is added at the end of
+    /// its head. Returns whether it now says close; false when it is being written (or
+    /// nothing is owed), whose bytes cannot change any more.
+    pub(crate) fn close_last(&mut self) -> bool {
+        const KEEP: &[u8] = b"Connection: keep-alive\r\n";
+        const CLOSE: &[u8] = b"Connection: close\r\n";
+        let n = self.owed.len();
+        let Some(last) = self.owed.back() else {
+            return false;
+        };
+        // Where its head can be searched from: its Date (kept until it falls due) or
+        // the end of the one before it, if none of it is written.
+        let before = n.checked_sub(2).map(|i| self.owed[i].end);
+        let from = match (last.date_at, before) {
+            (Some(at), _) => at,
+            (None, Some(start)) if start >= self.sent => start,
+            _ => return false,
+        };
+        let end = last.end;
+        let Some(blank) = find(&self.bytes[from..end], b"\r\n\r\n") else {
+            return false;
+        };
+        let head_end = from + blank + 2; // the blank line starts here
+        let head = &self.bytes[from..head_end];
+        if find(head, CLOSE).is_some() {
+            return true;
+        }
+        let (at, removed) = match find(head, KEEP) {
+            Some(i) => (from + i, KEEP.len()),
+            None => (head_end, 0),
+        };
+        self.bytes.splice(at..at + removed, CLOSE.iter().copied());
+        if let Some(last) = self.owed.back_mut() {
+            last.end = end + CLOSE.len() - removed;
+        }
+        true
+    }
+
     /// Drops written bytes: all of them when everything is written (the usual case,
     /// keeping the capacity), or a large written front.
     fn compact(&mut self) {
@@ -144,11 +186,18 @@ impl Outbox {
             self.bytes.drain(..gone);
             for owed in &mut self.owed {
                 owed.end -= gone;
-                owed.date_at = owed.date_at.map(|at| at - gone);
+                // Only responses not yet due keep a `date_at`, and those lie wholly
+                // after `sent`; a place inside the dropped front is gone with it.
+                owed.date_at = owed.date_at.and_then(|at| at.checked_sub(gone));
             }
             self.sent = 0;
         }
     }
+}
+
+/// Where `needle` first occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -226,6 +275,72 @@ mod tests {
         let later = http_date(784_111_777);
         let ready = outbox.ready(t0 + Duration::from_secs(2), &later).to_vec();
         assert_eq!(ready, [&b"Date: "[..], &later[..], b"\r\n"].concat());
+    }
+
+    #[test]
+    fn a_response_cut_after_its_date_survives_compaction() {
+        // 20 responses of 1 KiB, each with its Date 10 bytes in; the write stops
+        // 100 bytes into the 17th, past its Date: dropping the written front must not
+        // move that Date's place below zero.
+        let t0 = Instant::now();
+        let mut outbox = Outbox::default();
+        for _ in 0..20 {
+            let text = format!(
+                "{}@{}",
+                "h".repeat(10),
+                "b".repeat(1024 - 10 - HTTP_DATE_LEN)
+            );
+            owe(&mut outbox, &text, t0);
+        }
+        let total = outbox.ready(t0, OLD).len();
+        assert_eq!(total, 20 * 1024);
+        let cut = 16 * 1024 + 100;
+        assert_eq!(outbox.wrote(cut).count(), 16);
+        let rest = outbox.ready(t0, OLD).len();
+        assert_eq!(
+            rest,
+            total - cut,
+            "the rest resumes where the write stopped"
+        );
+        assert_eq!(outbox.wrote(rest).count(), 4);
+        assert!(outbox.is_empty());
+    }
+
+    #[test]
+    fn the_last_response_owed_is_made_to_say_close_unless_it_is_being_written() {
+        let t0 = Instant::now();
+        let later = t0 + Duration::from_secs(1);
+        let mut outbox = Outbox::default();
+        owe(&mut outbox, "A\r\nDate: @\r\n\r\nbody-a", t0);
+        owe(&mut outbox, "B\r\nDate: @\r\n\r\nbody-b", later);
+        assert!(outbox.close_last());
+        assert!(outbox.close_last(), "twice is once");
+        let ready = outbox.ready(later, OLD).to_vec();
+        let want = format!(
+            "A\r\nDate: {0}\r\n\r\nbody-aB\r\nDate: {0}\r\nConnection: close\r\n\r\nbody-b",
+            std::str::from_utf8(OLD).unwrap()
+        );
+        assert_eq!(String::from_utf8(ready).unwrap(), want);
+        assert_eq!(outbox.wrote(want.len()).count(), 2);
+
+        // An HTTP/1.0 keep-alive answer: the field is replaced, not doubled.
+        owe(
+            &mut outbox,
+            "C\r\nDate: @\r\nConnection: keep-alive\r\n\r\nc",
+            later,
+        );
+        assert!(outbox.close_last());
+        let ready = String::from_utf8(outbox.ready(later, OLD).to_vec()).unwrap();
+        assert!(
+            ready.ends_with("\r\nConnection: close\r\n\r\nc"),
+            "{ready:?}"
+        );
+        assert!(!ready.contains("keep-alive"), "{ready:?}");
+
+        // Being written: left alone.
+        outbox.wrote(3).count();
+        assert!(!outbox.close_last());
+        assert!(!Outbox::default().close_last());
     }
 
     #[test]

@@ -94,10 +94,7 @@ pub(crate) fn parse_head(buf: &[u8], limits: RequestLimits) -> Parsed<'_> {
         return invalid(Status::BadRequest, "malformed request line\n".to_owned());
     };
     let http10 = version == 0;
-    let mut fields = Fields {
-        client_keeps: !http10,
-        ..Fields::default()
-    };
+    let mut fields = Fields::default();
     if let Err((status, message)) = fields.read(req.headers) {
         return invalid(status, message);
     }
@@ -107,19 +104,50 @@ pub(crate) fn parse_head(buf: &[u8], limits: RequestLimits) -> Parsed<'_> {
         answer,
         head_only: method == "HEAD",
         http10,
-        client_keeps: fields.client_keeps,
+        // `close` wins over any `keep-alive`, in one field or several (RFC 9112 §9.6).
+        client_keeps: !fields.saw_close && (!http10 || fields.saw_keep_alive),
         body: fields.content_length,
         send_continue: false,
     };
-    decision.send_continue =
-        fields.expects_continue && decision.body > 0 && !decision.status().ends_connection();
+    // An HTTP/1.0 client does not know 100 (RFC 9110 §10.1.1): the Expect is ignored.
+    decision.send_continue = fields.expects_continue
+        && !http10
+        && decision.body > 0
+        && !decision.status().ends_connection();
     Parsed::Complete { len, decision }
+}
+
+/// How many complete request heads `buf` holds, one after the other (bodies skipped,
+/// empty lines between them ignored), up to the first that is partial or invalid: the
+/// requests a connection had sent in full when the server stopped reading it, which
+/// then count as dropped.
+pub(crate) fn complete_requests(buf: &[u8], limits: RequestLimits) -> u64 {
+    let mut pos = 0;
+    let mut count = 0;
+    loop {
+        pos += buf[pos..]
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+        let Parsed::Complete { len, decision } = parse_head(&buf[pos..], limits) else {
+            return count;
+        };
+        count += 1;
+        let next = u64::try_from(pos + len)
+            .unwrap_or(u64::MAX)
+            .saturating_add(decision.body);
+        match usize::try_from(next) {
+            Ok(next) if next <= buf.len() => pos = next,
+            _ => return count,
+        }
+    }
 }
 
 /// The fields the server acts on.
 #[derive(Debug, Default)]
 struct Fields {
-    client_keeps: bool,
+    saw_close: bool,
+    saw_keep_alive: bool,
     content_length: u64,
     expects_continue: bool,
 }
@@ -133,9 +161,9 @@ impl Fields {
             if name.eq_ignore_ascii_case("connection") {
                 for token in value.split(',').map(str::trim) {
                     if token.eq_ignore_ascii_case("close") {
-                        self.client_keeps = false;
+                        self.saw_close = true;
                     } else if token.eq_ignore_ascii_case("keep-alive") {
-                        self.client_keeps = true;
+                        self.saw_keep_alive = true;
                     }
                 }
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
@@ -204,6 +232,63 @@ mod tests {
         let old = decide("GET /delay/1 HTTP/1.0\r\n\r\n");
         assert!(old.http10 && !old.client_keeps);
         assert!(decide("GET /delay/1 HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").client_keeps);
+    }
+
+    #[test]
+    fn close_wins_over_keep_alive_in_one_field_or_two() {
+        for head in [
+            "GET /delay/1 HTTP/1.1\r\nConnection: close, keep-alive\r\n\r\n",
+            "GET /delay/1 HTTP/1.1\r\nConnection: keep-alive, close\r\n\r\n",
+            "GET /delay/1 HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n",
+            "GET /delay/1 HTTP/1.0\r\nConnection: close\r\nConnection: Keep-Alive\r\n\r\n",
+            "GET /delay/1 HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n",
+        ] {
+            assert!(!decide(head).client_keeps, "{head:?}");
+        }
+        let both = "GET /delay/1 HTTP/1.0\r\nConnection: keep-alive\r\nConnection: te\r\n\r\n";
+        assert!(decide(both).client_keeps);
+    }
+
+    #[test]
+    fn empty_lines_before_a_first_request_line_are_skipped() {
+        let head = "\r\n\r\nGET /delay/7 HTTP/1.1\r\n\r\n";
+        match parse_head(head.as_bytes(), LIMITS) {
+            Parsed::Complete { len, decision } => {
+                assert_eq!((len, decision.delay_ms), (head.len(), 7));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn http10_gets_no_100_continue() {
+        let head =
+            "POST /delay/1/url/x HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n";
+        let d = decide(head);
+        assert_eq!((d.body, d.send_continue), (9, false));
+    }
+
+    #[test]
+    fn complete_requests_are_counted_up_to_a_partial_or_invalid_one() {
+        let get = "GET /delay/1 HTTP/1.1\r\n\r\n";
+        let post = "POST /delay/1/url/x HTTP/1.1\r\nContent-Length: 5\r\n\r\nGET /x";
+        assert_eq!(complete_requests(b"", LIMITS), 0);
+        assert_eq!(complete_requests(get.as_bytes(), LIMITS), 1);
+        let three = format!("{get}\r\n{post}{get}");
+        assert_eq!(
+            complete_requests(three.as_bytes(), LIMITS),
+            3,
+            "the body is skipped"
+        );
+        let partial = format!("{get}{get}GET /delay/1 HTTP/1.1\r\n");
+        assert_eq!(complete_requests(partial.as_bytes(), LIMITS), 2);
+        let junk = format!("{get}\x16\x03{get}");
+        assert_eq!(complete_requests(junk.as_bytes(), LIMITS), 1);
+        // A head whose body is still on its way counts; nothing after it can.
+        assert_eq!(
+            complete_requests(&post.as_bytes()[..post.len() - 3], LIMITS),
+            1
+        );
     }
 
     #[test]

@@ -109,8 +109,17 @@ pub(crate) fn route<'a>(method: &str, target: &'a str, max_delay_ms: u64) -> Rou
     }
     let delay_ms = match delay_text.map(parse_delay) {
         None => DEFAULT_DELAY_MS,
-        Some(Some(ms)) => ms,
-        Some(None) => {
+        Some(Ok(ms)) => ms,
+        Some(Err(BadDelay::TooLarge)) => {
+            return Routed::error(
+                Status::BadRequest,
+                format!(
+                    "delay {} is above this server's cap of {max_delay_ms} ms (--max-delay-ms)\n",
+                    echo(delay_text.unwrap_or_default())
+                ),
+            )
+        }
+        Some(Err(BadDelay::Malformed)) => {
             return Routed::error(
                 Status::BadRequest,
                 format!(
@@ -166,30 +175,41 @@ fn method_not_allowed(method: &str, allow: &'static str) -> Routed<'static> {
     }
 }
 
+/// Why a delay's text is not a delay the server takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BadDelay {
+    /// Not `{n}`, `{n}ms` or `{x}s`.
+    Malformed,
+    /// Well formed, but more milliseconds than a `u64` holds (above any cap).
+    TooLarge,
+}
+
 /// A delay in milliseconds: `{n}` or `{n}ms` (whole milliseconds), or `{x}s` (decimal
 /// seconds, rounded up to a whole millisecond so an answer is never early).
-pub(crate) fn parse_delay(text: &str) -> Option<u64> {
+pub(crate) fn parse_delay(text: &str) -> Result<u64, BadDelay> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if let Some(secs) = text.strip_suffix("ms").or(Some(text)).filter(|s| digits(s)) {
-        return secs.parse().ok();
+    // Only digits are left to parse, so the one way to fail is overflow.
+    let number = |s: &str| s.parse::<u64>().map_err(|_| BadDelay::TooLarge);
+    if let Some(ms) = text.strip_suffix("ms").or(Some(text)).filter(|s| digits(s)) {
+        return number(ms);
     }
-    let secs = text.strip_suffix('s')?;
+    let secs = text.strip_suffix('s').ok_or(BadDelay::Malformed)?;
     let (whole, fraction) = secs.split_once('.').unwrap_or((secs, ""));
     if !digits(whole) || !(fraction.is_empty() || digits(fraction)) || secs.ends_with('.') {
-        return None;
+        return Err(BadDelay::Malformed);
     }
-    let mut ms = whole.parse::<u64>().ok()?.checked_mul(1000)?;
+    let mut ms = number(whole)?.checked_mul(1000).ok_or(BadDelay::TooLarge)?;
     let mut scale = 100;
     for (i, digit) in fraction.bytes().map(|b| u64::from(b - b'0')).enumerate() {
         if i < 3 {
-            ms = ms.checked_add(digit * scale)?;
+            ms = ms.checked_add(digit * scale).ok_or(BadDelay::TooLarge)?;
             scale /= 10;
         } else if digit != 0 {
             // Below a millisecond: round up, once.
-            return ms.checked_add(1);
+            return ms.checked_add(1).ok_or(BadDelay::TooLarge);
         }
     }
-    Some(ms)
+    Ok(ms)
 }
 
 /// Strips `http://host` or `https://host` from an absolute-form target (what a client
@@ -255,7 +275,7 @@ mod tests {
             ("0.0001s", 1),
             ("1.2340s", 1234),
         ] {
-            assert_eq!(parse_delay(text), Some(ms), "{text}");
+            assert_eq!(parse_delay(text), Ok(ms), "{text}");
         }
         for bad in [
             "",
@@ -270,9 +290,18 @@ mod tests {
             "1,5s",
             "1 s",
             "0x10",
-            "99999999999999999999999",
+            "99999999999999999999999s.",
         ] {
-            assert_eq!(parse_delay(bad), None, "{bad:?}");
+            assert_eq!(parse_delay(bad), Err(BadDelay::Malformed), "{bad:?}");
+        }
+        for huge in [
+            "99999999999999999999",
+            "99999999999999999999ms",
+            "100000000000000000s",
+            "18446744073709551.616s",
+            "18446744073709551.6151s",
+        ] {
+            assert_eq!(parse_delay(huge), Err(BadDelay::TooLarge), "{huge:?}");
         }
     }
 
@@ -291,14 +320,14 @@ mod tests {
     }
 
     #[test]
-    fn url_route_redirects_302_with_the_decoded_url() {
+    fn url_route_redirects_302_with_the_decoded_url_reencoded_where_a_uri_needs_it() {
         assert_eq!(
             redirect("GET", "/delay/100/url/http://www.google.com/a?b=c:d"),
             (100, Status::Found, "http://www.google.com/a?b=c:d".into())
         );
         assert_eq!(
             redirect("HEAD", "/delay/1s/url/https%3A%2F%2Fexample.com%2Fx%20y").2,
-            "https://example.com/x y"
+            "https://example.com/x%20y"
         );
     }
 
@@ -390,6 +419,9 @@ mod tests {
     #[test]
     fn the_cap_applies_to_every_unit() {
         for path in [
+            "/delay/99999999999999999999",
+            "/delay/1000000000000000s",
+            "/delay/100000000000000000s",
             "/delay/60001",
             "/delay/60001ms",
             "/delay/60.001s",

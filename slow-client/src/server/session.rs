@@ -22,22 +22,19 @@ use super::deadline::{after, Entries};
 use super::log::LogEntry;
 use super::outbox::Outbox;
 use super::policy::Cx;
-use super::request::{parse_head, Decision, Parsed};
+use super::request::{complete_requests, parse_head, Decision, Parsed};
 use super::response::{effective_framing, Body, Persistence, Reply, Status, CONTINUE};
 use super::route::Answer;
 use super::Verdict;
 use crate::os;
 
+mod arrival;
 mod timers;
 
 /// Responses a session may owe before the loop stops reading its requests.
 pub(crate) const PIPELINE_DEPTH: usize = 64;
 /// Longest wait for a client to close after the server's last response.
 pub(crate) const LINGER: Duration = Duration::from_secs(1);
-/// The most a request's arrival stamp may shorten its delay: the loop is never that far
-/// behind its sockets, so anything more is a wall-clock step, which must not make
-/// answers early.
-const MAX_AGE: Duration = Duration::from_secs(1);
 
 /// Where the session is in its keep-alive life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,8 +68,13 @@ pub(crate) struct Session {
     /// Unparsed request bytes kept between reads: a partial head, or requests held
     /// back while [`PIPELINE_DEPTH`] responses are owed.
     input: Vec<u8>,
-    /// When the kernel received `input` (the read that carried it).
-    input_stamp: Option<SystemTime>,
+    /// When `input` arrived (the kernel's receive stamp of the read that carried it,
+    /// on the monotonic clock: [`arrival`]).
+    input_arrival: Instant,
+    /// The earliest due time, already past, of a delayed response owed since the last
+    /// flush: the flush leaves it to the deadline heap, which answers the overdue
+    /// responses of every session read in one batch in the order they fell due.
+    overdue_from: Option<Instant>,
     /// `input` holds requests not yet parsed because of the pipeline bound.
     held: bool,
     /// Request-body bytes still to skip.
@@ -112,7 +114,8 @@ impl Session {
             peer,
             phase: Phase::Open,
             input: Vec::new(),
-            input_stamp: None,
+            input_arrival: now,
+            overdue_from: None,
             held: false,
             skip: 0,
             owed,
@@ -153,23 +156,28 @@ impl Session {
             Err(e) if is_transient(&e) => return (Flow::Continue, false),
             Err(_) => return (Flow::Close, true),
         };
+        // Both clocks back to back, wall first, nothing in between (see `arrival`).
+        let wall = SystemTime::now();
+        let arrived = arrival::arrival(stamp, wall, Instant::now());
         if self.phase != Phase::Open {
             self.linger = true;
             return (Flow::Continue, true);
         }
         let fresh = &scratch[..n];
         if self.input.is_empty() {
-            let used = self.consume(fresh, 0, stamp, cx);
+            let used = self.consume(fresh, 0, arrived, cx);
             self.input.extend_from_slice(&fresh[used..]);
         } else {
             let old = self.input.len();
             self.input.extend_from_slice(fresh);
             let input = std::mem::take(&mut self.input);
-            let used = self.consume(&input, old, stamp, cx);
+            let used = self.consume(&input, old, arrived, cx);
             self.input = input;
             self.input.drain(..used);
         }
-        self.input_stamp = stamp;
+        // What is left (a partial head, held requests) counts from this read: for held
+        // bytes of an earlier read that is later than they came, never earlier.
+        self.input_arrival = arrived;
         (Flow::Continue, true)
     }
 
@@ -193,7 +201,7 @@ impl Session {
             return false;
         }
         let input = std::mem::take(&mut self.input);
-        let used = self.consume(&input, input.len(), self.input_stamp, cx);
+        let used = self.consume(&input, input.len(), self.input_arrival, cx);
         self.input = input;
         self.input.drain(..used);
         used > 0
@@ -201,14 +209,8 @@ impl Session {
 
     /// Decides every complete request at the start of `buf`, up to the pipeline bound;
     /// returns the bytes used. Heads ending within `buf[..old]` arrived with the
-    /// earlier read (`self.input_stamp`), the rest with `stamp`.
-    fn consume(
-        &mut self,
-        buf: &[u8],
-        old: usize,
-        stamp: Option<SystemTime>,
-        cx: &mut Cx<'_>,
-    ) -> usize {
+    /// earlier read (`self.input_arrival`), the rest at `arrived`.
+    fn consume(&mut self, buf: &[u8], old: usize, arrived: Instant, cx: &mut Cx<'_>) -> usize {
         let mut pos = 0;
         self.held = false;
         while self.phase == Phase::Open {
@@ -216,6 +218,14 @@ impl Session {
                 let n = self.skip.min((buf.len() - pos) as u64);
                 self.skip -= n;
                 pos += n as usize;
+            }
+            if self.skip == 0 && self.head_since.is_none() {
+                // RFC 9112 §2.2: empty lines before a request line are ignored (a
+                // client's CRLF after a body is not the start of another request).
+                pos += buf[pos..]
+                    .iter()
+                    .take_while(|&&b| b == b'\r' || b == b'\n')
+                    .count();
             }
             if pos == buf.len() || self.skip > 0 {
                 break;
@@ -242,9 +252,9 @@ impl Session {
                 }
                 Parsed::Complete { len, decision } => {
                     let arrived = if pos + len <= old {
-                        self.input_stamp
+                        self.input_arrival
                     } else {
-                        stamp
+                        arrived
                     };
                     let line = cx.policy.access_log.then(|| request_line(&buf[pos..]));
                     pos += len;
@@ -254,17 +264,32 @@ impl Session {
             }
         }
         if self.phase != Phase::Open && pos < buf.len() {
+            // After the last response (a close, the request cap, an error): what
+            // follows is never answered; the requests in it that arrived whole are
+            // dropped.
+            self.drop_unparsed(&buf[pos..], cx);
             self.linger = true;
             return buf.len();
         }
         pos
     }
 
+    /// Counts the complete requests in `rest` (after the body being skipped) as
+    /// received and dropped: the session will never answer them.
+    pub(crate) fn drop_unparsed(&mut self, rest: &[u8], cx: &mut Cx<'_>) {
+        let body = usize::try_from(self.skip)
+            .unwrap_or(usize::MAX)
+            .min(rest.len());
+        let dropped = complete_requests(&rest[body..], cx.policy.limits);
+        cx.stats.requests += dropped;
+        cx.stats.dropped += dropped;
+    }
+
     /// Encodes the answer to a decided request and queues it at its due time.
     fn owe(
         &mut self,
         decision: &Decision<'_>,
-        arrived: Option<SystemTime>,
+        arrived: Instant,
         line: Option<String>,
         cx: &mut Cx<'_>,
     ) {
@@ -309,18 +334,13 @@ impl Session {
         };
         let date_at = reply.encode(framing, cx.date, cx.staging, self.owed.buffer());
         let due = if decision.delay_ms == 0 {
-            cx.now
+            cx.now.min(arrived)
         } else {
-            let age = arrived.map_or(Duration::ZERO, |at| {
-                SystemTime::now()
-                    .duration_since(at)
-                    .unwrap_or(Duration::ZERO)
-                    .min(MAX_AGE)
-            });
-            // Fresh clock: `cx.now` was read before this event's syscalls.
-            after(Instant::now(), Duration::from_millis(decision.delay_ms))
-                .checked_sub(age)
-                .unwrap_or(cx.now)
+            let due = after(arrived, Duration::from_millis(decision.delay_ms));
+            if due <= cx.now {
+                self.overdue_from = Some(self.overdue_from.map_or(due, |d| d.min(due)));
+            }
+            due
         };
         let log = line.map(|line| Box::new(LogEntry::new(line, status.code(), decision.delay_ms)));
         self.owed
@@ -361,8 +381,10 @@ impl Session {
     /// Writes every response that is due and not blocked by an earlier one, in one
     /// write when the socket takes it; counts (and logs) those written in full.
     pub(crate) fn flush(&mut self, cx: &mut Cx<'_>) -> Flow {
+        // Overdue responses just owed wait for the deadline heap (see `overdue_from`).
+        let now = arrival::release_until(self.overdue_from.take(), cx.now);
         loop {
-            let ready = self.owed.ready(cx.now, cx.date);
+            let ready = self.owed.ready(now, cx.date);
             if ready.is_empty() {
                 break;
             }

@@ -66,6 +66,36 @@ fn pipelined_responses_come_in_request_order_with_each_delay_honoured() {
 }
 
 #[test]
+fn requests_held_back_by_the_pipeline_bound_run_their_delay_from_their_arrival() {
+    // 100 requests in one write: the server parses 64, holds the rest until those are
+    // written (2.5 s later), and must then still count their delay from the read that
+    // brought them, not cap their age (answering them 1.5 s late).
+    const N: usize = 100;
+    let server = start(keep_config());
+    let mut client = Client::new(addr(&server));
+    let burst: String = (0..N)
+        .map(|i| format!("GET /delay/2500?i={i} HTTP/1.1\r\n\r\n"))
+        .collect();
+    let sent = Instant::now();
+    client.send(burst);
+    for i in 0..N {
+        let response = client.response(sent);
+        assert_eq!(
+            response.body,
+            format!("delayed 2500 ms: /delay/2500?i={i}\n")
+        );
+        assert!(
+            response.elapsed >= Duration::from_millis(2500),
+            "early: {response:?}"
+        );
+        assert!(
+            response.elapsed < Duration::from_millis(2500 + 1200),
+            "request {i} answered late: {response:?}"
+        );
+    }
+}
+
+#[test]
 fn http10_closes_unless_it_asks_for_keep_alive() {
     let server = start(keep_config());
     let a = addr(&server);
@@ -104,6 +134,31 @@ fn an_idle_connection_is_closed_silently_after_the_keep_alive_timeout() {
     assert_eq!(
         (stats.requests, stats.answered, stats.dropped),
         (1, 1, 0),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn a_stray_crlf_after_a_request_is_not_a_request_and_the_idle_close_stays_silent() {
+    // RFC 9112 §2.2: empty lines before a request line are ignored. Taken as the
+    // start of a head, the CRLF some clients send after a body would get a 408
+    // (the header timeout is the shorter here) instead of the silent idle close.
+    let server = start(ServerConfig {
+        keep_alive_timeout: Duration::from_millis(300),
+        header_timeout: Duration::from_millis(100),
+        ..config(Framing::Length)
+    });
+    let mut client = Client::new(addr(&server));
+    client.send("GET /delay/0 HTTP/1.1\r\n\r\n\r\n");
+    assert_eq!(client.response(Instant::now()).status, 200);
+    client.send("\r\n\r\nGET /delay/0 HTTP/1.1\r\n\r\n");
+    assert_eq!(client.response(Instant::now()).status, 200);
+    client.send("\r\n");
+    assert!(client.closes(), "no 408: a plain close");
+    let stats = server.stop().unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.dropped),
+        (2, 2, 0),
         "{stats:?}"
     );
 }
@@ -257,4 +312,34 @@ fn a_client_that_never_reads_is_closed_after_the_send_timeout() {
     let stats = server.stop().unwrap();
     assert!(stats.dropped > 0, "{stats:?}");
     assert_eq!(stats.requests, stats.answered + stats.dropped, "{stats:?}");
+}
+
+#[test]
+fn requests_sent_after_the_last_response_count_as_dropped() {
+    // Past the request cap, or after a request that asked to close, the requests that
+    // came in the same read are never answered: each counts once, as dropped.
+    let server = start(ServerConfig {
+        max_requests_per_connection: 2,
+        ..keep_config()
+    });
+    let get = "GET /delay/0 HTTP/1.1\r\n\r\n";
+    let mut capped = Client::new(addr(&server));
+    capped.send(get.repeat(4));
+    let sent = Instant::now();
+    assert_eq!(capped.response(sent).status, 200);
+    let last = capped.response(sent);
+    assert_eq!(last.header("connection"), Some("close"), "{last:?}");
+    assert!(capped.closes());
+    let mut closer = Client::new(addr(&server));
+    closer.send(format!(
+        "GET /delay/0 HTTP/1.1\r\nConnection: close\r\n\r\n{get}POST /delay/0/url/x HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi{get}GET /partial"
+    ));
+    assert_eq!(closer.response(sent).status, 200);
+    assert!(closer.closes());
+    let stats = server.stop().unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.dropped),
+        (4 + 4, 2 + 1, 2 + 3),
+        "{stats:?}"
+    );
 }

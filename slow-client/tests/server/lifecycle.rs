@@ -301,3 +301,85 @@ fn kept_alive_requests_do_not_allocate_per_request() {
         keep_alive_allocations_child();
     }
 }
+
+#[test]
+fn a_graceful_stop_lets_a_lingering_connection_finish_its_linger() {
+    // After a response that ends the connection the server shuts its side and reads
+    // until the client closes (at most 1 s), so unread request bytes cannot turn the
+    // close into a reset. A graceful stop must not cut that short.
+    let server = start(ServerConfig {
+        header_timeout: PATIENCE,
+        ..config(Framing::Length)
+    });
+    let mut client = connect(addr(&server));
+    client
+        .write_all(b"PUT /delay/0 HTTP/1.1\r\nContent-Length: 3\r\n\r\n")
+        .unwrap();
+    let response = parse(&read_to_close(&mut client), Duration::ZERO);
+    assert_eq!(response.status, 405, "{response:?}");
+    // The response is out and the server lingers; now stop gracefully.
+    server.drain().unwrap();
+    let stopping = std::thread::spawn(move || server.wait());
+    sleep(Duration::from_millis(200));
+    assert!(!stopping.is_finished(), "the linger was cut short");
+    // The body arrives late: read and discarded, no reset; then the client closes.
+    client.write_all(b"abc").unwrap();
+    drop(client);
+    let stats = stopping.join().unwrap().unwrap();
+    assert_eq!(
+        (stats.requests, stats.rejected, stats.dropped),
+        (1, 1, 0),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn a_graceful_stop_makes_the_last_response_owed_say_close() {
+    let server = start(ServerConfig {
+        keep_alive_timeout: PATIENCE,
+        ..config(Framing::Length)
+    });
+    let mut client = Client::new(addr(&server));
+    let sent = Instant::now();
+    client.send("GET /delay/300 HTTP/1.1\r\n\r\nGET /delay/400 HTTP/1.1\r\n\r\n");
+    // Let the server read both before it is asked to stop.
+    sleep(Duration::from_millis(100));
+    server.drain().unwrap();
+    let first = client.response(sent);
+    let last = client.response(sent);
+    assert_eq!((first.status, last.status), (200, 200));
+    assert_eq!(first.header("connection"), None, "{first:?}");
+    assert_eq!(last.header("connection"), Some("close"), "{last:?}");
+    assert!(client.closes());
+    let stats = server.wait().unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.dropped),
+        (2, 2, 0),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn a_graceful_stop_counts_requests_held_back_by_the_pipeline_bound_as_dropped() {
+    // 100 requests in one write: 64 are owed, 36 held unparsed. SIGTERM finishes the
+    // 64 and never answers the 36, which count once each, as dropped.
+    let server = start(ServerConfig {
+        keep_alive_timeout: PATIENCE,
+        ..config(Framing::Length)
+    });
+    let mut client = Client::new(addr(&server));
+    client.send("GET /delay/300 HTTP/1.1\r\n\r\n".repeat(100));
+    let sent = Instant::now();
+    sleep(Duration::from_millis(100));
+    server.drain().unwrap();
+    for _ in 0..64 {
+        assert_eq!(client.response(sent).status, 200);
+    }
+    assert!(client.closes());
+    let stats = server.wait().unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.dropped),
+        (100, 64, 36),
+        "{stats:?}"
+    );
+}

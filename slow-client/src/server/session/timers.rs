@@ -72,12 +72,30 @@ impl Session {
         Flow::Continue
     }
 
-    /// SIGTERM: no new requests; a session that owes nothing closes now.
-    pub(crate) fn drain(&mut self) -> Flow {
+    /// SIGTERM: no new requests; a session that owes nothing closes now, except one
+    /// lingering after its last response, which finishes its linger (at most
+    /// [`super::LINGER`]): closed now, unread request bytes would reset the connection
+    /// and destroy that response in the client's buffer.
+    /// Requests held back by the pipeline bound are never answered: those received
+    /// whole count as dropped.
+    pub(crate) fn drain(&mut self, cx: &mut Cx<'_>) -> Flow {
+        if self.phase == Phase::Lingering {
+            return Flow::Continue;
+        }
+        if self.held {
+            let input = std::mem::take(&mut self.input);
+            self.drop_unparsed(&input, cx);
+            self.held = false;
+            // Unread bytes are left: linger so they cannot reset the connection.
+            self.linger = true;
+        }
         if self.owed.is_empty() {
             return Flow::Close;
         }
         if self.phase == Phase::Open {
+            // Its last response now ends the connection: say so, unless it is
+            // already being written.
+            self.owed.close_last();
             self.phase = Phase::Closing;
             self.linger |= !self.input.is_empty() || self.open_request;
         }
