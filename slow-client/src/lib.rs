@@ -14,6 +14,7 @@ pub mod cli;
 pub mod client;
 pub mod http;
 pub mod json;
+pub mod order;
 pub mod os;
 pub mod plan;
 pub mod report;
