@@ -21,6 +21,7 @@
 
 mod dispatch;
 mod e2e;
+mod floor;
 mod machine;
 mod process;
 mod profile;
@@ -119,6 +120,7 @@ pub fn bench() -> Outcome {
     let scratch = Scratch::new()?;
     let results = RefCell::new(Results::default());
     let exe = RefCell::new(PathBuf::new());
+    let floor_section = RefCell::new(String::new());
     let steps = vec![
         Step::new("dispatch", || {
             results.borrow_mut().dispatch = Some(dispatch::run()?);
@@ -138,6 +140,10 @@ pub fn bench() -> Outcome {
                 let run = e2e::client(&exe, label, &args, &scratch, None)?;
                 results.borrow_mut().runs.push(run);
             }
+            Ok(())
+        }),
+        Step::new("floor", || {
+            *floor_section.borrow_mut() = floor::render(&floor::measure(&exe.borrow(), &scratch)?);
             Ok(())
         }),
         Step::new("syscalls", || {
@@ -161,7 +167,9 @@ pub fn bench() -> Outcome {
     ];
     run_all("bench", steps)?;
     let took = started.elapsed();
-    let text = report::render(&results.into_inner(), &machine::describe(), took);
+    let mut text = report::render(&results.into_inner(), &machine::describe(), took);
+    text.push('\n');
+    text.push_str(&floor_section.into_inner());
     println!("\n{text}");
     let path = workspace_root().join(REPORT);
     std::fs::write(&path, &text).map_err(|e| format!("writing {}: {e}", path.display()))?;
