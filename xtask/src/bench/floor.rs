@@ -17,6 +17,7 @@ use super::machine;
 use super::process::{self, Scratch, Server};
 use super::{e2e, strace, Measured};
 use crate::steps::{built_executable, cargo, Outcome};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -419,26 +420,36 @@ pub fn render(f: &Floor) -> String {
     s
 }
 
-/// The syscalls slow-client makes at least 0.01 more of per request than
-/// the floor, largest difference first, e.g. `epoll_ctl +1.00, write +0.13`.
+/// The syscalls slow-client makes at least 0.01 more or fewer of per
+/// request than the floor, largest difference first, e.g. `epoll_ctl +1.00,
+/// write +0.13`. Calls that do the same work under another name count as
+/// one: `recvfrom` as `read` (std reads a socket with `recv`, the floor with
+/// `read`), `epoll_pwait`/`epoll_pwait2` as `epoll_wait`.
 fn difference(slow_client: &Traced, floor: &Traced) -> String {
-    let of = |t: &Traced, name: &str| {
-        t.per_request
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(0.0, |(_, v)| *v)
-    };
-    let mut more: Vec<(&str, f64)> = slow_client
-        .per_request
-        .iter()
-        .map(|(name, v)| (name.as_str(), v - of(floor, name)))
-        .filter(|(_, d)| *d >= 0.01)
+    fn merged(t: &Traced) -> BTreeMap<&str, f64> {
+        let mut m = BTreeMap::new();
+        for (name, v) in &t.per_request {
+            let name = match name.as_str() {
+                "recvfrom" | "recv" => "read",
+                "epoll_pwait" | "epoll_pwait2" => "epoll_wait",
+                other => other,
+            };
+            *m.entry(name).or_default() += v;
+        }
+        m
+    }
+    let (sc, fl) = (merged(slow_client), merged(floor));
+    let names: BTreeSet<&str> = sc.keys().chain(fl.keys()).copied().collect();
+    let mut deltas: Vec<(&str, f64)> = names
+        .into_iter()
+        .map(|n| (n, sc.get(n).unwrap_or(&0.0) - fl.get(n).unwrap_or(&0.0)))
+        .filter(|(_, d)| d.abs() >= 0.01)
         .collect();
-    more.sort_by(|a, b| b.1.total_cmp(&a.1));
-    if more.is_empty() {
+    deltas.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    if deltas.is_empty() {
         return "nothing".to_string();
     }
-    let parts: Vec<String> = more.iter().map(|(n, d)| format!("{n} +{d:.2}")).collect();
+    let parts: Vec<String> = deltas.iter().map(|(n, d)| format!("{n} {d:+.2}")).collect();
     parts.join(", ")
 }
 

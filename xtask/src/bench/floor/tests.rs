@@ -77,16 +77,33 @@ fn the_table_shows_median_range_and_the_target() {
 }
 
 #[test]
-fn the_syscall_table_names_what_slow_client_spends_more_on() {
+fn the_syscall_table_names_the_difference_counting_same_work_calls_as_one() {
     let row = SyscallComparison {
         load: (1000, 2),
-        slow_client: traced(8.1, &[("epoll_ctl", 2.0), ("write", 1.0), ("close", 1.0)]),
-        floor: traced(7.0, &[("epoll_ctl", 1.0), ("close", 1.0), ("read", 1.0)]),
+        slow_client: traced(
+            8.1,
+            &[
+                ("epoll_ctl", 2.0),
+                ("write", 1.0),
+                ("close", 1.0),
+                ("recvfrom", 1.0),
+                ("epoll_pwait2", 0.5),
+            ],
+        ),
+        floor: traced(
+            7.0,
+            &[
+                ("epoll_ctl", 1.0),
+                ("close", 1.0),
+                ("read", 1.0),
+                ("epoll_wait", 0.7),
+            ],
+        ),
     };
     let text = render(&section(Measured::Done(vec![row.clone(), row])));
     assert!(
         text.contains(
-            "| 1,000 × step 2 ms | 8.10 | 7.00 | epoll_ctl +1.00, write +1.00 | ≤ 6.5: missed |"
+            "| 1,000 × step 2 ms | 8.10 | 7.00 | epoll_ctl +1.00, write +1.00, epoll_wait -0.20 | ≤ 6.5: missed |"
         ),
         "{text}"
     );
