@@ -9,6 +9,8 @@
 //! 3. `end-to-end`: slow-client with its embedded server, `--count 9000
 //!    --step-ms 0`, `--count 5000 --step-ms 2` and `--count 9000 --step-ms 1`:
 //!    wall and CPU time, peak RSS, lateness, inversions (its `--json` summary).
+//!    Then `floor` ([`floor`]): slow-client's CPU and syscalls against the
+//!    leanest client that does its work (`epoll-sys/examples/floor_client.rs`).
 //! 4. `syscalls`: with strace, syscalls per request of a client whose server
 //!    runs in another process, and syscalls per wait of each dispatch
 //!    implementation; without strace the report says so.
