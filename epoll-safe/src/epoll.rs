@@ -1,10 +1,12 @@
 //! [`Epoll`]: an epoll instance, owned.
 
 use epoll_sys::{epoll_event, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
-use crate::sys;
+use crate::wait_loop::{wait_until, Deadline, WaitOnce};
+use crate::wait_syscall;
 use crate::{Error, Events, Interest, Op, Result, Token};
 
 /// An epoll instance: an interest list of fds and a ready list to wait on.
@@ -22,8 +24,8 @@ impl Epoll {
     ///
     /// # Errors
     ///
-    /// [`Error::OutOfMemory`], or [`Error::Os`] with `EMFILE`/`ENFILE` when
-    /// the process or system is out of file descriptors.
+    /// [`Error::FileLimit`] when the process (`EMFILE`) or the system
+    /// (`ENFILE`) is out of file descriptors; [`Error::OutOfMemory`].
     ///
     /// # References
     ///
@@ -53,7 +55,12 @@ impl Epoll {
     /// - [`Error::AlreadyRegistered`]: `fd` (or a dup of it) is already added.
     /// - [`Error::Unpollable`]: `fd` is a regular file or directory.
     /// - [`Error::BadFd`]: `fd` was opened with `O_PATH`.
-    /// - [`Error::InvalidArgument`]: `fd` is this epoll instance.
+    /// - [`Error::InvalidArgument`]: `fd` is this epoll instance; or
+    ///   `interest` has [`exclusive`](Interest::exclusive) with something the
+    ///   kernel refuses beside it ([`oneshot`](Interest::oneshot),
+    ///   [`PRIORITY`](Interest::PRIORITY), [`READ_CLOSED`](Interest::READ_CLOSED);
+    ///   checked before the syscall), or with an epoll instance as `fd`
+    ///   (told by the kernel's `EINVAL`). The reason names the rule.
     /// - [`Error::Loop`]: `fd` is an epoll instance that watches this one.
     /// - [`Error::WatchLimit`], [`Error::OutOfMemory`]: kernel limits.
     ///
@@ -63,7 +70,26 @@ impl Epoll {
     #[doc(alias = "epoll_ctl")]
     #[doc(alias = "EPOLL_CTL_ADD")]
     pub fn add(&self, fd: impl AsFd, token: Token, interest: Interest) -> Result<()> {
-        self.ctl(EPOLL_CTL_ADD, Op::Add, fd.as_fd(), token, interest.bits())
+        if let Some(reason) = interest.exclusive_violation() {
+            return Err(Error::InvalidArgument {
+                op: Op::Add,
+                reason,
+            });
+        }
+        let result = self.ctl(EPOLL_CTL_ADD, Op::Add, fd.as_fd(), token, interest.bits());
+        match result {
+            // Every other EINVAL of EPOLL_CTL_ADD (fd == epfd) is the same
+            // with or without EPOLLEXCLUSIVE; this one is not.
+            Err(Error::InvalidArgument { .. })
+                if interest.is_exclusive() && fd.as_fd().as_raw_fd() != self.as_raw_fd() =>
+            {
+                Err(Error::InvalidArgument {
+                    op: Op::Add,
+                    reason: "EPOLLEXCLUSIVE cannot watch an epoll instance",
+                })
+            }
+            other => other,
+        }
     }
 
     /// `epoll_ctl(self, EPOLL_CTL_MOD, fd, {interest, token})`—Changes the
@@ -119,7 +145,8 @@ impl Epoll {
 
     fn ctl(&self, ctl: i32, op: Op, fd: BorrowedFd<'_>, token: Token, bits: u32) -> Result<()> {
         let raw = fd.as_raw_fd();
-        // Linux before 2.6.9 required a non-null event even for DEL: always pass one.
+        // DEL ignores the event (it may be null since Linux 2.6.9, far below
+        // our 2.6.27); passing one anyway keeps a single code path.
         let mut event = epoll_event {
             events: bits,
             data: token.0,
@@ -143,23 +170,30 @@ impl Epoll {
     /// - `None` blocks until an event arrives.
     /// - `Some(Duration::ZERO)` polls: returns at once.
     /// - Any other timeout never returns early. With `epoll_pwait2` (Linux
-    ///   5.11) it is exact to the microsecond; otherwise it is rounded **up**
-    ///   to the next millisecond. Timeouts too long for the kernel are
-    ///   clamped and waited in several calls, never wrapped into "forever".
+    ///   5.11; see [`set_pwait2`](crate::set_pwait2)) it has nanosecond
+    ///   resolution; otherwise it is rounded **up** to the next millisecond.
+    ///   Either way it is not exact: the kernel adds the thread's timer slack
+    ///   (50 µs by default) and scheduling delay. Timeouts too long for
+    ///   `epoll_wait` (about 24.8 days) are waited in several calls; one
+    ///   whose deadline overflows `Instant` (e.g. `Duration::MAX`) blocks
+    ///   like `None`.
     ///
     /// A signal handled by this thread (`EINTR`) does not end the wait: it
     /// resumes for the time left to a deadline computed once at the start, so
     /// a signal storm neither ends it early nor stretches it. Use
     /// [`wait_interruptible`](Self::wait_interruptible) to see `EINTR`.
     ///
-    /// Cost: the one syscall, plus one read of the monotonic clock (vDSO, no
-    /// syscall) for a finite non-zero timeout. It never allocates: the kernel
+    /// Cost: the one syscall, plus a read of the monotonic clock (vDSO, no
+    /// syscall) for a finite non-zero timeout, and one more when it times
+    /// out (to prove the deadline has passed). It never allocates: the kernel
     /// writes into the spare capacity of `events`.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] or [`Error::Os`] only on kernel
-    /// misbehaviour: the fd is owned and the buffer is never empty.
+    /// misbehaviour or a sandbox refusing the call (an `EPERM` here is
+    /// [`Error::Os`], not [`Error::Unpollable`]): the fd is owned and the
+    /// buffer is never empty.
     ///
     /// # References
     ///
@@ -192,47 +226,70 @@ impl Epoll {
         self.wait_inner(events, timeout, false)
     }
 
+    /// Like [`wait`](Self::wait), until `deadline` instead of for a
+    /// timeout: returns `Ok(0)` at `deadline` at the earliest if nothing
+    /// happens, and polls once if `deadline` has passed.
+    ///
+    /// For event loops that keep absolute deadlines (a timer heap): no
+    /// subtraction, no clock read by the caller, and a signal or the
+    /// kernel's clamp never moves the deadline.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Self::wait).
+    ///
+    /// ```
+    /// # fn main() -> epoll_safe::Result<()> {
+    /// use epoll_safe::{Epoll, Events};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let epoll = Epoll::new()?;
+    /// let mut events = Events::default();
+    /// let deadline = Instant::now() + Duration::from_millis(3);
+    /// assert_eq!(epoll.wait_deadline(&mut events, deadline)?, 0);
+    /// assert!(Instant::now() >= deadline);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # References
+    ///
+    /// [`epoll_wait(2)`](https://man7.org/linux/man-pages/man2/epoll_wait.2.html)
+    #[doc(alias = "epoll_pwait2")]
+    pub fn wait_deadline(&self, events: &mut Events, deadline: Instant) -> Result<usize> {
+        self.wait_for(events, Deadline::At(deadline), None, true)
+    }
+
     fn wait_inner(
         &self,
         events: &mut Events,
         timeout: Option<Duration>,
         retry_eintr: bool,
     ) -> Result<usize> {
-        let epfd = self.fd.as_raw_fd();
         // Computed once: every retry waits only for what is left (polling#164).
-        // `None` here with a timeout means the deadline is past the end of
-        // time; the full timeout is then simply requested again.
-        let deadline = match timeout {
-            Some(t) if !t.is_zero() => Instant::now().checked_add(t),
-            _ => None,
+        let deadline = Deadline::after(Instant::now, timeout);
+        self.wait_for(events, deadline, timeout, retry_eintr)
+    }
+
+    fn wait_for(
+        &self,
+        events: &mut Events,
+        deadline: Deadline,
+        first: Option<Duration>,
+        retry_eintr: bool,
+    ) -> Result<usize> {
+        let epfd = self.fd.as_raw_fd();
+        let mut sys = Syscall {
+            epfd,
+            buf: events.spare(),
         };
-        let mut left = timeout;
-        loop {
-            match sys::wait_once(epfd, events.spare(), left) {
-                Ok(n) => {
-                    // SAFETY: the kernel wrote `n` entries, `n <= maxevents
-                    // <= spare capacity`.
-                    unsafe { events.set_len(n) };
-                    // A timeout longer than one `epoll_wait` can express was
-                    // clamped: keep waiting until the real deadline.
-                    if n == 0 && left.is_some_and(|l| l > sys::LONGEST_MS_WAIT) {
-                        if let Some(deadline) = deadline {
-                            let now = Instant::now();
-                            if now < deadline {
-                                left = Some(deadline - now);
-                                continue;
-                            }
-                        }
-                    }
-                    return Ok(n);
-                }
-                Err(libc::EINTR) if retry_eintr => {
-                    if let Some(deadline) = deadline {
-                        left = Some(deadline.saturating_duration_since(Instant::now()));
-                    }
-                }
-                Err(errno) => return Err(Error::from_errno(Op::Wait, epfd, errno)),
+        match wait_until(&mut sys, deadline, first, retry_eintr) {
+            Ok(n) => {
+                // SAFETY: the last call wrote `n` entries, `n <= maxevents <=
+                // spare capacity`; earlier calls returned 0 or an error.
+                unsafe { events.set_len(n) };
+                Ok(n)
             }
+            Err(errno) => Err(Error::from_errno(Op::Wait, epfd, errno)),
         }
     }
 
@@ -273,5 +330,36 @@ impl AsRawFd for Epoll {
 impl From<Epoll> for OwnedFd {
     fn from(epoll: Epoll) -> OwnedFd {
         epoll.fd
+    }
+}
+
+/// Takes ownership of an epoll fd, e.g. one inherited or received over a
+/// Unix socket. It must be an epoll instance: anything else makes every
+/// later call fail with [`Error::InvalidArgument`] or [`Error::BadFd`].
+impl From<OwnedFd> for Epoll {
+    fn from(fd: OwnedFd) -> Epoll {
+        Epoll { fd }
+    }
+}
+
+impl IntoRawFd for Epoll {
+    fn into_raw_fd(self) -> RawFd {
+        self.fd.into_raw_fd()
+    }
+}
+
+/// The real [`WaitOnce`]: the wait syscall on this instance's buffer.
+struct Syscall<'a> {
+    epfd: RawFd,
+    buf: &'a mut [MaybeUninit<epoll_event>],
+}
+
+impl WaitOnce for Syscall<'_> {
+    fn wait_once(&mut self, timeout: Option<Duration>) -> std::result::Result<usize, i32> {
+        wait_syscall::wait_once(self.epfd, self.buf, timeout)
+    }
+
+    fn now(&self) -> Instant {
+        Instant::now()
     }
 }

@@ -4,59 +4,10 @@ use std::fmt;
 use std::io;
 use std::os::fd::RawFd;
 
+pub use crate::op::Op;
+
 /// `Result` with this crate's [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Which call failed: every [`Error`] records one.
-///
-/// `Display` prints the C call it corresponds to, e.g. `epoll_ctl(EPOLL_CTL_ADD)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Op {
-    /// `epoll_create1(EPOLL_CLOEXEC)` in [`Epoll::new`](crate::Epoll::new).
-    Create,
-    /// `epoll_ctl(EPOLL_CTL_ADD)` in [`Epoll::add`](crate::Epoll::add).
-    Add,
-    /// `epoll_ctl(EPOLL_CTL_MOD)` in [`Epoll::modify`](crate::Epoll::modify).
-    Modify,
-    /// `epoll_ctl(EPOLL_CTL_DEL)` in [`Epoll::delete`](crate::Epoll::delete).
-    Delete,
-    /// `epoll_wait`/`epoll_pwait2` in [`Epoll::wait`](crate::Epoll::wait).
-    Wait,
-    /// `fcntl(F_DUPFD_CLOEXEC)` in [`Epoll::try_clone`](crate::Epoll::try_clone).
-    TryClone,
-    /// `eventfd` in [`Waker::new`](crate::Waker::new).
-    WakerNew,
-    /// `write` on the eventfd in [`Waker::wake`](crate::Waker::wake).
-    Wake,
-    /// `timerfd_create` in [`Timer::new`](crate::Timer::new).
-    TimerNew,
-    /// `read` on the timerfd in [`Timer::read`](crate::Timer::read).
-    TimerRead,
-    /// `pthread_sigmask`/`signalfd` in [`Signals::new`](crate::Signals::new).
-    SignalsNew,
-    /// `read` on the signalfd in [`Signals::read`](crate::Signals::read).
-    SignalsRead,
-}
-
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Op::Create => "epoll_create1",
-            Op::Add => "epoll_ctl(EPOLL_CTL_ADD)",
-            Op::Modify => "epoll_ctl(EPOLL_CTL_MOD)",
-            Op::Delete => "epoll_ctl(EPOLL_CTL_DEL)",
-            Op::Wait => "epoll_wait",
-            Op::TryClone => "fcntl(F_DUPFD_CLOEXEC)",
-            Op::WakerNew => "eventfd",
-            Op::Wake => "write(eventfd)",
-            Op::TimerNew => "timerfd_create",
-            Op::TimerRead => "read(timerfd)",
-            Op::SignalsNew => "signalfd",
-            Op::SignalsRead => "read(signalfd)",
-        })
-    }
-}
 
 /// An epoll failure, named in the caller's terms.
 ///
@@ -69,10 +20,13 @@ impl fmt::Display for Op {
 /// | `EEXIST` | [`AlreadyRegistered`](Error::AlreadyRegistered) |
 /// | `ENOENT` | [`NotRegistered`](Error::NotRegistered)  |
 /// | `EBADF`  | [`BadFd`](Error::BadFd)                  |
-/// | `EPERM`  | [`Unpollable`](Error::Unpollable)        |
+/// | `EPERM`  | [`Unpollable`](Error::Unpollable) from [`Op::Add`]/[`Op::Modify`]; [`Os`](Error::Os) from any other call |
 /// | `ELOOP`  | [`Loop`](Error::Loop)                    |
 /// | `ENOSPC` | [`WatchLimit`](Error::WatchLimit)        |
 /// | `ENOMEM` | [`OutOfMemory`](Error::OutOfMemory)      |
+/// | `EMFILE` | [`FileLimit`](Error::FileLimit) with [`FileLimitScope::Process`] |
+/// | `ENFILE` | [`FileLimit`](Error::FileLimit) with [`FileLimitScope::System`] |
+/// | `ENOTTY`, `EOPNOTSUPP` | [`Unsupported`](Error::Unsupported) (only from the busy-poll calls) |
 /// | `EINVAL` | [`InvalidArgument`](Error::InvalidArgument) |
 /// | `EINTR`  | [`Interrupted`](Error::Interrupted) (only from [`Epoll::wait_interruptible`](crate::Epoll::wait_interruptible)) |
 /// | other    | [`Os`](Error::Os)                        |
@@ -105,7 +59,9 @@ pub enum Error {
         /// The fd the call was about.
         fd: RawFd,
     },
-    /// `EPERM`: the fd's file type does not support epoll (regular files, directories).
+    /// `EPERM` from `epoll_ctl` add or modify: the fd's file type does not
+    /// support epoll (regular files, directories). An `EPERM` from any other
+    /// call (a seccomp filter, a capability check) stays [`Error::Os`].
     #[error("fd {fd} does not support epoll (regular files and directories are always ready: read them directly)")]
     Unpollable {
         /// The call that failed.
@@ -135,6 +91,28 @@ pub enum Error {
         /// The call that failed.
         op: Op,
     },
+    /// `EMFILE` or `ENFILE`: no file descriptor could be allocated, the
+    /// failure a program meets first at scale. The message names the limit
+    /// to raise.
+    #[error("{op}: {scope}")]
+    FileLimit {
+        /// The call that failed.
+        op: Op,
+        /// Whose limit was reached: the process's or the system's.
+        scope: FileLimitScope,
+    },
+    /// `ENOTTY` or `EOPNOTSUPP`: this kernel lacks the feature (e.g. busy
+    /// polling before Linux 6.9, or a kernel built without it). Values the
+    /// kernel refuses are never `Unsupported`.
+    #[error("{op}: not supported here: {reason}")]
+    Unsupported {
+        /// The call that failed.
+        op: Op,
+        /// What is missing.
+        reason: &'static str,
+        /// The errno the kernel returned.
+        errno: i32,
+    },
     /// `EINVAL`: the kernel (or this crate, before calling it) rejected an argument.
     #[error("{op}: invalid argument: {reason}")]
     InvalidArgument {
@@ -159,6 +137,31 @@ pub enum Error {
     },
 }
 
+/// Which file-descriptor limit [`Error::FileLimit`] ran into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FileLimitScope {
+    /// `EMFILE`: the process's limit, `RLIMIT_NOFILE` (`ulimit -n`).
+    Process,
+    /// `ENFILE`: the system-wide limit on open files (`fs.file-max`).
+    System,
+}
+
+impl fmt::Display for FileLimitScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileLimitScope::Process => {
+                "the process has as many open file descriptors as its limit allows \
+                 (RLIMIT_NOFILE: raise it with `ulimit -n` or setrlimit)"
+            }
+            FileLimitScope::System => {
+                "the system-wide limit on open files is reached \
+                 (raise the sysctl fs.file-max, /proc/sys/fs/file-max)"
+            }
+        })
+    }
+}
+
 impl Error {
     /// The errno behind this error (`Some` for every variant built by this
     /// crate; `None` only for an [`Error::Os`] that wraps a non-OS `io::Error`).
@@ -171,6 +174,15 @@ impl Error {
             Error::Loop { .. } => libc::ELOOP,
             Error::WatchLimit { .. } => libc::ENOSPC,
             Error::OutOfMemory { .. } => libc::ENOMEM,
+            Error::FileLimit {
+                scope: FileLimitScope::Process,
+                ..
+            } => libc::EMFILE,
+            Error::FileLimit {
+                scope: FileLimitScope::System,
+                ..
+            } => libc::ENFILE,
+            Error::Unsupported { errno, .. } => *errno,
             Error::InvalidArgument { .. } => libc::EINVAL,
             Error::Interrupted { .. } => libc::EINTR,
             Error::Os { source, .. } => return source.raw_os_error(),
@@ -187,6 +199,8 @@ impl Error {
             | Error::Loop { op, .. }
             | Error::WatchLimit { op, .. }
             | Error::OutOfMemory { op }
+            | Error::FileLimit { op, .. }
+            | Error::Unsupported { op, .. }
             | Error::InvalidArgument { op, .. }
             | Error::Interrupted { op }
             | Error::Os { op, .. } => op,
@@ -195,11 +209,30 @@ impl Error {
 
     /// Maps an errno from `op` on `fd` to its variant (the table above).
     pub(crate) fn from_errno(op: Op, fd: RawFd, errno: i32) -> Error {
+        let busy_poll = matches!(op, Op::SetBusyPoll | Op::GetBusyPoll);
         match errno {
             libc::EEXIST => Error::AlreadyRegistered { op, fd },
             libc::ENOENT => Error::NotRegistered { op, fd },
             libc::EBADF => Error::BadFd { op, fd },
-            libc::EPERM => Error::Unpollable { op, fd },
+            libc::EPERM if matches!(op, Op::Add | Op::Modify) => Error::Unpollable { op, fd },
+            libc::EMFILE => Error::FileLimit {
+                op,
+                scope: FileLimitScope::Process,
+            },
+            libc::ENFILE => Error::FileLimit {
+                op,
+                scope: FileLimitScope::System,
+            },
+            libc::ENOTTY if busy_poll => Error::Unsupported {
+                op,
+                reason: "per-instance busy polling needs Linux 6.9 or later",
+                errno,
+            },
+            libc::EOPNOTSUPP if busy_poll => Error::Unsupported {
+                op,
+                reason: "this kernel is built without busy polling (CONFIG_NET_RX_BUSY_POLL)",
+                errno,
+            },
             libc::ELOOP => Error::Loop { op, fd },
             libc::ENOSPC => Error::WatchLimit { op, fd },
             libc::ENOMEM => Error::OutOfMemory { op },
@@ -236,6 +269,8 @@ fn einval_reason(op: Op) -> &'static str {
         Op::Modify => "EPOLLEXCLUSIVE was set when the fd was added; delete and re-add it instead",
         Op::Delete => "the fd is this epoll instance itself",
         Op::Wait => "the event buffer size is out of range",
+        Op::SetBusyPoll => "the kernel refused a busy-poll value",
+        Op::TimerSet => "the kernel refused the timer value",
         _ => "the kernel rejected the arguments",
     }
 }
@@ -265,7 +300,7 @@ mod tests {
     #[test]
     fn every_errno_maps_to_its_variant_and_back() {
         type IsVariant = fn(&Error) -> bool;
-        let table: [(i32, IsVariant); 10] = [
+        let table: [(i32, IsVariant); 11] = [
             (libc::EEXIST, |e| {
                 matches!(e, Error::AlreadyRegistered { fd: 7, .. })
             }),
@@ -283,7 +318,24 @@ mod tests {
             (libc::ENOMEM, |e| matches!(e, Error::OutOfMemory { .. })),
             (libc::EINVAL, |e| matches!(e, Error::InvalidArgument { .. })),
             (libc::EINTR, |e| matches!(e, Error::Interrupted { .. })),
-            (libc::EMFILE, |e| matches!(e, Error::Os { .. })),
+            (libc::EMFILE, |e| {
+                matches!(
+                    e,
+                    Error::FileLimit {
+                        scope: FileLimitScope::Process,
+                        ..
+                    }
+                )
+            }),
+            (libc::ENFILE, |e| {
+                matches!(
+                    e,
+                    Error::FileLimit {
+                        scope: FileLimitScope::System,
+                        ..
+                    }
+                )
+            }),
         ];
         for (errno, is_variant) in table {
             let err = Error::from_errno(Op::Add, 7, errno);
@@ -295,6 +347,53 @@ mod tests {
     }
 
     #[test]
+    fn eperm_is_unpollable_only_from_add_and_modify() {
+        for op in [Op::Add, Op::Modify] {
+            assert!(matches!(
+                Error::from_errno(op, 7, libc::EPERM),
+                Error::Unpollable { fd: 7, .. }
+            ));
+        }
+        for op in [
+            Op::Wait,
+            Op::Delete,
+            Op::Create,
+            Op::TimerSet,
+            Op::SetBusyPoll,
+        ] {
+            let err = Error::from_errno(op, 7, libc::EPERM);
+            assert!(matches!(err, Error::Os { .. }), "{op}: {err:?}");
+            assert_eq!(err.raw_os_error(), Some(libc::EPERM));
+            assert_eq!(io::Error::from(err).raw_os_error(), Some(libc::EPERM));
+        }
+    }
+
+    #[test]
+    fn file_limits_name_the_limit_to_raise() {
+        let emfile = Error::from_errno(Op::Create, -1, libc::EMFILE).to_string();
+        assert!(emfile.starts_with("epoll_create1: "), "{emfile}");
+        assert!(emfile.contains("ulimit -n"), "{emfile}");
+        let enfile = Error::from_errno(Op::TimerNew, -1, libc::ENFILE).to_string();
+        assert!(enfile.contains("fs.file-max"), "{enfile}");
+        assert!(!enfile.contains("ulimit"), "{enfile}");
+    }
+
+    #[test]
+    fn unsupported_only_from_the_busy_poll_calls_and_keeps_the_errno() {
+        for errno in [libc::ENOTTY, libc::EOPNOTSUPP] {
+            for op in [Op::SetBusyPoll, Op::GetBusyPoll] {
+                let err = Error::from_errno(op, 3, errno);
+                assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+                assert_eq!(io::Error::from(err).raw_os_error(), Some(errno));
+            }
+            let err = Error::from_errno(Op::Wait, 3, errno);
+            assert!(matches!(err, Error::Os { .. }), "{err:?}");
+        }
+        let msg = Error::from_errno(Op::SetBusyPoll, 3, libc::ENOTTY).to_string();
+        assert!(msg.contains("Linux 6.9"), "{msg}");
+    }
+
+    #[test]
     fn messages_name_the_fd_and_the_limit() {
         let err = Error::from_errno(Op::Add, 7, libc::ENOSPC);
         assert_eq!(
@@ -302,7 +401,7 @@ mod tests {
             "cannot register fd 7: the per-user epoll watch limit \
              (/proc/sys/fs/epoll/max_user_watches) is reached"
         );
-        let err = Error::from_errno(Op::Wait, 3, libc::EMFILE);
+        let err = Error::from_errno(Op::Wait, 3, libc::EIO);
         assert!(err.to_string().starts_with("epoll_wait failed: "), "{err}");
         assert_eq!(
             Error::from_errno(Op::Create, -1, libc::ENOMEM).to_string(),
@@ -312,11 +411,11 @@ mod tests {
 
     #[test]
     fn os_errors_keep_their_source() {
-        let err = Error::from_errno(Op::TryClone, 3, libc::EMFILE);
+        let err = Error::from_errno(Op::TryClone, 3, libc::EIO);
         let source = std::error::Error::source(&err).expect("source");
         assert_eq!(
             source.to_string(),
-            io::Error::from_raw_os_error(libc::EMFILE).to_string()
+            io::Error::from_raw_os_error(libc::EIO).to_string()
         );
     }
 }

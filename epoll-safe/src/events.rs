@@ -131,7 +131,9 @@ impl ExactSizeIterator for Iter<'_> {}
 ///
 /// Every accessor copies the packed kernel struct's fields out by value;
 /// nothing takes a reference to a packed field (undefined behaviour on
-/// x86_64, where `epoll_event` is packed).
+/// x86_64, where `epoll_event` is packed). `Copy`: keep one past the next
+/// wait by value (`let e = *event;`).
+#[derive(Clone, Copy)]
 #[repr(transparent)]
 pub struct Event(epoll_event);
 
@@ -259,6 +261,14 @@ mod tests {
         assert!(Event::from_raw(&ev(EPOLLOUT | EPOLLERR, 0)).is_write_closed());
         assert!(Event::from_raw(&ev(EPOLLHUP, 0)).is_write_closed());
         assert!(!Event::from_raw(&ev(EPOLLIN | EPOLLERR, 0)).is_write_closed());
+    }
+
+    #[test]
+    fn events_copy_out_of_the_buffer() {
+        let raw = ev(EPOLLOUT, 9);
+        let copy: Event = *Event::from_raw(&raw);
+        assert_eq!(copy.token(), Token(9));
+        assert!(copy.is_writable());
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! [`Interest`]: which readiness to report, and how.
 
-use epoll_sys::{EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP};
+use epoll_sys::{
+    EPOLLET, EPOLLEXCLUSIVE, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLLWAKEUP,
+};
 use std::fmt;
 use std::num::NonZeroU32;
 use std::ops::BitOr;
 
 /// Which readiness to report for a registered fd, plus the modifiers
-/// (edge-triggered, one-shot, exclusive).
+/// (edge-triggered, one-shot, exclusive, wakeup).
 ///
 /// An empty interest cannot be built: every value starts from one of the
 /// four readiness constants. `EPOLLERR` and `EPOLLHUP` are always reported
@@ -74,10 +76,26 @@ impl Interest {
 
     /// `EPOLLEXCLUSIVE`: when several epoll instances watch the same fd,
     /// wake only one of them (Linux 4.5). Only valid with
-    /// [`Epoll::add`](crate::Epoll::add); `modify` rejects it.
+    /// [`Epoll::add`](crate::Epoll::add) (`modify` rejects it), only beside
+    /// [`READABLE`](Self::READABLE), [`WRITABLE`](Self::WRITABLE),
+    /// [`edge`](Self::edge) and [`wakeup`](Self::wakeup), and not on an epoll
+    /// fd: `add` rejects the rest with [`Error::InvalidArgument`](crate::Error::InvalidArgument).
     #[must_use]
     pub const fn exclusive(self) -> Interest {
         Interest(nz(self.0.get() | EPOLLEXCLUSIVE))
+    }
+
+    /// `EPOLLWAKEUP`: keep the system from suspending while this fd's event
+    /// is pending (from the moment it is queued until the next wait after
+    /// it was returned; for edge-triggered or one-shot registrations, until
+    /// the next wait).
+    ///
+    /// Needs `CAP_BLOCK_SUSPEND` and a kernel with `CONFIG_PM_SLEEP`;
+    /// without them the kernel **silently drops** the flag and the
+    /// registration succeeds as if it had not been asked for.
+    #[must_use]
+    pub const fn wakeup(self) -> Interest {
+        Interest(nz(self.0.get() | EPOLLWAKEUP))
     }
 
     /// The raw `EPOLL*` bits, as `epoll_ctl` receives them.
@@ -119,6 +137,31 @@ impl Interest {
     pub const fn is_exclusive(self) -> bool {
         self.0.get() & EPOLLEXCLUSIVE != 0
     }
+
+    /// Whether [`wakeup`](Self::wakeup) was applied.
+    pub const fn is_wakeup(self) -> bool {
+        self.0.get() & EPOLLWAKEUP != 0
+    }
+
+    /// The rule of `epoll_ctl(2)` an exclusive interest breaks, if any: the
+    /// kernel allows only `EPOLLIN`, `EPOLLOUT`, `EPOLLWAKEUP` and `EPOLLET`
+    /// beside `EPOLLEXCLUSIVE` (`EPOLLEXCLUSIVE_OK_BITS` in `fs/eventpoll.c`).
+    pub(crate) const fn exclusive_violation(self) -> Option<&'static str> {
+        const OK: u32 = EPOLLIN | EPOLLOUT | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
+        let bits = self.0.get();
+        if bits & EPOLLEXCLUSIVE == 0 {
+            None
+        } else if bits & EPOLLONESHOT != 0 {
+            Some("EPOLLEXCLUSIVE cannot be combined with EPOLLONESHOT")
+        } else if bits & !OK != 0 {
+            Some(
+                "EPOLLEXCLUSIVE allows only READABLE, WRITABLE, edge and wakeup beside it \
+                 (not PRIORITY or READ_CLOSED)",
+            )
+        } else {
+            None
+        }
+    }
 }
 
 impl BitOr for Interest {
@@ -132,7 +175,7 @@ impl BitOr for Interest {
 /// The flag names joined by `" | "`, e.g. `READABLE | ONESHOT`.
 impl fmt::Debug for Interest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(u32, &str); 7] = [
+        const NAMES: [(u32, &str); 8] = [
             (EPOLLIN, "READABLE"),
             (EPOLLOUT, "WRITABLE"),
             (EPOLLPRI, "PRIORITY"),
@@ -140,6 +183,7 @@ impl fmt::Debug for Interest {
             (EPOLLET, "EDGE"),
             (EPOLLONESHOT, "ONESHOT"),
             (EPOLLEXCLUSIVE, "EXCLUSIVE"),
+            (EPOLLWAKEUP, "WAKEUP"),
         ];
         let mut sep = "";
         for (bit, name) in NAMES {
@@ -176,6 +220,37 @@ mod tests {
             i.bits(),
             epoll_sys::EPOLLIN | epoll_sys::EPOLLPRI | epoll_sys::EPOLLET
         );
+    }
+
+    #[test]
+    fn wakeup_sets_epollwakeup() {
+        let i = Interest::READABLE.wakeup();
+        assert!(i.is_wakeup());
+        assert_eq!(i.bits(), epoll_sys::EPOLLIN | epoll_sys::EPOLLWAKEUP);
+        assert_eq!(format!("{i:?}"), "READABLE | WAKEUP");
+    }
+
+    #[test]
+    fn exclusive_allows_only_what_the_kernel_allows() {
+        let ok = [
+            Interest::READABLE.exclusive(),
+            (Interest::READABLE | Interest::WRITABLE)
+                .edge()
+                .wakeup()
+                .exclusive(),
+            Interest::READABLE.oneshot(), // not exclusive: not this rule's business
+        ];
+        for i in ok {
+            assert_eq!(i.exclusive_violation(), None, "{i:?}");
+        }
+        let bad = [
+            Interest::READABLE.oneshot().exclusive(),
+            (Interest::READABLE | Interest::PRIORITY).exclusive(),
+            (Interest::READABLE | Interest::READ_CLOSED).exclusive(),
+        ];
+        for i in bad {
+            assert!(i.exclusive_violation().is_some(), "{i:?}");
+        }
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //! | what to watch | [`Interest`], named by a [`Token`] | `epoll_ctl` |
 //! | what happened | [`Events`] of [`Event`] | `epoll_pwait2` / `epoll_wait` |
 //! | what went wrong | [`Error`], naming the [`Op`] | errno |
+//! | busy polling | [`BusyPoll`] | `ioctl(EPIOCSPARAMS)` (Linux 6.9) |
+//!
+//! `examples/echo_server.rs` is a complete edge-triggered TCP server (partial
+//! writes, hang-ups, Ctrl-C through [`Signals`]) to copy from.
 //!
 //! # Example: a TCP echo on loopback
 //!
@@ -72,33 +76,90 @@
 //! # Guarantees
 //!
 //! - **Every fd is close-on-exec and closed on drop**: [`Epoll`], [`Waker`],
-//!   [`Timer`] and [`Signals`] own their fd; none leaks into a child process.
+//!   [`Timer`] and [`Signals`] own their fd; none leaks into an `exec`'d program.
 //! - **[`Epoll::wait`] never allocates** and makes one syscall: the kernel
 //!   writes into the spare capacity of [`Events`], allocated once. The only
-//!   other cost is one read of the monotonic clock (vDSO) for a finite
+//!   other costs are reads of the monotonic clock (vDSO) for a finite
 //!   timeout, and a relaxed atomic load to pick the syscall.
 //! - **Timeouts never return early.** `None` blocks, `Some(Duration::ZERO)`
-//!   polls. Other timeouts are exact to the microsecond through
-//!   `epoll_pwait2` (Linux 5.11+), reached with `syscall(SYS_epoll_pwait2)` so
-//!   old C libraries still link; the first timed wait finds out whether the
-//!   kernel has it (`ENOSYS`, or `EPERM` from a seccomp filter, mean no) and
-//!   the answer is kept for the life of the process. Without it a timeout is
-//!   rounded **up** to the next millisecond: truncating 1 µs to 0 ms would
-//!   turn the caller's timed loop into a busy loop (mio#1614). A timeout too
-//!   long for the kernel is clamped and waited in parts, never wrapped into
-//!   a short wait or into "forever" (mio#1948).
+//!   polls. Other timeouts have nanosecond resolution through `epoll_pwait2`
+//!   (Linux 5.11+, see [below](#epoll_pwait2-the-pwait2-feature-and-set_pwait2)),
+//!   and are rounded **up** to the next millisecond through `epoll_wait`:
+//!   truncating 1 µs to 0 ms would turn the caller's timed loop into a busy
+//!   loop (mio#1614). Never early is not exact: the kernel adds the thread's
+//!   timer slack (50 µs by default) and scheduling delay. A wait that comes
+//!   back empty before its deadline (the `INT_MAX` ms clamp of `epoll_wait`,
+//!   about 24.8 days) waits again for the rest, and a timeout whose
+//!   deadline overflows `Instant` (`Duration::MAX`) blocks like `None`:
+//!   never wrapped into a short wait (mio#1948). [`Epoll::wait_deadline`]
+//!   takes the deadline itself.
 //! - **Signals neither end nor stretch a wait.** [`Epoll::wait`] retries
 //!   `EINTR` against a deadline computed once (polling#164);
 //!   [`Epoll::wait_interruptible`] returns [`Error::Interrupted`] instead.
-//! - **Errors say what happened and keep the errno**: see [`Error`].
+//! - **Errors say what happened, by call, and keep the errno**: see [`Error`].
+//! - **No panics on what the kernel or a sandbox can do**: every syscall
+//!   failure, including a refused `timerfd_settime`, is an [`Error`].
 //! - **No reference to a packed field.** On x86_64 the kernel's
 //!   `epoll_event` is packed (12 bytes); [`Event`]'s accessors copy fields out.
 //!
+//! # `epoll_pwait2`: the `pwait2` feature and [`set_pwait2`]
+//!
+//! With the default `pwait2` cargo feature, the first timed wait tries
+//! `epoll_pwait2` (through `syscall`, so old C libraries still link) and the
+//! answer is kept for the process: `ENOSYS` (kernel before 5.11), and
+//! `EPERM` or `ENOTSUP` from a seccomp filter or gVisor, mean "absent" and
+//! every later timed wait uses `epoll_wait`. That probe is harmless unless
+//! a seccomp filter **kills** (or traps) on syscalls it does not know; then
+//! the probe is a `SIGSYS`. For such sandboxes:
+//!
+//! | situation | what to do | cost |
+//! |---|---|---|
+//! | ordinary program, container, errno-returning filter | nothing (defaults) | none: sub-millisecond timeouts where the kernel has them |
+//! | a filter that kills on unknown syscalls, and you build the binary | `epoll-safe = { version = "0.2", default-features = false }` **and** call `set_pwait2(false)` at start-up | timed waits in whole milliseconds, rounded up |
+//! | a library that may run under such a filter | `default-features = false`; tell users about `set_pwait2` | as above, unless the binary turns it on |
+//!
+//! Cargo unifies features: any other crate in the build that depends on
+//! `epoll-safe` with default features turns `pwait2` back on, which is why
+//! the process-wide [`set_pwait2`] switch exists with or without the feature.
+//!
+//! # Coming from mio / nix / rustix
+//!
+//! | | mio 1 | nix 0.31 `sys::epoll` | rustix 1 `event::epoll` | epoll-safe |
+//! |---|---|---|---|---|
+//! | triggering | always edge (`EPOLLET` set for you) | level unless `EPOLLET` | level unless `EPOLLET` | level unless [`Interest::edge`] |
+//! | `READABLE` | `EPOLLIN \| EPOLLRDHUP` | `EPOLLIN` | `IN` | `EPOLLIN` only; add [`Interest::READ_CLOSED`] for `EPOLLRDHUP` |
+//! | token | `Token(usize)` | `u64` in `EpollEvent` | `u64` / `EventData` | [`Token`]`(u64)`, `From<usize>`, `TryFrom<Token> for usize` |
+//! | `EINTR` | returned as `Interrupted` | returned | returned | retried for the time left ([`Epoll::wait_interruptible`] returns it) |
+//! | timeout | `Option<Duration>`, ms rounded up | `EpollTimeout` (ms) | `Option<&Timespec>` | `Option<Duration>`, ns via `epoll_pwait2`, or [`Epoll::wait_deadline`] |
+//! | create | `Poll::new()` | `Epoll::new(EpollCreateFlags)` | `epoll::create(CLOEXEC)` | [`Epoll::new`] (always `CLOEXEC`) |
+//! | register | `registry().register(&mut src, tok, int)` | `epoll.add(fd, EpollEvent)` | `epoll::add(&ep, fd, data, flags)` | [`Epoll::add`]`(fd, token, interest)` |
+//! | re-register / remove | `reregister` / `deregister` | `modify` / `delete` | `modify` / `delete` | [`Epoll::modify`] / [`Epoll::delete`] |
+//! | wait | `poll(&mut events, timeout)` | `wait(&mut [EpollEvent], t)` | `wait(&ep, &mut Vec, t)` | [`Epoll::wait`]`(&mut events, timeout)` |
+//! | wake from a thread | `Waker` | (eventfd by hand) | (eventfd by hand) | [`Waker`] |
+//! | errors | `io::Error` | `Errno` | `io::Errno` | [`Error`] by cause, `Into<io::Error>` keeps the errno |
+//!
+//! # `fork`
+//!
+//! A child of `fork` inherits every fd, and these fds are kernel objects
+//! that parent and child then **share**: the [`Epoll`]'s interest list and
+//! ready list (both processes' waits compete for the same events, and a
+//! registration made in one is seen by the other), the [`Waker`]'s eventfd
+//! (a wake in either wakes the instance) and the [`Timer`]'s timerfd
+//! (arming or reading it in one changes it for both). [`Signals`] is the
+//! exception: a read in the child returns the child's own signals. The
+//! registrations follow the open file descriptions, so a socket the parent
+//! closes stays registered while the child keeps its copy open (see below).
+//! The usual advice holds: `exec` soon after `fork` (everything here is
+//! `CLOEXEC`), or create event-loop objects after it.
+//!
 //! # Registration is by open file description
 //!
-//! epoll does not watch an fd *number*: it watches the open file
-//! description the number refers to (the kernel's `struct file`), keyed by
-//! the pair (file, number). Two consequences surprise people (mio#1972):
+//! epoll watches the open file description an fd number refers to (the
+//! kernel's `struct file`). The kernel keys each registration by the pair
+//! (file, number) so that [`Epoll::modify`] and [`Epoll::delete`] can find
+//! it, but it never looks the number up again: events come from the file,
+//! and the registration lives as long as the file does. Two consequences
+//! surprise people (mio#1972):
 //!
 //! - **The dup'd-fd trap.** Closing a registered fd removes the registration
 //!   only when it was the *last* fd referring to that file. If a `dup` of it
@@ -119,9 +180,10 @@
 //!
 //! 1. [`Epoll::add`] acts on the fd only *during* the call, while the
 //!    [`BorrowedFd`](std::os::fd::BorrowedFd) guarantees it is open.
-//! 2. The kernel holds no fd number afterwards: it holds the file, and
-//!    drops the registration when the file's last fd is closed. A number
-//!    reused by an unrelated file is never watched by accident, unlike with
+//! 2. The kernel keeps the number only as half of the registration's key,
+//!    never to reach a file: it holds the file itself, and drops the
+//!    registration when the file's last fd is closed. A number reused by an
+//!    unrelated file is never watched by accident, unlike with
 //!    `poll(2)`-style backends that keep a list of numbers.
 //! 3. What comes back is a [`Token`], a plain `u64` that this crate never
 //!    turns into a pointer or an fd. A stale registration (the dup'd-fd trap
@@ -134,28 +196,40 @@
 //!
 //! # Requirements
 //!
-//! Linux 2.6.27 or later (`epoll_create1`, and `EFD_`/`TFD_`/`SFD_` flags);
-//! [`Interest::exclusive`] needs 4.5; microsecond timeouts need 5.11 and are
-//! used automatically when present.
+//! Linux only (a `compile_error!` says so elsewhere): 2.6.27 or later
+//! (`epoll_create1`, and `EFD_`/`TFD_`/`SFD_` flags); [`Interest::exclusive`]
+//! needs 4.5; sub-millisecond timeouts need 5.11 and are used automatically
+//! when present (with the `pwait2` feature); [`BusyPoll`] needs 6.9.
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+compile_error!(
+    "epoll-safe wraps Linux epoll(7), eventfd, timerfd and signalfd and builds only for Linux \
+     (and Android) targets; on other systems use mio or polling, which pick kqueue, IOCP or poll"
+);
+
+mod busy_poll;
 mod epoll;
 mod error;
 mod events;
 mod interest;
+mod op;
 mod signals;
-mod sys;
 mod timer;
 mod token;
+mod wait_loop;
+mod wait_syscall;
 mod waker;
 
+pub use busy_poll::BusyPoll;
 pub use epoll::Epoll;
-pub use error::{Error, Op, Result};
+pub use error::{Error, FileLimitScope, Op, Result};
 pub use events::{Event, Events, Iter};
 pub use interest::Interest;
-pub use signals::Signals;
-pub use timer::Timer;
+pub use signals::{SignalInfo, Signals};
+pub use timer::{Clock, Timer};
 pub use token::Token;
+pub use wait_syscall::{pwait2_enabled, set_pwait2};
 pub use waker::Waker;
 
 /// The README's example, compiled and run as a doctest.

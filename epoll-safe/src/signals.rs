@@ -2,8 +2,9 @@
 
 use std::ffi::c_int;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::mem::{size_of, MaybeUninit};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use crate::{Error, Op, Result};
 
@@ -32,6 +33,9 @@ use crate::{Error, Op, Result};
 /// `Signals` still relies on them, so the next such signal would get its
 /// default action.
 ///
+/// After `fork` the child shares the fd, but a read in the child returns the
+/// signals sent to the child, not the parent's (`signalfd(2)`).
+///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use epoll_safe::{Epoll, Events, Interest, Signals, Token};
@@ -46,7 +50,9 @@ use crate::{Error, Op, Result};
 /// unsafe { libc::pthread_kill(me, libc::SIGUSR2) };
 /// let mut events = Events::default();
 /// epoll.wait(&mut events, None)?;
-/// assert_eq!(signals.read()?, Some(libc::SIGUSR2));
+/// let info = signals.read()?.expect("a signal is pending");
+/// assert_eq!(info.signal(), libc::SIGUSR2);
+/// assert_eq!(info.pid(), std::process::id() as libc::pid_t); // sent by this process
 /// assert_eq!(signals.read()?, None);
 /// # Ok(()) }
 /// ```
@@ -69,7 +75,7 @@ impl Signals {
     ///
     /// - [`Error::InvalidArgument`]: a number is not a signal, or is
     ///   `SIGKILL`/`SIGSTOP` (which cannot be caught or blocked).
-    /// - [`Error::Os`] (`EMFILE`, `ENFILE`) or [`Error::OutOfMemory`] from
+    /// - [`Error::FileLimit`] (`EMFILE`, `ENFILE`) or [`Error::OutOfMemory`] from
     ///   `signalfd`; the mask is restored first.
     ///
     /// # References
@@ -123,21 +129,23 @@ impl Signals {
         })
     }
 
-    /// `read(self, &mut signalfd_siginfo, 128)`—The next pending signal, or
-    /// `None` when none is pending (never blocks).
+    /// `read(self, &mut signalfd_siginfo, 128)`—The next pending signal and
+    /// who sent it, or `None` when none is pending (never blocks).
     ///
     /// Standard signals do not queue: several of the same kind sent before a
     /// read are read once.
     ///
     /// # Errors
     ///
-    /// [`Error::Os`] only on kernel misbehaviour (the fd is owned).
+    /// [`Error::Os`] only on kernel misbehaviour (the fd is owned): a read
+    /// shorter than one `signalfd_siginfo` is an [`Error::Os`] of kind
+    /// `UnexpectedEof` (with no errno), never a stale errno.
     ///
     /// # References
     ///
     /// [`signalfd(2)`](https://man7.org/linux/man-pages/man2/signalfd.2.html)
     #[doc(alias = "signalfd_siginfo")]
-    pub fn read(&self) -> Result<Option<c_int>> {
+    pub fn read(&self) -> Result<Option<SignalInfo>> {
         let mut info = MaybeUninit::<libc::signalfd_siginfo>::uninit();
         loop {
             // SAFETY: reads at most one siginfo into memory large enough for it.
@@ -148,10 +156,22 @@ impl Signals {
                     size_of::<libc::signalfd_siginfo>(),
                 )
             };
-            if n == size_of::<libc::signalfd_siginfo>() as isize {
+            let size = size_of::<libc::signalfd_siginfo>();
+            if n == size as isize {
                 // SAFETY: the kernel wrote a whole siginfo.
                 let info = unsafe { info.assume_init() };
-                return Ok(Some(info.ssi_signo as c_int));
+                return Ok(Some(SignalInfo::from_raw(&info)));
+            }
+            if n >= 0 {
+                return Err(Error::Os {
+                    op: Op::SignalsRead,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "signalfd returned {n} bytes, not one {size}-byte signalfd_siginfo"
+                        ),
+                    ),
+                });
             }
             let err = std::io::Error::last_os_error();
             match err.raw_os_error() {
@@ -162,9 +182,10 @@ impl Signals {
         }
     }
 
-    /// The signals this instance receives, in ascending order.
+    /// The signals this instance receives, in ascending order (any of
+    /// 1..=`SIGRTMAX`, which is 64 on most targets and 127 on MIPS).
     pub fn signals(&self) -> impl Iterator<Item = c_int> + '_ {
-        (1..65).filter(move |&sig| {
+        (1..=libc::SIGRTMAX()).filter(move |&sig| {
             // SAFETY: `set` is initialised; out-of-range numbers just return -1.
             unsafe { libc::sigismember(&self.set, sig) == 1 }
         })
@@ -183,6 +204,52 @@ impl Drop for Signals {
             while let Ok(Some(_)) = self.read() {}
             unblock_in_this_thread(&self.unblock);
         }
+    }
+}
+
+/// One signal read from a [`Signals`]: which one and who sent it (the
+/// useful part of `struct signalfd_siginfo`).
+#[doc(alias = "signalfd_siginfo")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SignalInfo {
+    signal: c_int,
+    pid: libc::pid_t,
+    uid: libc::uid_t,
+    code: i32,
+}
+
+impl SignalInfo {
+    fn from_raw(info: &libc::signalfd_siginfo) -> SignalInfo {
+        SignalInfo {
+            signal: info.ssi_signo as c_int,
+            pid: info.ssi_pid as libc::pid_t,
+            uid: info.ssi_uid as libc::uid_t,
+            code: info.ssi_code,
+        }
+    }
+
+    /// `ssi_signo`: the signal number, e.g. `libc::SIGINT`.
+    pub fn signal(&self) -> c_int {
+        self.signal
+    }
+
+    /// `ssi_pid`: the process that sent it (`kill`, `sigqueue`, `tgkill`);
+    /// 0 when the kernel sent it (e.g. `SIGINT` from the terminal, where
+    /// [`code`](Self::code) is `SI_KERNEL`).
+    pub fn pid(&self) -> libc::pid_t {
+        self.pid
+    }
+
+    /// `ssi_uid`: the real user id of the sender.
+    pub fn uid(&self) -> libc::uid_t {
+        self.uid
+    }
+
+    /// `ssi_code`: how it was sent: `SI_USER` (0, `kill`), `SI_QUEUE`
+    /// (`sigqueue`), `SI_TKILL` (`tgkill`), `SI_KERNEL`, or a
+    /// signal-specific code (`CLD_EXITED` for `SIGCHLD`, ...).
+    pub fn code(&self) -> i32 {
+        self.code
     }
 }
 
@@ -224,5 +291,17 @@ impl AsFd for Signals {
 impl AsRawFd for Signals {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
+    }
+}
+
+/// Gives up the fd **and leaves the signals blocked** in the creating
+/// thread (the fd is useless otherwise); unblocking them becomes the
+/// caller's job.
+impl IntoRawFd for Signals {
+    fn into_raw_fd(self) -> RawFd {
+        let this = ManuallyDrop::new(self);
+        this.fd.as_raw_fd()
+        // The OwnedFd inside `this` is never dropped, so the fd stays open;
+        // the sigsets are plain data with nothing to free.
     }
 }

@@ -1,6 +1,6 @@
 //! [`Waker`]: wake a blocked [`Epoll::wait`] from another thread (eventfd).
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use crate::{Epoll, Error, Interest, Op, Result, Token};
 
@@ -11,7 +11,8 @@ use crate::{Epoll, Error, Interest, Op, Result, Token};
 /// new edge, so the waiting side never has to read ("drain") it, and a wake
 /// before the wait is not lost. `Waker` is `Send + Sync`; share it with an
 /// `Arc`. Dropping it closes the eventfd, which also removes it from the
-/// epoll instance.
+/// epoll instance. After `fork` the child shares the eventfd: a wake in
+/// either process wakes the instance (which is shared too).
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -41,7 +42,7 @@ impl Waker {
     ///
     /// # Errors
     ///
-    /// [`Error::Os`] (`EMFILE`, `ENFILE`) or [`Error::OutOfMemory`] from
+    /// [`Error::FileLimit`] (`EMFILE`, `ENFILE`) or [`Error::OutOfMemory`] from
     /// `eventfd`; any error of [`Epoll::add`] from the registration.
     ///
     /// # References
@@ -122,5 +123,12 @@ impl AsFd for Waker {
 impl AsRawFd for Waker {
     fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
+    }
+}
+
+/// Gives up the eventfd; it stays registered with the epoll instance.
+impl IntoRawFd for Waker {
+    fn into_raw_fd(self) -> RawFd {
+        self.fd.into_raw_fd()
     }
 }

@@ -26,7 +26,7 @@ fn creating_and_dropping_thousands_of_each_type_leaves_the_fd_count_unchanged() 
         // A waker registers itself; dropping it must close the eventfd.
         drop(Waker::new(&epoll, Token(i as u64)).unwrap());
         let timer = Timer::new().unwrap();
-        timer.set_after(std::time::Duration::from_secs(60));
+        timer.set_after(std::time::Duration::from_secs(60)).unwrap();
         drop(timer);
         drop(Signals::new(&[libc::SIGUSR2]).unwrap());
     }

@@ -180,3 +180,51 @@ fn errors_are_send_sync_and_std_errors() {
         Box::new(Epoll::new().unwrap().delete(pipe().0).unwrap_err());
     assert!(boxed.to_string().contains("not registered"));
 }
+
+#[test]
+fn add_rejects_exclusive_combinations_before_the_syscall() {
+    let epoll = Epoll::new().unwrap();
+    let (r, _w) = pipe();
+    for interest in [
+        Interest::READABLE.oneshot().exclusive(),
+        (Interest::READABLE | Interest::PRIORITY).exclusive(),
+        (Interest::READABLE | Interest::READ_CLOSED).exclusive(),
+    ] {
+        let err = epoll.add(&r, Token(1), interest).unwrap_err();
+        match &err {
+            Error::InvalidArgument {
+                op: Op::Add,
+                reason,
+            } => {
+                assert!(reason.contains("EPOLLEXCLUSIVE"), "{interest:?}: {reason}")
+            }
+            other => panic!("{interest:?}: {other:?}"),
+        }
+        assert_errno(err, libc::EINVAL);
+    }
+    // Nothing reached the kernel: the fd is still free to add.
+    epoll
+        .add(&r, Token(1), Interest::READABLE.exclusive())
+        .unwrap();
+}
+
+#[test]
+fn add_exclusive_on_an_epoll_fd_names_the_rule() {
+    let outer = Epoll::new().unwrap();
+    let inner = Epoll::new().unwrap();
+    let err = outer
+        .add(&inner, Token(1), Interest::READABLE.exclusive())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidArgument {
+                op: Op::Add,
+                reason: "EPOLLEXCLUSIVE cannot watch an epoll instance"
+            }
+        ),
+        "{err:?}"
+    );
+    assert_errno(err, libc::EINVAL);
+    outer.add(&inner, Token(1), Interest::READABLE).unwrap();
+}

@@ -274,3 +274,21 @@ fn epoll_is_send_and_sync_and_converts_into_owned_fd() {
     let fd = OwnedFd::from(epoll);
     assert_eq!(fd.as_raw_fd(), raw);
 }
+
+/// `EPOLLWAKEUP` needs `CAP_BLOCK_SUSPEND`; without it the kernel drops the
+/// flag silently, so the registration works either way and events arrive.
+#[test]
+fn wakeup_registers_with_or_without_cap_block_suspend() {
+    let epoll = Epoll::new().unwrap();
+    let mut events = Events::default();
+    let (r, mut w) = pipe();
+    let interest = Interest::READABLE.wakeup();
+    assert!(interest.is_wakeup());
+    epoll.add(&r, Token(3), interest).unwrap();
+    w.write_all(b"x").unwrap();
+    expect_events(
+        &epoll,
+        &mut events,
+        vec![ExpectEvent::new(Token(3), Interest::READABLE)],
+    );
+}

@@ -4,8 +4,9 @@
 
 mod util;
 
-use epoll_safe::{Epoll, Events, Interest, Signals, Token};
+use epoll_safe::{Epoll, Events, Interest, SignalInfo, Signals, Token};
 use std::mem::MaybeUninit;
+use std::os::fd::IntoRawFd;
 use util::{expect_events, expect_no_events, ExpectEvent};
 
 const S: Token = Token(15);
@@ -45,7 +46,8 @@ fn a_signal_arrives_as_an_event_and_read_names_it() {
         &mut events,
         vec![ExpectEvent::new(S, Interest::READABLE)],
     );
-    assert_eq!(signals.read().unwrap(), Some(libc::SIGUSR2));
+    let info = signals.read().unwrap().expect("pending");
+    assert_eq!(info.signal(), libc::SIGUSR2);
     assert_eq!(signals.read().unwrap(), None);
     expect_no_events(&epoll, &mut events);
 }
@@ -55,7 +57,11 @@ fn pending_signals_are_read_one_by_one() {
     let signals = Signals::new(&[libc::SIGUSR1, libc::SIGWINCH]).unwrap();
     raise_in_this_thread(libc::SIGWINCH);
     raise_in_this_thread(libc::SIGUSR1);
-    let mut got = vec![signals.read().unwrap(), signals.read().unwrap()];
+    let signal = |info: Option<SignalInfo>| info.map(|i| i.signal());
+    let mut got = vec![
+        signal(signals.read().unwrap()),
+        signal(signals.read().unwrap()),
+    ];
     got.sort();
     assert_eq!(got, vec![Some(libc::SIGUSR1), Some(libc::SIGWINCH)]);
     assert_eq!(signals.read().unwrap(), None);
@@ -106,4 +112,65 @@ fn dropping_in_another_thread_only_closes_the_fd() {
     // The creating thread's mask is left alone (it cannot be changed from
     // another thread); the signal is still blocked here.
     assert!(is_blocked(libc::SIGPROF));
+}
+
+/// The sender is another process: a forked child signals this very thread
+/// with `tgkill` and exits; `SignalInfo` names the child.
+#[test]
+fn signal_info_pid_is_the_senders_pid() {
+    let signals = Signals::new(&[libc::SIGUSR1]).unwrap();
+    // SAFETY: getpid has no preconditions.
+    let pid = unsafe { libc::getpid() };
+    // SAFETY: gettid has no preconditions.
+    let tid = unsafe { libc::gettid() };
+    // SAFETY: the child only makes async-signal-safe syscalls, then _exits.
+    let child = unsafe { libc::fork() };
+    assert!(child >= 0, "fork: {}", std::io::Error::last_os_error());
+    if child == 0 {
+        // SAFETY: a raw syscall with integer arguments, async-signal-safe.
+        let rc = unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGUSR1) };
+        // SAFETY: _exit is async-signal-safe and never returns.
+        unsafe { libc::_exit(if rc == 0 { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for the child forked above.
+    assert_eq!(unsafe { libc::waitpid(child, &mut status, 0) }, child);
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+    let info = signals
+        .read()
+        .unwrap()
+        .expect("the child's signal is pending");
+    assert_eq!(info.signal(), libc::SIGUSR1);
+    assert_eq!(info.pid(), child, "the sender, not this process ({pid})");
+    // SAFETY: getuid has no preconditions.
+    assert_eq!(info.uid(), unsafe { libc::getuid() });
+    assert_eq!(info.code(), libc::SI_TKILL);
+}
+
+#[test]
+fn realtime_signals_up_to_sigrtmax_are_listed() {
+    let max = libc::SIGRTMAX();
+    let signals = Signals::new(&[libc::SIGRTMIN(), max]).unwrap();
+    assert_eq!(
+        signals.signals().collect::<Vec<_>>(),
+        vec![libc::SIGRTMIN(), max]
+    );
+}
+
+/// `into_raw_fd` keeps the fd open and the signal blocked (the fd would be
+/// useless otherwise); closing and unblocking are then the caller's.
+#[test]
+fn into_raw_fd_keeps_the_fd_open_and_the_signal_blocked() {
+    let signals = Signals::new(&[libc::SIGTTIN]).unwrap();
+    let fd = signals.into_raw_fd();
+    assert!(is_blocked(libc::SIGTTIN));
+    // SAFETY: `fd` was handed over by into_raw_fd and is closed exactly once.
+    assert_eq!(unsafe { libc::close(fd) }, 0, "the fd was still open");
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: `set` is valid for writes; sigemptyset initialises it.
+    unsafe { libc::sigemptyset(set.as_mut_ptr()) };
+    // SAFETY: `set` is initialised.
+    unsafe { libc::sigaddset(set.as_mut_ptr(), libc::SIGTTIN) };
+    // SAFETY: unblocks SIGTTIN in this thread only; null old set allowed.
+    unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, set.as_ptr(), std::ptr::null_mut()) };
 }

@@ -3,7 +3,7 @@
 
 mod util;
 
-use epoll_safe::{Epoll, Events, Interest, Timer, Token};
+use epoll_safe::{Clock, Epoll, Error, Events, Interest, Op, Timer, Token};
 use std::time::{Duration, Instant};
 use util::{expect_events, expect_no_events, ExpectEvent};
 
@@ -26,7 +26,7 @@ fn set_after_fires_once_no_earlier_than_asked() {
         Duration::from_millis(30),
     ] {
         let start = Instant::now();
-        timer.set_after(after);
+        timer.set_after(after).unwrap();
         expect_events(
             &epoll,
             &mut events,
@@ -44,14 +44,16 @@ fn set_after_fires_once_no_earlier_than_asked() {
 #[test]
 fn a_zero_duration_still_fires() {
     let (epoll, timer, mut events) = registered();
-    timer.set_after(Duration::ZERO);
+    timer.set_after(Duration::ZERO).unwrap();
     expect_events(
         &epoll,
         &mut events,
         vec![ExpectEvent::new(T, Interest::READABLE)],
     );
     assert_eq!(timer.read().unwrap(), 1);
-    timer.set_interval(Duration::ZERO, Duration::from_secs(3600));
+    timer
+        .set_interval(Duration::ZERO, Duration::from_secs(3600))
+        .unwrap();
     expect_events(
         &epoll,
         &mut events,
@@ -63,7 +65,9 @@ fn a_zero_duration_still_fires() {
 fn set_interval_repeats_until_disarmed() {
     let (epoll, timer, mut events) = registered();
     let start = Instant::now();
-    timer.set_interval(Duration::from_millis(5), Duration::from_millis(5));
+    timer
+        .set_interval(Duration::from_millis(5), Duration::from_millis(5))
+        .unwrap();
     let mut expirations = 0;
     while expirations < 4 {
         expect_events(
@@ -79,7 +83,7 @@ fn set_interval_repeats_until_disarmed() {
         "{:?}",
         start.elapsed()
     );
-    timer.disarm();
+    timer.disarm().unwrap();
     timer.read().unwrap(); // one may have fired between the read and disarm
     expect_no_events(&epoll, &mut events);
 }
@@ -87,8 +91,8 @@ fn set_interval_repeats_until_disarmed() {
 #[test]
 fn disarm_stops_a_pending_timer() {
     let (epoll, timer, mut events) = registered();
-    timer.set_after(Duration::from_millis(20));
-    timer.disarm();
+    timer.set_after(Duration::from_millis(20)).unwrap();
+    timer.disarm().unwrap();
     std::thread::sleep(Duration::from_millis(30));
     expect_no_events(&epoll, &mut events);
     assert_eq!(timer.read().unwrap(), 0);
@@ -98,16 +102,16 @@ fn disarm_stops_a_pending_timer() {
 fn read_before_expiry_returns_zero() {
     let (_epoll, timer, _events) = registered();
     assert_eq!(timer.read().unwrap(), 0);
-    timer.set_after(Duration::from_secs(60));
+    timer.set_after(Duration::from_secs(60)).unwrap();
     assert_eq!(timer.read().unwrap(), 0);
 }
 
 #[test]
 fn setting_again_replaces_the_earlier_setting() {
     let (epoll, timer, mut events) = registered();
-    timer.set_after(Duration::from_secs(3600));
+    timer.set_after(Duration::from_secs(3600)).unwrap();
     let start = Instant::now();
-    timer.set_after(Duration::from_millis(10));
+    timer.set_after(Duration::from_millis(10)).unwrap();
     expect_events(
         &epoll,
         &mut events,
@@ -116,6 +120,105 @@ fn setting_again_replaces_the_earlier_setting() {
     assert!(start.elapsed() >= Duration::from_millis(10));
     // A huge duration is clamped, not wrapped into "fire now".
     timer.read().unwrap();
-    timer.set_after(Duration::MAX);
+    timer.set_after(Duration::MAX).unwrap();
     expect_no_events(&epoll, &mut events);
+}
+
+#[test]
+fn set_at_fires_no_earlier_than_its_deadline() {
+    let (epoll, timer, mut events) = registered();
+    for after in [
+        Duration::from_micros(300),
+        Duration::from_millis(2),
+        Duration::from_millis(25),
+    ] {
+        let deadline = Instant::now() + after;
+        timer.set_at(deadline).unwrap();
+        expect_events(
+            &epoll,
+            &mut events,
+            vec![ExpectEvent::new(T, Interest::READABLE)],
+        );
+        let now = Instant::now();
+        assert!(
+            now >= deadline,
+            "{after:?}: fired {:?} early",
+            deadline - now
+        );
+        assert!(
+            now < deadline + SLACK,
+            "{after:?}: fired {:?} late",
+            now - deadline
+        );
+        assert_eq!(timer.read().unwrap(), 1);
+    }
+}
+
+#[test]
+fn set_at_in_the_past_fires_at_once() {
+    let (epoll, timer, mut events) = registered();
+    let past = Instant::now() - Duration::from_millis(1);
+    timer.set_at(past).unwrap();
+    expect_events(
+        &epoll,
+        &mut events,
+        vec![ExpectEvent::new(T, Interest::READABLE)],
+    );
+    assert_eq!(timer.read().unwrap(), 1);
+}
+
+#[test]
+fn remaining_counts_down_and_is_none_when_disarmed() {
+    let timer = Timer::new().unwrap();
+    assert_eq!(timer.remaining().unwrap(), None, "new timers are disarmed");
+    timer.set_after(Duration::from_secs(60)).unwrap();
+    let left = timer.remaining().unwrap().expect("armed");
+    assert!(
+        left <= Duration::from_secs(60) && left > Duration::from_secs(50),
+        "{left:?}"
+    );
+    timer
+        .set_at(Instant::now() + Duration::from_secs(30))
+        .unwrap();
+    let left = timer.remaining().unwrap().expect("armed");
+    assert!(
+        left <= Duration::from_secs(30) && left > Duration::from_secs(20),
+        "{left:?}"
+    );
+    timer.disarm().unwrap();
+    assert_eq!(timer.remaining().unwrap(), None);
+}
+
+#[test]
+fn a_boottime_timer_fires_and_refuses_an_instant() {
+    let epoll = Epoll::new().unwrap();
+    let timer = Timer::with_clock(Clock::Boottime).unwrap();
+    assert_eq!(timer.clock(), Clock::Boottime);
+    assert_eq!(Timer::new().unwrap().clock(), Clock::Monotonic);
+    epoll.add(&timer, T, Interest::READABLE).unwrap();
+    let err = timer.set_at(Instant::now()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidArgument {
+                op: Op::TimerSet,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        timer.remaining().unwrap(),
+        None,
+        "the refused call armed nothing"
+    );
+    let start = Instant::now();
+    timer.set_after(Duration::from_millis(3)).unwrap();
+    let mut events = Events::default();
+    expect_events(
+        &epoll,
+        &mut events,
+        vec![ExpectEvent::new(T, Interest::READABLE)],
+    );
+    assert!(start.elapsed() >= Duration::from_millis(3));
 }

@@ -1,6 +1,7 @@
-//! Prints the layout of [`epoll_event`] and every constant of this crate as
-//! `name value` lines, in the format of `xtask/abi/epoll_abi.c`, which prints
-//! the same table from the system's `<sys/epoll.h>`. `cargo xtask abi` runs
+//! Prints the layout of [`epoll_event`] and every constant of this crate the
+//! system headers also have as `name value` lines, in the format of
+//! `xtask/abi/epoll_abi.c`, which prints the same table from the system's
+//! `<sys/epoll.h>` (and `EPOLL_URING_WAKE` from `<linux/eventpoll.h>`). `cargo xtask abi` runs
 //! both and fails on any difference: the C header is the oracle.
 //!
 //! Run alone: `cargo run -p epoll-sys --example abi_table`.
@@ -57,6 +58,11 @@ fn main() {
     for (name, value) in ints {
         println!("{name} {value}");
     }
+
+    // From <linux/eventpoll.h> (Linux 6.1 headers on), which the C side
+    // reads beside <sys/epoll.h>. The busy-poll ioctls are not in the table:
+    // the system headers here predate 6.9 (src/params.rs pins them).
+    println!("EPOLL_URING_WAKE {EPOLL_URING_WAKE}");
 }
 
 /// The size of the `data` field's type, read from the field itself so a

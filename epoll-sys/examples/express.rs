@@ -1,4 +1,7 @@
-//! The book's "epoll express", written against `epoll-sys` alone (plus std).
+//! The program of "Epoll - the express version", chapter 4 of *Asynchronous
+//! Programming in Rust* (Carl Fredrik Samson, Packt 2024; its code:
+//! <https://github.com/PacktPublishing/Asynchronous-Programming-in-Rust>),
+//! written against `epoll-sys` alone (plus std). "The book" below is that chapter.
 //!
 //! Five requests go out at once; request `i` (1..=5) asks a delay server to
 //! wait `(5 - i)` steps before answering. One `epoll` instance watches all

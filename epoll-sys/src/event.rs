@@ -6,8 +6,11 @@
 /// 64-bit value, returned unchanged with every event (C's `epoll_data_t`
 /// union: `ptr`, `fd`, `u32` and `u64` all alias these 8 bytes).
 ///
-/// Packed on x86_64 (and 32-bit x86 with glibc, where it changes nothing),
-/// padded to 16 bytes elsewhere; see the [crate docs](crate#the-packed-struct).
+/// Packed on x86_64 (12 bytes, alignment 1) and on 32-bit x86 with glibc
+/// (12 bytes either way, but packing lowers the alignment from 4 to 1);
+/// natural C layout elsewhere: 12 bytes aligned to 4 on 32-bit x86 with musl,
+/// 16 bytes aligned to 8 on the 64-bit targets and the 32-bit ones that align
+/// `u64` to 8. See the [crate docs](crate#the-packed-struct).
 /// Never take a reference to a field: copy it out with `{ ev.data }`.
 #[doc(alias = "struct epoll_event")]
 #[doc(alias = "epoll_data_t")]
@@ -50,6 +53,20 @@ mod tests {
         assert_eq!(size_of::<epoll_event>(), 12);
         assert_eq!(offset_of!(epoll_event, data), 4);
         assert_eq!(align_of::<epoll_event>(), 1);
+    }
+
+    #[cfg(all(target_arch = "x86", target_env = "gnu"))]
+    #[test]
+    fn is_packed_to_alignment_one_on_i686_gnu() {
+        assert_eq!(size_of::<epoll_event>(), 12);
+        assert_eq!(align_of::<epoll_event>(), 1);
+    }
+
+    #[cfg(all(target_arch = "x86", target_env = "musl"))]
+    #[test]
+    fn is_twelve_bytes_aligned_to_four_on_i686_musl() {
+        assert_eq!(size_of::<epoll_event>(), 12);
+        assert_eq!(align_of::<epoll_event>(), 4);
     }
 
     #[cfg(target_arch = "aarch64")]

@@ -27,6 +27,10 @@ pub const EPOLLWRBAND: u32 = 0x200;
 pub const EPOLLMSG: u32 = 0x400;
 /// The stream peer closed its side or shut down writing (Linux 2.6.17).
 pub const EPOLLRDHUP: u32 = 0x2000;
+/// Set by io_uring on the wakeups it generates, so its poll handler can tell
+/// them from others and not recurse into itself (Linux 6.1). Internal to the
+/// kernel: never ask for it, and it is not reported to `epoll_wait`.
+pub const EPOLL_URING_WAKE: u32 = 1 << 27;
 /// Wake only one of several epoll instances waiting on the same fd (Linux 4.5).
 /// Only valid with `EPOLL_CTL_ADD`.
 pub const EPOLLEXCLUSIVE: u32 = 1 << 28;
@@ -78,6 +82,29 @@ mod tests {
         for (name, ours, theirs) in pairs {
             assert_eq!(ours, theirs as u32, "{name}");
         }
+    }
+
+    /// Not in glibc's `<sys/epoll.h>`, and not in every libc version: pinned
+    /// to `include/uapi/linux/eventpoll.h` (`(__poll_t)(1U << 27)`).
+    #[test]
+    fn uring_wake_is_the_kernels() {
+        assert_eq!(EPOLL_URING_WAKE, 0x0800_0000);
+        let all_others = EPOLLIN
+            | EPOLLPRI
+            | EPOLLOUT
+            | EPOLLERR
+            | EPOLLHUP
+            | EPOLLRDNORM
+            | EPOLLRDBAND
+            | EPOLLWRNORM
+            | EPOLLWRBAND
+            | EPOLLMSG
+            | EPOLLRDHUP
+            | EPOLLEXCLUSIVE
+            | EPOLLWAKEUP
+            | EPOLLONESHOT
+            | EPOLLET;
+        assert_eq!(EPOLL_URING_WAKE & all_others, 0);
     }
 
     #[test]

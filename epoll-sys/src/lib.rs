@@ -1,5 +1,6 @@
-//! Raw bindings to the Linux `epoll(7)` ABI: one struct, its constants, and
-//! the five `extern "C"` functions glibc and musl export. Nothing else.
+//! Raw bindings to the Linux `epoll(7)` ABI: the `epoll_event` struct, its
+//! constants, the five `extern "C"` functions glibc and musl export, and the
+//! busy-poll ioctls' `epoll_params` (Linux 6.9). Nothing else.
 //!
 //! This crate is `no_std` and has no dependencies. For a safe API (RAII
 //! handles, typed errors, no way to misuse the packed struct) use
@@ -11,7 +12,10 @@
 //! and leaves out that the kernel declares it with `__attribute__((packed))`
 //! **on x86_64 only** (`__EPOLL_PACKED` in glibc). There the struct is 12
 //! bytes with `data` at offset 4; everywhere else (aarch64, riscv64, …) the
-//! natural C layout applies: 16 bytes with `data` at offset 8.
+//! natural C layout applies: 16 bytes with `data` at offset 8 on 64-bit
+//! targets. 32-bit x86 is the odd one: `u64` is aligned to 4 there, so the
+//! struct is 12 bytes either way, and glibc's packing only lowers its
+//! alignment from 4 to 1 (musl does not pack it: 12 bytes, aligned to 4).
 //!
 //! Getting this wrong is silent. Without `packed` on x86_64 Rust reads `data`
 //! at offset 8: every token, the first included, is read from the wrong bytes
@@ -39,19 +43,30 @@
 //!
 //! # Example
 //!
-//! `examples/express.rs` is the book's five-request program written against
+//! `examples/express.rs` is the five-request program of "Epoll - the express
+//! version" (chapter 4 of *Asynchronous Programming in Rust*, Carl Fredrik
+//! Samson, Packt 2024, <https://github.com/PacktPublishing/Asynchronous-Programming-in-Rust>),
+//! written against
 //! this crate alone, with std's sockets and an embedded delay server so it runs
 //! offline: `cargo run -p epoll-sys --example express`.
 #![no_std]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+compile_error!(
+    "epoll-sys binds the Linux epoll(7) ABI and builds only for Linux (and Android) targets; \
+     on other systems use mio or polling, which pick kqueue, IOCP or poll"
+);
+
 mod event;
 mod flags;
 mod funcs;
+mod params;
 
 pub use event::epoll_event;
 pub use flags::*;
 pub use funcs::*;
+pub use params::*;
 
 // The README's examples run as doctests, so they cannot rot.
 #[doc = include_str!("../README.md")]

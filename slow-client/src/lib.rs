@@ -1,22 +1,34 @@
 //! slow-client: the "epoll express" exercise, done properly.
 //!
 //! Many HTTP requests with descending delays over one epoll loop
-//! ([`client`]), a delay server to answer them ([`server`]), the HTTP
-//! response reader ([`http`]), and the reporting of outcomes ([`report`]).
-//! The binary (`src/main.rs`) wires them to the command line ([`cli`]).
+//! ([`client`]), a delay server to answer them ([`server`]), the sans-I/O
+//! HTTP response reader ([`http`]), the requests' plan ([`plan`]), and the
+//! reporting of outcomes ([`report`], [`stats`]) in the `--json` format that
+//! [`schema`] defines and [`contract`] checks.
+//!
+//! # Stability
+//!
+//! This library exists for the `slow-client` binary, its tests and its fuzz
+//! target. The stable contract is the command line and the `--json` format
+//! ([`schema`]); the Rust API of these modules may change in any release.
+//! The binary's own modules (`app`, `cli`) are public only so that
+//! `src/main.rs` can reach them and are hidden from these docs.
 //!
 //! Every epoll operation goes through `epoll-safe`; the only `unsafe` code is
-//! in [`os`], for calls no safe crate wraps.
+//! in one private module (`os`), for calls no safe crate wraps.
 #![deny(unsafe_code)]
 
+#[doc(hidden)]
 pub mod app;
+#[doc(hidden)]
 pub mod cli;
 pub mod client;
+pub mod contract;
 pub mod http;
-pub mod json;
 pub mod order;
-pub mod os;
+mod os;
 pub mod plan;
 pub mod report;
+pub mod schema;
 pub mod server;
 pub mod stats;

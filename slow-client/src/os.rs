@@ -17,11 +17,12 @@ pub struct FdLimit {
     pub hard: u64,
 }
 
-/// Raises the soft `RLIMIT_NOFILE` to the hard limit and returns the limits now in force.
+/// The open-file limits in force (`getrlimit(RLIMIT_NOFILE)`); `RLIM_INFINITY`
+/// reads as `u64::MAX`.
 ///
 /// # Errors
-/// `getrlimit(2)` or `setrlimit(2)` failed.
-pub fn raise_fd_limit() -> io::Result<FdLimit> {
+/// `getrlimit(2)` failed.
+pub fn fd_limit() -> io::Result<FdLimit> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -30,20 +31,32 @@ pub fn raise_fd_limit() -> io::Result<FdLimit> {
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    if lim.rlim_cur < lim.rlim_max {
-        let raised = libc::rlimit {
-            rlim_cur: lim.rlim_max,
-            rlim_max: lim.rlim_max,
-        };
-        // SAFETY: `raised` is a valid rlimit that outlives the call.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            lim = raised;
-        }
-    }
     Ok(FdLimit {
         soft: lim.rlim_cur,
         hard: lim.rlim_max,
     })
+}
+
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit and returns the limits now in force.
+///
+/// # Errors
+/// `getrlimit(2)` or `setrlimit(2)` failed.
+pub fn raise_fd_limit() -> io::Result<FdLimit> {
+    let lim = fd_limit()?;
+    if lim.soft < lim.hard {
+        let raised = libc::rlimit {
+            rlim_cur: lim.hard,
+            rlim_max: lim.hard,
+        };
+        // SAFETY: `raised` is a valid rlimit that outlives the call.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            return Ok(FdLimit {
+                soft: lim.hard,
+                hard: lim.hard,
+            });
+        }
+    }
+    Ok(lim)
 }
 
 /// Grows this process's file descriptor table to hold at least `fds`
@@ -51,9 +64,9 @@ pub fn raise_fd_limit() -> io::Result<FdLimit> {
 ///
 /// The kernel doubles the table as descriptors are opened, and in a process
 /// with more than one thread each doubling waits for an RCU grace period
-/// (`expand_fdtable`): measured here, 6-17 ms stalls at 256, 512, ... 8192
-/// open descriptors. Growing it once, before any thread starts, moves that
-/// cost out of the run. Best effort: the caller may ignore the error.
+/// (`expand_fdtable`), a stall of milliseconds at each power of two (the
+/// figures are in `xtask/BENCHMARKS.md`, "Reading the evidence"). Growing it
+/// once, before any thread starts, moves that cost out of the run. Best effort: the caller may ignore the error.
 ///
 /// # Errors
 /// `fcntl(2)` failed (e.g. `fds` is above the open-file limit).
@@ -170,32 +183,110 @@ pub fn recv_timestamped(
             return Err(err);
         }
     };
+    Ok((n, receive_timestamp(&msg)))
+}
+
+/// The `SCM_TIMESTAMPNS` stamp in `msg`'s control data, if a complete one is
+/// there: none when the kernel truncated the control data (`MSG_CTRUNC`) or a
+/// header's `cmsg_len` is too short to hold a `timespec`.
+///
+/// `msg` must come from a successful `recvmsg(2)` (or be built the same way):
+/// `msg_control` points at `msg_controllen` readable bytes.
+fn receive_timestamp(msg: &libc::msghdr) -> Option<SystemTime> {
+    if msg.msg_flags & libc::MSG_CTRUNC != 0 {
+        return None; // the stamp may be the part that did not fit
+    }
+    // SAFETY: a constant computation on a length, no memory is touched.
+    let full_len = unsafe { libc::CMSG_LEN(size_of::<libc::timespec>() as u32) } as usize;
     let mut stamp = None;
-    // SAFETY: `msg` was filled by a successful recvmsg; the CMSG macros walk
-    // only the `msg_controllen` bytes the kernel wrote into `control`.
-    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
+    // SAFETY: the CMSG macros walk only the `msg_controllen` bytes at
+    // `msg_control`, which the caller promises are readable.
+    let mut cmsg = unsafe { libc::CMSG_FIRSTHDR(msg) };
     while !cmsg.is_null() {
-        // SAFETY: non-null headers from CMSG_FIRSTHDR/NXTHDR lie within `control`.
+        // SAFETY: non-null headers from CMSG_FIRSTHDR/NXTHDR lie within the control data.
         let hdr = unsafe { cmsg.read_unaligned() };
-        if hdr.cmsg_level == libc::SOL_SOCKET && hdr.cmsg_type == libc::SCM_TIMESTAMPNS {
-            // SAFETY: `cmsg` is a valid header within `control` (as above).
+        if hdr.cmsg_level == libc::SOL_SOCKET
+            && hdr.cmsg_type == libc::SCM_TIMESTAMPNS
+            && hdr.cmsg_len as usize >= full_len
+        {
+            // SAFETY: `cmsg` is a valid header within the control data (as above).
             let data = unsafe { libc::CMSG_DATA(cmsg) };
-            // SAFETY: an SCM_TIMESTAMPNS message carries one timespec at `data`,
-            // inside `control`; read unaligned, as only cmsghdr alignment is promised.
+            // SAFETY: `cmsg_len` covers a whole timespec at `data`, inside the
+            // control data; read unaligned, as only cmsghdr alignment is promised.
             let ts = unsafe { data.cast::<libc::timespec>().read_unaligned() };
             if let (Ok(secs), Ok(nanos)) = (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) {
                 stamp = UNIX_EPOCH.checked_add(Duration::new(secs, nanos));
             }
         }
         // SAFETY: as above; returns null after the last header.
-        cmsg = unsafe { libc::CMSG_NXTHDR(&msg, cmsg) };
+        cmsg = unsafe { libc::CMSG_NXTHDR(msg, cmsg) };
     }
-    Ok((n, stamp))
+    stamp
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A msghdr over `control` holding one SOL_SOCKET/SCM_TIMESTAMPNS header
+    /// of `cmsg_len` bytes stamped 5.000000007 s after the epoch.
+    fn stamped(control: &mut [u64; 8], cmsg_len: usize, flags: libc::c_int) -> libc::msghdr {
+        // SAFETY: msghdr is plain old data; all-zero is a valid empty header.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = size_of::<[u64; 8]>() as _;
+        msg.msg_flags = flags;
+        // SAFETY: `control` is 64 writable bytes, room for the header and a timespec.
+        let cmsg = unsafe { libc::CMSG_FIRSTHDR(&msg) };
+        let hdr = libc::cmsghdr {
+            cmsg_len: cmsg_len as _,
+            cmsg_level: libc::SOL_SOCKET,
+            cmsg_type: libc::SCM_TIMESTAMPNS,
+        };
+        // SAFETY: `cmsg` points at the start of `control`, aligned for cmsghdr.
+        unsafe { cmsg.write(hdr) };
+        let ts = libc::timespec {
+            tv_sec: 5,
+            tv_nsec: 7,
+        };
+        // SAFETY: `cmsg` is a valid header at the start of `control`.
+        let data = unsafe { libc::CMSG_DATA(cmsg) };
+        // SAFETY: the header's data lies inside `control` with room for a timespec.
+        unsafe { data.cast::<libc::timespec>().write_unaligned(ts) };
+        msg.msg_controllen = cmsg_len as _;
+        msg
+    }
+
+    #[test]
+    fn a_complete_timestamp_message_is_read() {
+        // SAFETY: a constant computation on a length.
+        let len = unsafe { libc::CMSG_LEN(size_of::<libc::timespec>() as u32) } as usize;
+        let mut control = [0u64; 8];
+        let msg = stamped(&mut control, len, 0);
+        assert_eq!(
+            receive_timestamp(&msg),
+            Some(UNIX_EPOCH + Duration::new(5, 7))
+        );
+    }
+
+    #[test]
+    fn a_short_or_truncated_timestamp_message_is_ignored() {
+        // SAFETY: constant computations on lengths.
+        let len = unsafe { libc::CMSG_LEN(size_of::<libc::timespec>() as u32) } as usize;
+        let mut control = [0u64; 8];
+        let short = stamped(&mut control, len - 1, 0);
+        assert_eq!(receive_timestamp(&short), None);
+        let mut control = [0u64; 8];
+        let truncated = stamped(&mut control, len, libc::MSG_CTRUNC);
+        assert_eq!(receive_timestamp(&truncated), None);
+    }
+
+    #[test]
+    fn the_fd_limit_reads_soft_below_hard() {
+        let lim = fd_limit().unwrap();
+        assert!(lim.soft <= lim.hard, "{lim:?}");
+        assert!(lim.soft > 0);
+    }
 
     #[test]
     fn raising_the_fd_limit_reaches_the_hard_limit() {

@@ -6,7 +6,9 @@
 
 use std::fmt::Write as _;
 
-/// The default path template, the slowwly form the book used.
+/// The default path template, the slowwly form used by the epoll express
+/// example of Carl Fredrik Samson's *Asynchronous Programming in Rust* (Packt,
+/// 2024), chapter 4.
 pub const DEFAULT_PATH: &str = "/delay/{ms}/url/http://www.google.com";
 
 /// A path template with `{ms}`, `{s}` and `{id}` placeholders.

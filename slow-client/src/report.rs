@@ -5,9 +5,10 @@
 //! buffered and flushed once per event-loop turn ([`Reporter::flush`]), so a
 //! run of thousands of requests does not spend a `write(2)` per line.
 
-use crate::http::{RequestError, Response};
-use crate::json::{Num, Str};
+use crate::client::RequestError;
+use crate::http::Response;
 use crate::os::Usage;
+use crate::schema::{ErrorLine, Line, ResponseLine, SummaryLine};
 use crate::stats::{Arrival, Summary};
 use std::io::{self, Write};
 use std::time::Duration;
@@ -18,7 +19,7 @@ pub enum Format {
     /// `RECEIVED: …`, `FAILED: …`, `FINISHED: …` lines.
     #[default]
     Human,
-    /// One JSON object per line: `response`, `error`, then `summary`.
+    /// One JSON object per line, as [`crate::schema`] defines them.
     Json,
 }
 
@@ -86,16 +87,17 @@ impl<W: Write> Reporter<W> {
                 "RECEIVED: id {id}, delay {delay_ms} ms, after {elapsed_ms:.1} ms: HTTP/1.{} {} {}, {} body bytes",
                 response.version, response.status, response.reason, response.body_bytes
             ),
-            Format::Json => writeln!(
-                self.out,
-                r#"{{"event":"response","id":{id},"delay_ms":{delay_ms},"order":{order},"elapsed_ms":{},"lateness_ms":{},"status":{},"reason":{},"version":"1.{}","body_bytes":{}}}"#,
-                Num(elapsed_ms),
-                Num(elapsed_ms - delay_ms as f64),
-                response.status,
-                Str(&response.reason),
-                response.version,
-                response.body_bytes
-            ),
+            Format::Json => self.json_line(Line::Response(ResponseLine {
+                id,
+                delay_ms,
+                order: order as u64,
+                elapsed_ms,
+                lateness_ms: elapsed_ms - delay_ms as f64,
+                status: response.status,
+                reason: response.reason.clone(),
+                version: format!("1.{}", response.version),
+                body_bytes: response.body_bytes,
+            })),
         }
     }
 
@@ -111,12 +113,12 @@ impl<W: Write> Reporter<W> {
                 "FAILED: id {id}, delay {delay_ms} ms: {}: {}",
                 error.kind, error.message
             ),
-            Format::Json => writeln!(
-                self.out,
-                r#"{{"event":"error","id":{id},"delay_ms":{delay_ms},"kind":"{}","message":{}}}"#,
-                error.kind,
-                Str(&error.message)
-            ),
+            Format::Json => self.json_line(Line::Error(ErrorLine {
+                id,
+                delay_ms,
+                kind: error.kind.to_string(),
+                message: error.message.clone(),
+            })),
         }
     }
 
@@ -145,42 +147,29 @@ impl<W: Write> Reporter<W> {
         let wall_ms = wall.as_secs_f64() * 1000.0;
         match self.format {
             Format::Human => self.human_summary(&summary, wall_ms, interrupted)?,
-            Format::Json => {
-                write!(
-                    self.out,
-                    r#"{{"event":"summary","requested":{},"ok":{},"failed":{},"responses":{},"in_order":{},"inversions":{},"wall_ms":{},"interrupted":{interrupted},"#,
-                    summary.requested,
-                    summary.ok,
-                    summary.failed,
-                    self.arrivals.len(),
-                    summary.in_order,
-                    summary.inversions,
-                    Num(wall_ms)
-                )?;
-                if let Some(u) = usage {
-                    write!(
-                        self.out,
-                        r#""cpu_user_ms":{},"cpu_sys_ms":{},"max_rss_kib":{},"#,
-                        Num(u.user.as_secs_f64() * 1000.0),
-                        Num(u.system.as_secs_f64() * 1000.0),
-                        u.max_rss_kib
-                    )?;
-                }
-                write!(self.out, r#""lateness_ms":"#)?;
-                match summary.lateness {
-                    Some(l) => writeln!(
-                        self.out,
-                        r#"{{"p50":{},"p99":{},"max":{}}}}}"#,
-                        Num(l.p50),
-                        Num(l.p99),
-                        Num(l.max)
-                    )?,
-                    None => writeln!(self.out, "null}}")?,
-                }
-            }
+            Format::Json => self.json_line(Line::Summary(SummaryLine {
+                requested: summary.requested,
+                ok: summary.ok,
+                failed: summary.failed,
+                responses: self.arrivals.len() as u64,
+                in_order: summary.in_order,
+                inversions: summary.inversions,
+                wall_ms,
+                interrupted,
+                cpu_user_ms: usage.map(|u| u.user.as_secs_f64() * 1000.0),
+                cpu_sys_ms: usage.map(|u| u.system.as_secs_f64() * 1000.0),
+                max_rss_kib: usage.map(|u| u.max_rss_kib),
+                lateness_ms: summary.lateness,
+            }))?,
         }
         self.out.flush()?;
         Ok(summary)
+    }
+
+    /// Writes one `--json` line.
+    fn json_line(&mut self, line: Line) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, &line)?;
+        self.out.write_all(b"\n")
     }
 
     fn human_summary(&mut self, s: &Summary, wall_ms: f64, interrupted: bool) -> io::Result<()> {
@@ -223,3 +212,6 @@ impl<W: Write> Reporter<W> {
         writeln!(out)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -9,16 +9,7 @@ pub struct Arrival {
     pub elapsed_ms: f64,
 }
 
-/// Lateness percentiles (`elapsed_ms - delay_ms`) over all complete responses.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Lateness {
-    /// Median.
-    pub p50: f64,
-    /// 99th percentile (nearest rank).
-    pub p99: f64,
-    /// The latest of all.
-    pub max: f64,
-}
+pub use crate::schema::Lateness;
 
 /// How the complete responses arrived, computed from them in arrival order.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,7 @@
 mod util;
 
 use slow_client::client::{self, ClientConfig, Target};
-use slow_client::http::Limits;
+use slow_client::http::ResponseLimits;
 use slow_client::plan::PathTemplate;
 use slow_client::report::{Format, Reporter};
 use slow_client::server::{Framing, Server, ServerConfig};
@@ -40,7 +40,7 @@ fn run(addr: SocketAddr, count: u32, path: &str, timeout: Duration) -> String {
         step_ms: 10,
         path: PathTemplate::parse(path).unwrap(),
         timeout,
-        limits: Limits::default(),
+        limits: ResponseLimits::default(),
         max_connecting: 4,
     };
     let mut out = Vec::new();

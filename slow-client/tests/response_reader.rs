@@ -7,13 +7,13 @@
 mod props;
 
 use slow_client::http::{
-    BodyFraming, ErrorKind, Limits, Progress, RequestError, Response, ResponseReader,
+    BodyFraming, ErrorKind, Progress, Response, ResponseError, ResponseLimits, ResponseReader,
 };
 
-type Outcome = Result<Response, RequestError>;
+type Outcome = Result<Response, ResponseError>;
 
 /// Feeds `pieces` in order, then reports a close if the response needs more.
-fn read(limits: Limits, pieces: &[&[u8]]) -> Outcome {
+fn read(limits: ResponseLimits, pieces: &[&[u8]]) -> Outcome {
     let mut reader = ResponseReader::new(limits);
     for piece in pieces {
         if let Progress::Done(response) = reader.feed(piece)? {
@@ -36,7 +36,7 @@ fn split_points(len: usize) -> Vec<usize> {
 }
 
 /// Reads `input` every way and asserts every way agrees; returns the outcome.
-fn read_every_way(limits: Limits, input: &[u8]) -> Outcome {
+fn read_every_way(limits: ResponseLimits, input: &[u8]) -> Outcome {
     let whole = read(limits, &[input]);
     for i in split_points(input.len()) {
         let (a, b) = input.split_at(i);
@@ -56,10 +56,10 @@ fn read_every_way(limits: Limits, input: &[u8]) -> Outcome {
 }
 
 fn ok(input: &[u8]) -> Response {
-    read_every_way(Limits::default(), input).expect("a valid response")
+    read_every_way(ResponseLimits::default(), input).expect("a valid response")
 }
 
-fn fails(limits: Limits, input: &[u8]) -> RequestError {
+fn fails(limits: ResponseLimits, input: &[u8]) -> ResponseError {
     read_every_way(limits, input).expect_err("an invalid response")
 }
 
@@ -182,7 +182,7 @@ fn bytes_after_a_complete_body_are_ignored() {
 
 #[test]
 fn a_finished_reader_repeats_its_outcome() {
-    let mut reader = ResponseReader::new(Limits::default());
+    let mut reader = ResponseReader::new(ResponseLimits::default());
     let done = reader
         .feed(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx")
         .unwrap();
@@ -193,7 +193,7 @@ fn a_finished_reader_repeats_its_outcome() {
     };
     assert_eq!(reader.finish().unwrap(), response);
 
-    let mut reader = ResponseReader::new(Limits::default());
+    let mut reader = ResponseReader::new(ResponseLimits::default());
     let err = reader.feed(b"NOT HTTP\r\n").unwrap_err();
     assert_eq!(reader.feed(b"HTTP/1.1 200 OK\r\n\r\n").unwrap_err(), err);
     assert_eq!(reader.finish().unwrap_err(), err);
@@ -201,7 +201,7 @@ fn a_finished_reader_repeats_its_outcome() {
 
 #[test]
 fn bytes_seen_counts_every_byte_fed() {
-    let mut reader = ResponseReader::new(Limits::default());
+    let mut reader = ResponseReader::new(ResponseLimits::default());
     assert_eq!(reader.bytes_seen(), 0);
     assert_eq!(reader.feed(b"").unwrap(), Progress::NeedMore);
     assert_eq!(reader.bytes_seen(), 0);
@@ -217,20 +217,21 @@ fn reader_state_is_small_so_thousands_of_requests_fit() {
 
 // ---- Each malformed input maps to its exact kind. ----
 
-fn kind_and_message(limits: Limits, input: &[u8]) -> (ErrorKind, String) {
+fn kind_and_message(limits: ResponseLimits, input: &[u8]) -> (ErrorKind, String) {
     let err = fails(limits, input);
     (err.kind, err.message)
 }
 
 #[test]
 fn no_bytes_then_close_is_closed_before_response() {
-    let (kind, _) = kind_and_message(Limits::default(), b"");
+    let (kind, _) = kind_and_message(ResponseLimits::default(), b"");
     assert_eq!(kind, ErrorKind::ClosedBeforeResponse);
 }
 
 #[test]
 fn a_partial_head_then_close_is_truncated_head() {
-    let (kind, message) = kind_and_message(Limits::default(), b"HTTP/1.1 200 OK\r\nContent-Len");
+    let (kind, message) =
+        kind_and_message(ResponseLimits::default(), b"HTTP/1.1 200 OK\r\nContent-Len");
     assert_eq!(kind, ErrorKind::TruncatedHead);
     assert_eq!(
         message,
@@ -240,13 +241,13 @@ fn a_partial_head_then_close_is_truncated_head() {
 
 #[test]
 fn a_close_after_only_an_informational_head_is_truncated_head() {
-    let (kind, _) = kind_and_message(Limits::default(), b"HTTP/1.1 100 Continue\r\n\r\n");
+    let (kind, _) = kind_and_message(ResponseLimits::default(), b"HTTP/1.1 100 Continue\r\n\r\n");
     assert_eq!(kind, ErrorKind::TruncatedHead);
 }
 
 #[test]
 fn a_garbage_status_line_is_malformed_head_quoting_it() {
-    let (kind, message) = kind_and_message(Limits::default(), b"GARBAGE\r\n\r\n");
+    let (kind, message) = kind_and_message(ResponseLimits::default(), b"GARBAGE\r\n\r\n");
     assert_eq!(kind, ErrorKind::MalformedHead);
     assert_eq!(
         message,
@@ -256,14 +257,14 @@ fn a_garbage_status_line_is_malformed_head_quoting_it() {
 
 #[test]
 fn garbage_without_a_line_end_is_malformed_head_at_close() {
-    let (kind, _) = kind_and_message(Limits::default(), b"\x16\x03\x01\x00\x02\x02\x50");
+    let (kind, _) = kind_and_message(ResponseLimits::default(), b"\x16\x03\x01\x00\x02\x02\x50");
     assert_eq!(kind, ErrorKind::MalformedHead);
 }
 
 #[test]
 fn an_invalid_header_line_is_malformed_head_quoting_it() {
     let input = b"HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n";
-    let (kind, message) = kind_and_message(Limits::default(), input);
+    let (kind, message) = kind_and_message(ResponseLimits::default(), input);
     assert_eq!(kind, ErrorKind::MalformedHead);
     assert_eq!(message, r#"invalid header name: "Bad Header: x""#);
 }
@@ -271,12 +272,12 @@ fn an_invalid_header_line_is_malformed_head_quoting_it() {
 #[test]
 fn conflicting_or_invalid_content_lengths_are_malformed_head() {
     let conflicting = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello";
-    let (kind, message) = kind_and_message(Limits::default(), conflicting);
+    let (kind, message) = kind_and_message(ResponseLimits::default(), conflicting);
     assert_eq!(kind, ErrorKind::MalformedHead);
     assert_eq!(message, "conflicting Content-Length values 5 and 6");
     let invalid = b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n";
     assert_eq!(
-        fails(Limits::default(), invalid).kind,
+        fails(ResponseLimits::default(), invalid).kind,
         ErrorKind::MalformedHead
     );
 }
@@ -285,12 +286,12 @@ fn conflicting_or_invalid_content_lengths_are_malformed_head() {
 fn switching_protocols_and_chunked_http_1_0_are_malformed_head() {
     let upgrade = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n";
     assert_eq!(
-        fails(Limits::default(), upgrade).kind,
+        fails(ResponseLimits::default(), upgrade).kind,
         ErrorKind::MalformedHead
     );
     let te_in_1_0 = b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
     assert_eq!(
-        fails(Limits::default(), te_in_1_0).kind,
+        fails(ResponseLimits::default(), te_in_1_0).kind,
         ErrorKind::MalformedHead
     );
 }
@@ -310,7 +311,7 @@ fn big_head(fields: usize, value_len: usize) -> Vec<u8> {
 #[test]
 fn a_head_over_64_kib_is_head_too_large() {
     // 99 fields of ~700 bytes: every line under the line cap, 69 KB in all.
-    let (kind, message) = kind_and_message(Limits::default(), &big_head(99, 700));
+    let (kind, message) = kind_and_message(ResponseLimits::default(), &big_head(99, 700));
     assert_eq!(kind, ErrorKind::HeadTooLarge);
     assert_eq!(message, "response head exceeds 65536 bytes");
     assert_eq!(ok(&big_head(90, 700)).status, 200);
@@ -318,7 +319,7 @@ fn a_head_over_64_kib_is_head_too_large() {
 
 #[test]
 fn a_header_line_over_the_cap_is_head_too_large() {
-    let (kind, message) = kind_and_message(Limits::default(), &big_head(1, 9000));
+    let (kind, message) = kind_and_message(ResponseLimits::default(), &big_head(1, 9000));
     assert_eq!(kind, ErrorKind::HeadTooLarge);
     assert!(
         message.starts_with("header line exceeds 8192 bytes: \"X-Field-0: vvv"),
@@ -330,7 +331,7 @@ fn a_header_line_over_the_cap_is_head_too_large() {
 fn more_than_100_header_fields_is_head_too_large() {
     // big_head adds Content-Length: 99 + 1 fields fit, 100 + 1 do not.
     assert_eq!(ok(&big_head(99, 1)).status, 200);
-    let (kind, message) = kind_and_message(Limits::default(), &big_head(100, 1));
+    let (kind, message) = kind_and_message(ResponseLimits::default(), &big_head(100, 1));
     assert_eq!(kind, ErrorKind::HeadTooLarge);
     assert_eq!(message, "more than 100 header fields");
 }
@@ -339,7 +340,7 @@ fn more_than_100_header_fields_is_head_too_large() {
 fn endless_blank_lines_before_the_status_line_are_head_too_large() {
     let blank = b"\r\n".repeat(40_000);
     assert_eq!(
-        fails(Limits::default(), &blank).kind,
+        fails(ResponseLimits::default(), &blank).kind,
         ErrorKind::HeadTooLarge
     );
 }
@@ -347,7 +348,7 @@ fn endless_blank_lines_before_the_status_line_are_head_too_large() {
 #[test]
 fn a_content_length_longer_than_the_bytes_sent_is_truncated_body() {
     let input = b"HTTP/1.1 200 OK\r\nContent-Length: 24\r\n\r\nonly 10 b.";
-    let (kind, message) = kind_and_message(Limits::default(), input);
+    let (kind, message) = kind_and_message(ResponseLimits::default(), input);
     assert_eq!(kind, ErrorKind::TruncatedBody);
     assert_eq!(message, "connection closed after 10 of 24 body bytes");
 }
@@ -355,7 +356,7 @@ fn a_content_length_longer_than_the_bytes_sent_is_truncated_body() {
 #[test]
 fn an_invalid_chunk_size_is_bad_chunk() {
     let input = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n";
-    let (kind, message) = kind_and_message(Limits::default(), input);
+    let (kind, message) = kind_and_message(ResponseLimits::default(), input);
     assert_eq!(kind, ErrorKind::BadChunk);
     assert_eq!(message, r#"invalid chunk-size line: "zz""#);
 }
@@ -363,10 +364,13 @@ fn an_invalid_chunk_size_is_bad_chunk() {
 #[test]
 fn a_chunked_body_that_ends_early_is_truncated_body() {
     let cut = &CHUNKED_WITH_EXTENSIONS_AND_TRAILERS[..70];
-    assert_eq!(fails(Limits::default(), cut).kind, ErrorKind::TruncatedBody);
+    assert_eq!(
+        fails(ResponseLimits::default(), cut).kind,
+        ErrorKind::TruncatedBody
+    );
     let before_last_chunk = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n";
     assert_eq!(
-        fails(Limits::default(), before_last_chunk).kind,
+        fails(ResponseLimits::default(), before_last_chunk).kind,
         ErrorKind::TruncatedBody
     );
 }
@@ -374,12 +378,12 @@ fn a_chunked_body_that_ends_early_is_truncated_body() {
 #[test]
 fn chunk_data_without_its_crlf_is_bad_chunk() {
     let input = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n";
-    let (kind, message) = kind_and_message(Limits::default(), input);
+    let (kind, message) = kind_and_message(ResponseLimits::default(), input);
     assert_eq!(kind, ErrorKind::BadChunk);
     assert_eq!(message, "chunk data not followed by CRLF: found 'd'");
 }
 
-const SMALL_BODY: Limits = Limits {
+const SMALL_BODY: ResponseLimits = ResponseLimits {
     max_head: 64 * 1024,
     max_header_line: 8 * 1024,
     max_headers: 100,
@@ -388,7 +392,7 @@ const SMALL_BODY: Limits = Limits {
 
 #[test]
 fn a_content_length_over_the_body_cap_fails_before_the_body() {
-    let mut reader = ResponseReader::new(Limits::default());
+    let mut reader = ResponseReader::new(ResponseLimits::default());
     let err = reader
         .feed(b"HTTP/1.1 200 OK\r\nContent-Length: 16777217\r\n\r\n")
         .unwrap_err();

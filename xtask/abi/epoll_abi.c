@@ -10,6 +10,46 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/*
+ * glibc's <sys/epoll.h> lacks EPOLL_URING_WAKE (Linux 6.1), struct
+ * epoll_params, EPIOCSPARAMS and EPIOCGPARAMS (Linux 6.9). The kernel's uapi
+ * <linux/eventpoll.h> has EPOLL_URING_WAKE from 6.1 headers on, but it cannot
+ * be included beside <sys/epoll.h>: both define struct epoll_event and the
+ * EPOLL* names. So it is read first, EPOLL_URING_WAKE is kept in a variable,
+ * and its other names are undefined again before <sys/epoll.h>.
+ *
+ * The busy-poll entries are not compared here: the uapi headers of the
+ * machines this gate runs on predate 6.9, and epoll-sys always has them
+ * (epoll-sys/src/params.rs pins them to the kernel's values and libc's).
+ */
+#define epoll_event uapi_epoll_event
+#include <linux/eventpoll.h>
+#undef epoll_event
+#ifdef EPOLL_URING_WAKE
+static const uint32_t uapi_uring_wake = (uint32_t)EPOLL_URING_WAKE;
+#endif
+#undef EPOLLIN
+#undef EPOLLPRI
+#undef EPOLLOUT
+#undef EPOLLERR
+#undef EPOLLHUP
+#undef EPOLLNVAL
+#undef EPOLLRDNORM
+#undef EPOLLRDBAND
+#undef EPOLLWRNORM
+#undef EPOLLWRBAND
+#undef EPOLLMSG
+#undef EPOLLRDHUP
+#undef EPOLLEXCLUSIVE
+#undef EPOLLWAKEUP
+#undef EPOLLONESHOT
+#undef EPOLLET
+#undef EPOLL_CLOEXEC
+#undef EPOLL_CTL_ADD
+#undef EPOLL_CTL_DEL
+#undef EPOLL_CTL_MOD
+
 #include <sys/epoll.h>
 
 #define LAYOUT(name, expr) printf("%s %llu\n", name, (unsigned long long)(expr))
@@ -44,5 +84,10 @@ int main(void)
     INT(EPOLL_CTL_DEL);
     INT(EPOLL_CTL_MOD);
     INT(EPOLL_CLOEXEC);
+
+    /* From the uapi header (see above); older than 6.1 headers lack it. */
+#ifdef EPOLL_URING_WAKE
+    printf("EPOLL_URING_WAKE %llu\n", (unsigned long long)uapi_uring_wake);
+#endif
     return 0;
 }

@@ -1,25 +1,20 @@
-//! `cargo xtask bench`: what the safe layer costs and how far one epoll loop
-//! goes, as tables written to `xtask/BENCHMARKS.md` (issue 5).
+//! `cargo xtask bench [SECTION...]`: what the safe layer costs and how far
+//! one epoll loop goes, as tables written to `xtask/BENCHMARKS.md`.
 //!
-//! Steps, each printed with its duration:
+//! The bench is a list of sections ([`SECTIONS`]), each one step printed with
+//! its duration; `slow-client` is built in release first when a chosen
+//! section needs it. With no arguments every section runs and the report is
+//! printed and written; with some, only those run and the report is printed,
+//! not written (a partial report would replace the full one).
 //!
-//! 1. `dispatch`: `cargo bench -p epoll-safe --bench dispatch` (release):
-//!    raw libc, epoll-safe, mio and polling side by side, as ratios.
-//! 2. `build`: slow-client in release.
-//! 3. `end-to-end`: slow-client with its embedded server, `--count 9000
-//!    --step-ms 0`, `--count 5000 --step-ms 2` and `--count 9000 --step-ms 1`:
-//!    wall and CPU time, peak RSS, lateness, inversions (its `--json` summary).
-//!    Then `floor` ([`floor`]): slow-client's CPU and syscalls against the
-//!    leanest client that does its work (`epoll-sys/examples/floor_client.rs`).
-//! 4. `syscalls`: with strace, syscalls per request of a client whose server
-//!    runs in another process, and syscalls per wait of each dispatch
-//!    implementation; without strace the report says so.
-//! 5. `memory`: client peak RSS at 1 and at 9,000 requests in flight.
-//! 6. `profile`: with perf, where the CPU time of the 9,000-request run goes.
+//! Targets are judged by reading the numbers, never by timed assertions; a
+//! missed target is reported, not turned into a failure. Not part of
+//! `cargo xtask test`.
 //!
-//! Then the report is printed and written. Targets are judged by reading
-//! the numbers, never by timed assertions; a missed target is reported, not
-//! turned into a failure. Not part of `cargo xtask test`.
+//! To add a section: write it in its own module (a function taking
+//! [`&mut Bench`](Bench) that stores its results, and renders them with
+//! [`Bench::add_markdown`] unless the report knows them), then add one line
+//! to [`SECTIONS`].
 
 mod dispatch;
 mod e2e;
@@ -30,9 +25,8 @@ mod profile;
 mod report;
 mod strace;
 
-use crate::steps::{built_executable, cargo, run_all, secs, workspace_root, Outcome, Step};
+use crate::steps::{built_executable, cargo, secs, workspace_root, Outcome, Task};
 use process::{Scratch, Server};
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -90,6 +84,9 @@ pub struct Results {
     pub memory: Option<Memory>,
     /// CPU profiles.
     pub profile: Option<Measured<Profiles>>,
+    /// Sections the report does not know, rendered by themselves:
+    /// `(heading, markdown)`, in the order they ran.
+    pub sections: Vec<(&'static str, String)>,
 }
 
 /// The CPU profiles behind "where the time goes".
@@ -111,72 +108,186 @@ pub const BURST_9000: [&str; 4] = ["--count", "9000", "--step-ms", "0"];
 const SPREAD_5000: [&str; 4] = ["--count", "5000", "--step-ms", "2"];
 const TRACED: [&str; 4] = ["--count", "5000", "--step-ms", "0"];
 
-/// Runs every benchmark, prints the report and writes it to [`REPORT`].
+/// One section of the bench: a name to choose it by and its work.
+#[derive(Debug)]
+pub struct Section {
+    /// The name on the command line, e.g. `e2e`.
+    pub name: &'static str,
+    /// One line for `cargo xtask help`.
+    pub about: &'static str,
+    /// Whether it runs the release build of slow-client ([`Bench::slow_client`]).
+    pub needs_slow_client: bool,
+    /// The work: measures and stores its results in [`Bench::results`].
+    pub run: fn(&mut Bench) -> Outcome,
+}
+
+/// Every section, in the order a full run takes them.
+pub const SECTIONS: &[Section] = &[
+    Section {
+        name: "dispatch",
+        about: "epoll-safe vs raw libc, mio and polling (cargo bench, release)",
+        needs_slow_client: false,
+        run: |b| {
+            b.results.dispatch = Some(dispatch::run()?);
+            Ok(())
+        },
+    },
+    Section {
+        name: "e2e",
+        about: "slow-client end to end: 9000 x 0 ms, 5000 x 2 ms, 9000 x 1 ms",
+        needs_slow_client: true,
+        run: |b| {
+            b.results.runs = end_to_end(b.slow_client(), &b.scratch)?;
+            Ok(())
+        },
+    },
+    Section {
+        name: "floor",
+        about: "slow-client's CPU and syscalls against the leanest client (floor_client)",
+        needs_slow_client: true,
+        run: |b| {
+            let measured = floor::measure(b.slow_client(), &b.scratch)?;
+            b.add_markdown(floor::HEADING, floor::render(&measured));
+            Ok(())
+        },
+    },
+    Section {
+        name: "syscalls",
+        about: "syscalls per request and per dispatch wait (strace)",
+        needs_slow_client: true,
+        run: |b| {
+            let (per_request, per_wait) = syscalls(b.slow_client(), &b.scratch)?;
+            (b.results.syscalls, b.results.per_wait) = (Some(per_request), Some(per_wait));
+            Ok(())
+        },
+    },
+    Section {
+        name: "memory",
+        about: "client memory per in-flight request",
+        needs_slow_client: true,
+        run: |b| {
+            b.results.memory = Some(memory(b.slow_client(), &b.scratch)?);
+            Ok(())
+        },
+    },
+    Section {
+        name: "profile",
+        about: "where the CPU time goes (perf)",
+        needs_slow_client: true,
+        run: |b| {
+            let measured = match profile::unavailable(&b.scratch) {
+                Some(why) => Measured::Skipped(why),
+                None => Measured::Done(profiles(b.slow_client(), &b.scratch)?),
+            };
+            b.results.profile = Some(measured);
+            Ok(())
+        },
+    },
+];
+
+/// What a section works with: scratch space, the release build of
+/// slow-client, and the results so far.
+#[derive(Debug)]
+pub struct Bench {
+    /// Temporary files of this run.
+    pub scratch: Scratch,
+    /// Everything measured so far.
+    pub results: Results,
+    slow_client: PathBuf,
+}
+
+impl Bench {
+    /// The release build of slow-client (built before the first section that
+    /// declares [`Section::needs_slow_client`]).
+    pub fn slow_client(&self) -> &Path {
+        &self.slow_client
+    }
+
+    /// Adds a section the report does not know, as markdown under `heading`.
+    pub fn add_markdown(&mut self, heading: &'static str, markdown: String) {
+        self.results.sections.push((heading, markdown));
+    }
+}
+
+/// The sections `args` names (all of them when it is empty).
+///
+/// # Errors
+///
+/// A name that is no section, with the list of those that are.
+pub fn choose(args: &[String]) -> Outcome<Vec<&'static Section>> {
+    if args.is_empty() {
+        return Ok(SECTIONS.iter().collect());
+    }
+    let known = || {
+        let names: Vec<&str> = SECTIONS.iter().map(|s| s.name).collect();
+        names.join(", ")
+    };
+    let mut chosen: Vec<&'static Section> = Vec::new();
+    for arg in args {
+        let Some(section) = SECTIONS.iter().find(|s| s.name == arg) else {
+            return Err(format!(
+                "unknown bench section `{arg}`; the sections are: {}",
+                known()
+            ));
+        };
+        if !chosen.iter().any(|c| c.name == section.name) {
+            chosen.push(section);
+        }
+    }
+    // Always in the registry's order, whatever the order given.
+    chosen.sort_by_key(|c| SECTIONS.iter().position(|s| s.name == c.name));
+    Ok(chosen)
+}
+
+/// Runs the `sections` (see [`choose`]), prints the report, and writes it to
+/// [`REPORT`] when every section ran.
 ///
 /// # Errors
 ///
 /// When a step cannot run (a build fails, a run hangs or prints no
 /// summary) or the report cannot be written. Missed targets are not errors.
-pub fn bench() -> Outcome {
+pub fn bench(sections: &[&Section]) -> Outcome {
     let started = Instant::now();
-    let scratch = Scratch::new()?;
-    let results = RefCell::new(Results::default());
-    let exe = RefCell::new(PathBuf::new());
-    let floor_section = RefCell::new(String::new());
-    let steps = vec![
-        Step::new("dispatch", || {
-            results.borrow_mut().dispatch = Some(dispatch::run()?);
-            Ok(())
-        }),
-        Step::new("build", || {
-            *exe.borrow_mut() = build_slow_client()?;
-            Ok(())
-        }),
-        Step::new("end-to-end", || {
-            let exe = exe.borrow();
-            for (label, args) in [
-                ("embedded server, all due at once", BURST_9000),
-                ("embedded server", SPREAD_5000),
-                ("embedded server", SPREAD_9000),
-            ] {
-                let run = e2e::client(&exe, label, &args, &scratch, None)?;
-                results.borrow_mut().runs.push(run);
-            }
-            Ok(())
-        }),
-        Step::new("floor", || {
-            *floor_section.borrow_mut() = floor::render(&floor::measure(&exe.borrow(), &scratch)?);
-            Ok(())
-        }),
-        Step::new("syscalls", || {
-            let measured = syscalls(&exe.borrow(), &scratch)?;
-            let mut r = results.borrow_mut();
-            (r.syscalls, r.per_wait) = (Some(measured.0), Some(measured.1));
-            Ok(())
-        }),
-        Step::new("memory", || {
-            results.borrow_mut().memory = Some(memory(&exe.borrow(), &scratch)?);
-            Ok(())
-        }),
-        Step::new("profile", || {
-            let measured = match profile::unavailable(&scratch) {
-                Some(why) => Measured::Skipped(why),
-                None => Measured::Done(profiles(&exe.borrow(), &scratch)?),
-            };
-            results.borrow_mut().profile = Some(measured);
-            Ok(())
-        }),
-    ];
-    run_all("bench", steps)?;
+    let needs_build = sections.iter().any(|s| s.needs_slow_client);
+    let mut task = Task::new("bench", sections.len() + usize::from(needs_build));
+    let slow_client = if needs_build {
+        task.step("build", build_slow_client)?
+    } else {
+        PathBuf::new()
+    };
+    let mut b = Bench {
+        scratch: Scratch::new()?,
+        results: Results::default(),
+        slow_client,
+    };
+    for section in sections {
+        task.step(section.name, || (section.run)(&mut b))?;
+    }
+    task.passed();
     let took = started.elapsed();
-    let mut text = report::render(&results.into_inner(), &machine::describe(), took);
-    text.push('\n');
-    text.push_str(&floor_section.into_inner());
+    let text = report::render(&b.results, &machine::describe(), took);
     println!("\n{text}");
+    if sections.len() < SECTIONS.len() {
+        println!("==> bench: {REPORT} not written: only some sections ran");
+        return Ok(());
+    }
     let path = workspace_root().join(REPORT);
     std::fs::write(&path, &text).map_err(|e| format!("writing {}: {e}", path.display()))?;
     println!("==> bench: wrote {REPORT} ({} in all)", secs(took));
     Ok(())
+}
+
+/// slow-client with its embedded server: all due at once, then spread.
+fn end_to_end(exe: &Path, scratch: &Scratch) -> Outcome<Vec<e2e::Run>> {
+    let mut runs = Vec::new();
+    for (label, args) in [
+        ("embedded server, all due at once", BURST_9000),
+        ("embedded server", SPREAD_5000),
+        ("embedded server", SPREAD_9000),
+    ] {
+        runs.push(e2e::client(exe, label, &args, scratch, None)?);
+    }
+    Ok(runs)
 }
 
 /// `cargo build --release -p slow-client`, returning the executable cargo reports.
@@ -267,4 +378,44 @@ fn memory(exe: &Path, scratch: &Scratch) -> Outcome<Memory> {
         many,
         bytes_per_request: bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(args: &[&str]) -> Outcome<Vec<&'static str>> {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        Ok(choose(&args)?.iter().map(|s| s.name).collect())
+    }
+
+    #[test]
+    fn no_section_named_means_every_section() {
+        assert_eq!(names(&[]).unwrap().len(), SECTIONS.len());
+    }
+
+    #[test]
+    fn chosen_sections_run_once_in_the_registry_order() {
+        assert_eq!(
+            names(&["memory", "dispatch", "memory"]).unwrap(),
+            ["dispatch", "memory"]
+        );
+    }
+
+    #[test]
+    fn an_unknown_section_is_an_error_listing_the_known_ones() {
+        let err = names(&["e2e", "floorr"]).unwrap_err();
+        assert!(err.contains("`floorr`"), "{err}");
+        for section in SECTIONS {
+            assert!(err.contains(section.name), "{err}");
+        }
+    }
+
+    #[test]
+    fn section_names_are_distinct() {
+        let mut names: Vec<&str> = SECTIONS.iter().map(|s| s.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SECTIONS.len());
+    }
 }

@@ -8,7 +8,6 @@
 mod abi;
 mod bench;
 mod demo;
-mod json;
 mod package;
 mod steps;
 
@@ -26,42 +25,60 @@ Tasks:
              doc      cargo doc --workspace --no-deps, RUSTDOCFLAGS=\"-D warnings\"
              abi      the C-header ABI check (see `abi`)
              package  cargo package --workspace --exclude xtask --allow-dirty
-             demo     slow-client --json: ids 5 4 3 2 1 answered 200, in order
+             demo     slow-client --json: ids 5 4 3 2 1 answered, in order (slow_client::contract)
   abi      compile xtask/abi/epoll_abi.c with $CC (default cc), print the
            layout and constants of <sys/epoll.h>, and fail on any difference
            from epoll-sys (examples/abi_table.rs)
   package  package every publishable crate and build each from its package
-  bench    dispatch cost (epoll-safe vs raw libc, mio, polling) and slow-client
+  bench [SECTION...]
+           dispatch cost (epoll-safe vs raw libc, mio, polling) and slow-client
            end to end (time, CPU, RSS, lateness, syscalls, memory per request);
-           prints the report and writes xtask/BENCHMARKS.md (takes ~1-2 min)
+           prints the report and, when every section ran, writes
+           xtask/BENCHMARKS.md (all sections take ~1-2 min). Sections:
+{SECTIONS}
   help     print this help (also -h, --help)
 
 Exit status: 0 when every step passed, 1 when a step failed, 2 for bad usage.
 ";
 
+/// [`HELP`] with the bench's sections listed.
+fn help() -> String {
+    let sections: Vec<String> = bench::SECTIONS
+        .iter()
+        .map(|s| format!("             {:<9}{}", s.name, s.about))
+        .collect();
+    HELP.replace("{SECTIONS}", &sections.join("\n"))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(task) = args.first() else {
-        eprint!("error: no task given\n\n{HELP}");
+        eprint!("error: no task given\n\n{}", help());
         return ExitCode::from(2);
     };
     if let Some(extra) = args.get(1) {
-        if !matches!(task.as_str(), "help" | "-h" | "--help") {
+        if !matches!(task.as_str(), "help" | "-h" | "--help" | "bench") {
             eprintln!("error: task `{task}` takes no arguments, got `{extra}`");
             return ExitCode::from(2);
         }
     }
     let outcome = match task.as_str() {
         "help" | "-h" | "--help" => {
-            print!("{HELP}");
+            print!("{}", help());
             return ExitCode::SUCCESS;
         }
         "test" => run_all("test", gate()),
         "abi" => run_all("abi", vec![Step::new("abi", abi::check)]),
         "package" => run_all("package", vec![Step::new("package", package::package)]),
-        "bench" => bench::bench(),
+        "bench" => match bench::choose(&args[1..]) {
+            Ok(sections) => bench::bench(&sections),
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                return ExitCode::from(2);
+            }
+        },
         other => {
-            eprint!("error: unknown task `{other}`\n\n{HELP}");
+            eprint!("error: unknown task `{other}`\n\n{}", help());
             return ExitCode::from(2);
         }
     };
@@ -89,6 +106,19 @@ fn gate() -> Vec<Step<'static>> {
             ])
         }),
         Step::new("test", || cargo_step(&["test", "--workspace"])),
+        // The sandbox configuration: epoll_pwait2 not compiled in.
+        Step::new("epoll-safe without default features", || {
+            let no_default = ["-p", "epoll-safe", "--no-default-features"];
+            cargo_step(
+                &[
+                    &["clippy"][..],
+                    &no_default,
+                    &["--all-targets", "--", "-D", "warnings"],
+                ]
+                .concat(),
+            )?;
+            cargo_step(&[&["test"][..], &no_default].concat())
+        }),
         Step::new("doc", || {
             let mut cmd = cargo();
             cmd.args(["doc", "--workspace", "--no-deps"]);

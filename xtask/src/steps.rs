@@ -39,39 +39,82 @@ impl<'a> Step<'a> {
     }
 }
 
+/// A task's steps, run one after another: each is printed with its number
+/// and duration, returns its value to the caller, and the first failure ends
+/// the task.
+#[derive(Debug)]
+pub struct Task {
+    name: &'static str,
+    total: usize,
+    done: usize,
+    started: Instant,
+}
+
+impl Task {
+    /// A task called `name` of `total` steps, starting now.
+    pub fn new(name: &'static str, total: usize) -> Self {
+        Task {
+            name,
+            total,
+            done: 0,
+            started: Instant::now(),
+        }
+    }
+
+    /// Runs the next step, `name`, printing its number and how long it took.
+    ///
+    /// # Errors
+    ///
+    /// The step's failure, prefixed with its name, after printing where the
+    /// task stopped.
+    pub fn step<T>(&mut self, name: &str, run: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
+        self.done += 1;
+        let (i, total) = (self.done, self.total);
+        println!("==> [{i}/{total}] {name}");
+        let t = Instant::now();
+        let result = run();
+        let took = secs(t.elapsed());
+        match result {
+            Ok(value) => {
+                println!("    ok: {name} ({took})");
+                Ok(value)
+            }
+            Err(msg) => {
+                println!("    FAILED: {name} ({took})");
+                println!(
+                    "==> {}: FAILED at step {i}/{total} \"{name}\" after {}",
+                    self.name,
+                    secs(self.started.elapsed())
+                );
+                Err(format!("step \"{name}\" failed:\n{msg}"))
+            }
+        }
+    }
+
+    /// Prints that every step passed, and the total time.
+    pub fn passed(self) {
+        let steps = if self.done == 1 { "step" } else { "steps" };
+        println!(
+            "==> {}: passed ({} {steps} in {})",
+            self.name,
+            self.done,
+            secs(self.started.elapsed())
+        );
+    }
+}
+
 /// Runs `steps` in order, printing each name and duration, and stops at the
 /// first failure. Prints the total at the end, whatever the outcome.
 ///
 /// # Errors
 ///
 /// The first failing step's message, prefixed with the step's name.
-pub fn run_all(task: &str, steps: Vec<Step<'_>>) -> Outcome {
-    let total = steps.len();
-    let started = Instant::now();
-    for (i, step) in steps.into_iter().enumerate() {
-        println!("==> [{}/{total}] {}", i + 1, step.name);
-        let t = Instant::now();
-        let result = (step.run)();
-        let took = secs(t.elapsed());
-        match result {
-            Ok(()) => println!("    ok: {} ({took})", step.name),
-            Err(msg) => {
-                println!("    FAILED: {} ({took})", step.name);
-                println!(
-                    "==> {task}: FAILED at step {}/{total} \"{}\" after {}",
-                    i + 1,
-                    step.name,
-                    secs(started.elapsed())
-                );
-                return Err(format!("step \"{}\" failed:\n{msg}", step.name));
-            }
-        }
+pub fn run_all(task: &'static str, steps: Vec<Step<'_>>) -> Outcome {
+    let mut t = Task::new(task, steps.len());
+    for step in steps {
+        t.step(step.name, step.run)?;
     }
-    let steps = if total == 1 { "step" } else { "steps" };
-    println!(
-        "==> {task}: passed ({total} {steps} in {})",
-        secs(started.elapsed())
-    );
+    t.passed();
     Ok(())
 }
 
@@ -154,12 +197,6 @@ pub fn run_captured(mut cmd: Command) -> Outcome<String> {
     String::from_utf8(stdout).map_err(|_| format!("`{shown}` printed non-UTF-8 output"))
 }
 
-/// The directory cargo builds into (honours `CARGO_TARGET_DIR` and
-/// `build.target-dir`), read from `cargo metadata`.
-///
-/// # Errors
-///
-/// When `cargo metadata` fails or its output lacks `target_directory`.
 /// Runs a cargo build command (`build`, `test --no-run`, …) and returns the
 /// last executable it reports, as cargo's JSON messages name it; `what` names
 /// the artifact in the error.
@@ -170,29 +207,37 @@ pub fn run_captured(mut cmd: Command) -> Outcome<String> {
 pub fn built_executable(mut cmd: Command, what: &str) -> Outcome<PathBuf> {
     cmd.arg("--message-format=json-render-diagnostics");
     let messages = run_captured(cmd)?;
+    /// The part of one of cargo's JSON messages this needs.
+    #[derive(serde::Deserialize)]
+    struct Message {
+        reason: String,
+        executable: Option<PathBuf>,
+    }
     messages
         .lines()
-        .filter_map(|line| crate::json::parse(line).ok())
-        .filter(|m| {
-            m.get("reason").and_then(crate::json::Value::as_str) == Some("compiler-artifact")
-        })
-        .filter_map(|m| {
-            m.get("executable")
-                .and_then(crate::json::Value::as_str)
-                .map(PathBuf::from)
-        })
+        .filter_map(|line| serde_json::from_str::<Message>(line).ok())
+        .filter(|m| m.reason == "compiler-artifact")
+        .filter_map(|m| m.executable)
         .next_back()
         .ok_or_else(|| format!("cargo built {what} but reported no executable"))
 }
 
+/// The directory cargo builds into (honours `CARGO_TARGET_DIR` and
+/// `build.target-dir`), read from `cargo metadata`.
+///
+/// # Errors
+///
+/// When `cargo metadata` fails or its output lacks `target_directory`.
 pub fn target_dir() -> Outcome<PathBuf> {
     let mut cmd = cargo();
     cmd.args(["metadata", "--format-version", "1", "--no-deps"]);
     let json = run_captured(cmd)?;
-    let value = crate::json::parse(&json).map_err(|e| format!("cargo metadata: {e}"))?;
-    value
-        .get("target_directory")
-        .and_then(crate::json::Value::as_str)
-        .map(PathBuf::from)
-        .ok_or_else(|| "cargo metadata: no target_directory".to_string())
+    /// The part of `cargo metadata`'s output this needs.
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        target_directory: PathBuf,
+    }
+    serde_json::from_str::<Metadata>(&json)
+        .map(|m| m.target_directory)
+        .map_err(|e| format!("cargo metadata: {e}"))
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests (after mio's `tests/util`).
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod child;
+
 use epoll_safe::{Epoll, Event, Events, Interest, Token};
 use std::fs::{self, File};
 use std::io::{ErrorKind, Read};

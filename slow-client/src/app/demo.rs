@@ -1,12 +1,13 @@
 //! The demo run: embedded server (or `--server`), N requests, one report line each.
 
-use super::{Exit, FD_RESERVE};
+use super::Exit;
 use crate::cli::RunArgs;
 use crate::client::{self, ClientConfig, RunEnd, Target};
-use crate::http::Limits;
+use crate::http::ResponseLimits;
 use crate::os;
 use crate::plan;
 use crate::report::{Format, Reporter};
+use crate::server::FD_RESERVE;
 use crate::server::{Server, ServerConfig, ServerHandle};
 use anyhow::{anyhow, bail, Context};
 use epoll_safe::Signals;
@@ -16,8 +17,8 @@ use std::time::{Duration, Instant};
 
 /// Requests per listening port of the embedded server. One client has about
 /// 28,000 ephemeral ports towards one address, and `connect` slows down long
-/// before they run out: measured at 19,000 requests (1 ms step), one address
-/// cost 4.8 s of system time and 12 inversions, three addresses 1.1 s and none.
+/// before they run out (the figures are in `xtask/BENCHMARKS.md`, "Reading
+/// the evidence").
 const REQUESTS_PER_PORT: u32 = 8_192;
 
 /// Runs the demo and says how the program should exit.
@@ -70,9 +71,9 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         timeout: args
             .timeout
             .unwrap_or(Duration::from_millis(max_delay).saturating_add(Duration::from_secs(30))),
-        limits: Limits {
+        limits: ResponseLimits {
             max_body: args.max_body,
-            ..Limits::default()
+            ..ResponseLimits::default()
         },
         max_connecting: args.max_connecting as usize,
     };
@@ -86,7 +87,7 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
     let started = Instant::now();
     let end = client::run(&config, Some(&signals), &mut reporter).map_err(|e| {
         // The loop itself broke (not a request): say so, but it is not a usage error.
-        anyhow!("event loop failed: {e:#}")
+        anyhow!("event loop failed: {e}")
     });
     let end = match end {
         Ok(end) => end,
@@ -115,7 +116,7 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
 fn check_fd_budget(count: u32, embedded: bool, ports: u32) -> anyhow::Result<()> {
     let limit = os::raise_fd_limit().context("reading the open-file limit")?;
     let per_request: u64 = if embedded { 2 } else { 1 };
-    let needed = u64::from(count) * per_request + u64::from(ports) + FD_RESERVE;
+    let needed = u64::from(count) * per_request + u64::from(ports) + FD_RESERVE as u64;
     if needed > limit.soft {
         bail!(
             "{count} requests need about {needed} file descriptors ({per_request} per request{}, \

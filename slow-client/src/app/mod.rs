@@ -31,7 +31,3 @@ impl From<Exit> for ExitCode {
         })
     }
 }
-
-/// Descriptors kept free for stdio, the epoll instances, the signal fd, the
-/// server's waker and whatever the C library opens.
-pub const FD_RESERVE: u64 = 64;

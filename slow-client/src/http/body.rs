@@ -1,10 +1,10 @@
 //! Body framing (RFC 9112 §6.3): how a response says where its body ends.
 
 use super::chunked::ChunkedDecoder;
-use super::error::{ErrorKind, RequestError};
+use super::error::{ErrorKind, ResponseError};
 use super::fields::TransferCoding;
-use super::head::Head;
-use super::{BodyFraming, Limits};
+use super::head::ResponseHead;
+use super::{BodyFraming, ResponseLimits};
 
 /// The body still to read, by framing. Counts bytes; stores none.
 #[derive(Debug)]
@@ -26,9 +26,9 @@ pub(crate) enum Body {
 /// then the connection close. `Transfer-Encoding` in an HTTP/1.0 response
 /// is an error: RFC 9112 §6.1 calls its framing faulty.
 pub(crate) fn plan(
-    head: &Head,
-    limits: &Limits,
-) -> Result<(BodyFraming, Option<Body>), RequestError> {
+    head: &ResponseHead,
+    limits: &ResponseLimits,
+) -> Result<(BodyFraming, Option<Body>), ResponseError> {
     if matches!(head.status, 100..=199 | 204 | 304) {
         return Ok((BodyFraming::Empty, None));
     }
@@ -36,7 +36,7 @@ pub(crate) fn plan(
         if head.version == 0 {
             let message =
                 "Transfer-Encoding in an HTTP/1.0 response: its framing cannot be trusted";
-            return Err(RequestError::new(ErrorKind::MalformedHead, message));
+            return Err(ResponseError::new(ErrorKind::MalformedHead, message));
         }
         return Ok(match coding {
             TransferCoding::Chunked => (
@@ -52,7 +52,7 @@ pub(crate) fn plan(
                 "Content-Length {n} exceeds the {}-byte body limit",
                 limits.max_body
             );
-            Err(RequestError::new(ErrorKind::BodyTooLarge, message))
+            Err(ResponseError::new(ErrorKind::BodyTooLarge, message))
         }
         Some(0) => Ok((BodyFraming::Length, None)),
         Some(n) => Ok((
@@ -70,8 +70,8 @@ impl Body {
         &mut self,
         input: &[u8],
         count: &mut u64,
-        limits: &Limits,
-    ) -> Result<bool, RequestError> {
+        limits: &ResponseLimits,
+    ) -> Result<bool, ResponseError> {
         match self {
             Body::Length { left, .. } => {
                 // usize -> u64 never truncates on the targets we build for.
@@ -88,7 +88,7 @@ impl Body {
                         "close-delimited body exceeds the {}-byte limit",
                         limits.max_body
                     );
-                    return Err(RequestError::new(ErrorKind::BodyTooLarge, message));
+                    return Err(ResponseError::new(ErrorKind::BodyTooLarge, message));
                 }
                 Ok(false)
             }
@@ -97,12 +97,12 @@ impl Body {
 
     /// What the connection closing means: the end of a close-delimited
     /// body (`Ok`), or a body cut short.
-    pub(crate) fn closed(&self, count: u64) -> Result<(), RequestError> {
+    pub(crate) fn closed(&self, count: u64) -> Result<(), ResponseError> {
         match self {
             Body::Close => Ok(()),
             Body::Length { total, .. } => {
                 let message = format!("connection closed after {count} of {total} body bytes");
-                Err(RequestError::new(ErrorKind::TruncatedBody, message))
+                Err(ResponseError::new(ErrorKind::TruncatedBody, message))
             }
             Body::Chunked(decoder) => Err(decoder.closed_error(count)),
         }
@@ -119,14 +119,14 @@ mod tests {
         cl: Option<u64>,
         te: Option<TransferCoding>,
     ) -> Result<BodyFraming, ErrorKind> {
-        let head = Head {
+        let head = ResponseHead {
             version,
             status,
             reason: String::new(),
             content_length: cl,
             transfer_coding: te,
         };
-        plan(&head, &Limits::default())
+        plan(&head, &ResponseLimits::default())
             .map(|(f, _)| f)
             .map_err(|e| e.kind)
     }
@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn a_content_length_over_the_cap_fails_before_any_body_byte() {
-        let over = Limits::default().max_body + 1;
+        let over = ResponseLimits::default().max_body + 1;
         assert_eq!(
             framing(200, 1, Some(over), None),
             Err(ErrorKind::BodyTooLarge)

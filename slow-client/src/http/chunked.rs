@@ -8,8 +8,8 @@
 
 use httparse::Status;
 
-use super::error::{quote_line, ErrorKind, RequestError};
-use super::Limits;
+use super::error::{quote_line, ErrorKind, ResponseError};
+use super::ResponseLimits;
 
 /// The longest chunk-size line accepted, extensions and CRLF included.
 ///
@@ -57,8 +57,8 @@ impl ChunkedDecoder {
         &mut self,
         input: &[u8],
         body: &mut u64,
-        limits: &Limits,
-    ) -> Result<bool, RequestError> {
+        limits: &ResponseLimits,
+    ) -> Result<bool, ResponseError> {
         let mut pos = 0;
         while pos < input.len() && self.state != State::Done {
             let rest = &input[pos..];
@@ -87,7 +87,7 @@ impl ChunkedDecoder {
                             "chunk data not followed by CRLF: found '{}'",
                             rest[0].escape_ascii()
                         );
-                        return Err(RequestError::new(ErrorKind::BadChunk, message));
+                        return Err(ResponseError::new(ErrorKind::BadChunk, message));
                     }
                     self.state = next;
                     1
@@ -100,7 +100,7 @@ impl ChunkedDecoder {
     }
 
     /// The error for a connection that closed before the body was complete.
-    pub(crate) fn closed_error(&self, body: u64) -> RequestError {
+    pub(crate) fn closed_error(&self, body: u64) -> ResponseError {
         let kind = ErrorKind::TruncatedBody;
         let message = match self.state {
             State::SizeLine if !self.line.is_empty() => {
@@ -113,22 +113,23 @@ impl ChunkedDecoder {
             State::Data { left } => format!("chunked body ended {left} bytes short of the end of a chunk, after {body} body bytes"),
             State::DataCr | State::DataLf => format!("chunked body ended before the CRLF after a chunk, after {body} body bytes"),
             State::Trailer { .. } => format!("chunked body ended in its trailer section, after all {body} body bytes"),
-            State::Done => return RequestError::new(ErrorKind::Io, "chunked body was complete"),
+            // Not reached: a complete body ends the read before any close.
+            State::Done => format!("chunked body was complete, after {body} body bytes"),
         };
-        RequestError::new(kind, message)
+        ResponseError::new(kind, message)
     }
 
     fn size_line(
         &mut self,
         rest: &[u8],
         body: u64,
-        limits: &Limits,
-    ) -> Result<usize, RequestError> {
+        limits: &ResponseLimits,
+    ) -> Result<usize, ResponseError> {
         let lf = rest.iter().position(|&b| b == b'\n');
         let seg = lf.map_or(rest.len(), |i| i + 1);
         if self.line.len() + seg > MAX_CHUNK_SIZE_LINE {
             let message = format!("chunk-size line longer than {MAX_CHUNK_SIZE_LINE} bytes");
-            return Err(RequestError::new(ErrorKind::BadChunk, message));
+            return Err(ResponseError::new(ErrorKind::BadChunk, message));
         }
         if lf.is_none() {
             self.line.extend_from_slice(rest);
@@ -154,7 +155,7 @@ impl ChunkedDecoder {
                 let message = format!(
                     "a chunk of {size} bytes after {body} takes the body over the {max}-byte limit"
                 );
-                return Err(RequestError::new(ErrorKind::BodyTooLarge, message));
+                return Err(ResponseError::new(ErrorKind::BodyTooLarge, message));
             }
         };
         Ok(seg)
@@ -167,14 +168,14 @@ impl ChunkedDecoder {
         rest: &[u8],
         len: usize,
         starts_cr: bool,
-        limits: &Limits,
-    ) -> Result<usize, RequestError> {
+        limits: &ResponseLimits,
+    ) -> Result<usize, ResponseError> {
         let lf = rest.iter().position(|&b| b == b'\n');
         let seg = lf.map_or(rest.len(), |i| i + 1);
         self.trailer_bytes += seg;
         if self.trailer_bytes > limits.max_head {
             let message = format!("trailer section exceeds {} bytes", limits.max_head);
-            return Err(RequestError::new(ErrorKind::BadChunk, message));
+            return Err(ResponseError::new(ErrorKind::BadChunk, message));
         }
         let starts_cr = if len == 0 {
             rest[0] == b'\r'
@@ -197,7 +198,7 @@ impl ChunkedDecoder {
 }
 
 /// Parses a whole chunk-size line, `\n` included.
-fn parse_size_line(line: &[u8]) -> Result<u64, RequestError> {
+fn parse_size_line(line: &[u8]) -> Result<u64, ResponseError> {
     check_size_line(line)?;
     match httparse::parse_chunk_size(line) {
         Ok(Status::Complete((_, size))) => Ok(size),
@@ -206,7 +207,7 @@ fn parse_size_line(line: &[u8]) -> Result<u64, RequestError> {
 }
 
 /// Whether a (possibly partial) chunk-size line is already invalid.
-fn check_size_line(line: &[u8]) -> Result<(), RequestError> {
+fn check_size_line(line: &[u8]) -> Result<(), ResponseError> {
     // httparse reads an empty line as size 0; a size needs a digit.
     if !line.first().is_some_and(u8::is_ascii_hexdigit) || httparse::parse_chunk_size(line).is_err()
     {
@@ -215,8 +216,8 @@ fn check_size_line(line: &[u8]) -> Result<(), RequestError> {
     Ok(())
 }
 
-fn bad_size_line(what: &str, line: &[u8]) -> RequestError {
-    RequestError::new(ErrorKind::BadChunk, format!("{what}: {}", quote_line(line)))
+fn bad_size_line(what: &str, line: &[u8]) -> ResponseError {
+    ResponseError::new(ErrorKind::BadChunk, format!("{what}: {}", quote_line(line)))
 }
 
 #[cfg(test)]
@@ -225,7 +226,7 @@ mod tests {
 
     fn decode(input: &[u8]) -> (Result<bool, ErrorKind>, u64) {
         let mut body = 0;
-        let done = ChunkedDecoder::new().feed(input, &mut body, &Limits::default());
+        let done = ChunkedDecoder::new().feed(input, &mut body, &ResponseLimits::default());
         (done.map_err(|e| e.kind), body)
     }
 
@@ -281,7 +282,8 @@ mod tests {
         let closed = |input: &[u8]| {
             let mut d = ChunkedDecoder::new();
             let mut body = 0;
-            d.feed(input, &mut body, &Limits::default()).unwrap();
+            d.feed(input, &mut body, &ResponseLimits::default())
+                .unwrap();
             d.closed_error(body)
         };
         assert_eq!(closed(b"").kind, ErrorKind::TruncatedBody);

@@ -1,7 +1,7 @@
 //! The header fields that frame a body: `Content-Length` and
 //! `Transfer-Encoding`, gathered field by field as the head is read.
 
-use super::error::{quote_line, ErrorKind, RequestError};
+use super::error::{quote_line, ErrorKind, ResponseError};
 
 /// What the last `Transfer-Encoding` coding says about the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub(crate) struct FramingFields {
 
 impl FramingFields {
     /// Takes note of one header field; other fields than the two are ignored.
-    pub(crate) fn record(&mut self, name: &str, value: &[u8]) -> Result<(), RequestError> {
+    pub(crate) fn record(&mut self, name: &str, value: &[u8]) -> Result<(), ResponseError> {
         if name.eq_ignore_ascii_case("content-length") {
             record_content_length(&mut self.content_length, value)
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
@@ -36,16 +36,16 @@ impl FramingFields {
 /// `Content-Length` is `1*DIGIT`; a list of equal values (`42, 42`), or equal
 /// repeated fields, is one length (RFC 9110 §8.6). Anything else is an error:
 /// guessing a length from bad framing is how responses get smuggled.
-fn record_content_length(current: &mut Option<u64>, value: &[u8]) -> Result<(), RequestError> {
+fn record_content_length(current: &mut Option<u64>, value: &[u8]) -> Result<(), ResponseError> {
     for item in value.split(|&b| b == b',') {
         let Some(length) = parse_decimal(item.trim_ascii()) else {
             let message = format!("invalid Content-Length: {}", quote_line(value));
-            return Err(RequestError::new(ErrorKind::MalformedHead, message));
+            return Err(ResponseError::new(ErrorKind::MalformedHead, message));
         };
         match *current {
             Some(prev) if prev != length => {
                 let what = format!("conflicting Content-Length values {prev} and {length}");
-                return Err(RequestError::new(ErrorKind::MalformedHead, what));
+                return Err(ResponseError::new(ErrorKind::MalformedHead, what));
             }
             _ => *current = Some(length),
         }

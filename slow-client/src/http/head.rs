@@ -7,13 +7,13 @@
 
 use httparse::{Header, Status, EMPTY_HEADER};
 
-use super::error::{quote_line, ErrorKind, RequestError};
+use super::error::{quote_line, ErrorKind, ResponseError};
 use super::fields::{FramingFields, TransferCoding};
-use super::Limits;
+use super::ResponseLimits;
 
 /// A complete response head, reduced to what framing and reporting need.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Head {
+pub(crate) struct ResponseHead {
     pub version: u8,
     pub status: u16,
     pub reason: String,
@@ -27,7 +27,7 @@ pub(crate) enum HeadStep {
     /// Every byte was taken; the head is not complete yet.
     NeedMore,
     /// The head ended after `consumed` bytes of the input; the rest is body.
-    Complete { consumed: usize, head: Head },
+    Complete { consumed: usize, head: ResponseHead },
 }
 
 /// Accumulates and checks one response head.
@@ -48,7 +48,11 @@ pub(crate) struct HeadParser {
 
 impl HeadParser {
     /// Takes bytes until the head is complete or an error is certain.
-    pub(crate) fn feed(&mut self, input: &[u8], limits: &Limits) -> Result<HeadStep, RequestError> {
+    pub(crate) fn feed(
+        &mut self,
+        input: &[u8],
+        limits: &ResponseLimits,
+    ) -> Result<HeadStep, ResponseError> {
         let mut pos = 0;
         while pos < input.len() {
             let rest = &input[pos..];
@@ -82,7 +86,7 @@ impl HeadParser {
     }
 
     /// The error for a connection that closed before the head was complete.
-    pub(crate) fn closed_error(&self, informational: u32) -> RequestError {
+    pub(crate) fn closed_error(&self, informational: u32) -> ResponseError {
         if let Some(err) = self.partial_line_error() {
             return err;
         }
@@ -94,10 +98,10 @@ impl HeadParser {
                 self.head_len
             )
         };
-        RequestError::new(ErrorKind::TruncatedHead, message)
+        ResponseError::new(ErrorKind::TruncatedHead, message)
     }
 
-    fn end_line(&mut self, limits: &Limits) -> Result<Option<Head>, RequestError> {
+    fn end_line(&mut self, limits: &ResponseLimits) -> Result<Option<ResponseHead>, ResponseError> {
         let blank = matches!(self.line.as_slice(), b"\n" | b"\r\n");
         let outcome = match (self.status, blank) {
             // httparse skips empty lines before the status line; so do we.
@@ -110,7 +114,7 @@ impl HeadParser {
         outcome
     }
 
-    fn status_line(&mut self) -> Result<(), RequestError> {
+    fn status_line(&mut self) -> Result<(), ResponseError> {
         let len = self.line.len();
         // An empty line after it makes the line alone a complete head, so
         // httparse answers Complete or an error, never Partial.
@@ -144,11 +148,11 @@ impl HeadParser {
         }
     }
 
-    fn field_line(&mut self, limits: &Limits) -> Result<(), RequestError> {
+    fn field_line(&mut self, limits: &ResponseLimits) -> Result<(), ResponseError> {
         self.fields += 1;
         if self.fields > limits.max_headers {
             let message = format!("more than {} header fields", limits.max_headers);
-            return Err(RequestError::new(ErrorKind::HeadTooLarge, message));
+            return Err(ResponseError::new(ErrorKind::HeadTooLarge, message));
         }
         let len = self.line.len();
         self.line.extend_from_slice(b"\r\n");
@@ -163,8 +167,8 @@ impl HeadParser {
 
     /// Hands out the finished head and starts over (keeping the line
     /// buffer's capacity, for the final head after a 1xx one).
-    fn take_head(&mut self, version: u8, status: u16) -> Head {
-        let head = Head {
+    fn take_head(&mut self, version: u8, status: u16) -> ResponseHead {
+        let head = ResponseHead {
             version,
             status,
             reason: std::mem::take(&mut self.reason),
@@ -180,7 +184,7 @@ impl HeadParser {
 
     /// A cap was reached: garbage that merely ran long is still reported as
     /// malformed, since that says more about the server than its length.
-    fn cap_error(&self, head_cap: bool, limits: &Limits) -> RequestError {
+    fn cap_error(&self, head_cap: bool, limits: &ResponseLimits) -> ResponseError {
         if let Some(err) = self.partial_line_error() {
             return err;
         }
@@ -195,11 +199,11 @@ impl HeadParser {
             let (max, start) = (limits.max_header_line, quote_line(&self.line));
             format!("{what} exceeds {max} bytes: {start}")
         };
-        RequestError::new(ErrorKind::HeadTooLarge, message)
+        ResponseError::new(ErrorKind::HeadTooLarge, message)
     }
 
     /// Whether the unfinished current line is already certain to be invalid.
-    fn partial_line_error(&self) -> Option<RequestError> {
+    fn partial_line_error(&self) -> Option<ResponseError> {
         let parsed = if self.status.is_none() {
             let mut no_fields: [Header<'_>; 0] = [];
             httparse::Response::new(&mut no_fields)
@@ -224,8 +228,8 @@ fn describe(err: httparse::Error) -> &'static str {
     }
 }
 
-fn malformed(what: impl std::fmt::Display, line: &[u8]) -> RequestError {
-    RequestError::new(
+fn malformed(what: impl std::fmt::Display, line: &[u8]) -> ResponseError {
+    ResponseError::new(
         ErrorKind::MalformedHead,
         format!("{what}: {}", quote_line(line)),
     )
@@ -235,8 +239,8 @@ fn malformed(what: impl std::fmt::Display, line: &[u8]) -> RequestError {
 mod tests {
     use super::*;
 
-    fn head(bytes: &[u8]) -> Result<Head, RequestError> {
-        match HeadParser::default().feed(bytes, &Limits::default())? {
+    fn head(bytes: &[u8]) -> Result<ResponseHead, ResponseError> {
+        match HeadParser::default().feed(bytes, &ResponseLimits::default())? {
             HeadStep::Complete { head, .. } => Ok(head),
             HeadStep::NeedMore => panic!("head incomplete"),
         }
@@ -245,7 +249,7 @@ mod tests {
     #[test]
     fn head_is_reduced_to_status_reason_and_framing_fields() {
         let h = head(b"\r\nHTTP/1.0 404 Not Found\r\ncontent-LENGTH: 3\nX: y\r\n\r\n").unwrap();
-        let want = Head {
+        let want = ResponseHead {
             version: 0,
             status: 404,
             reason: "Not Found".into(),
@@ -267,9 +271,9 @@ mod tests {
 
     #[test]
     fn a_line_of_exactly_the_cap_fits_and_one_more_byte_does_not() {
-        let limits = Limits {
+        let limits = ResponseLimits {
             max_header_line: 20,
-            ..Limits::default()
+            ..ResponseLimits::default()
         };
         let mut ok = HeadParser::default();
         // "HTTP/1.1 200 OKAY\r\n" is 19 bytes; "X: 123456789012345\r\n" is 20.
@@ -292,9 +296,9 @@ mod tests {
 
     #[test]
     fn garbage_that_hits_a_cap_is_reported_as_malformed() {
-        let limits = Limits {
+        let limits = ResponseLimits {
             max_header_line: 16,
-            ..Limits::default()
+            ..ResponseLimits::default()
         };
         let err = HeadParser::default()
             .feed(&[0xff; 40], &limits)

@@ -3,12 +3,11 @@
 //! The client reads from its sockets and hands the bytes to a
 //! [`ResponseReader`], a state machine in the manner of `httparse`'s
 //! `Partial`/`Complete`: it answers "need more" ([`Progress::NeedMore`]),
-//! "done" ([`Progress::Done`] with a [`Response`]), or a [`RequestError`]
-//! whose [`ErrorKind`] names what went wrong. Nothing a server sends can
-//! make it panic or grow past its [`Limits`].
-//!
-//! [`classify_io`] and [`RequestError::from_io`] give socket errors the same
-//! names, so every request ends as a response or as exactly one kind.
+//! "done" ([`Progress::Done`] with a [`Response`]), or a [`ResponseError`]
+//! whose [`ErrorKind`] names what was wrong with the bytes. Nothing a server
+//! sends can make it panic or grow past its [`ResponseLimits`]. Socket errors,
+//! timeouts and interruptions are the client's to name
+//! ([`client::ErrorKind`](crate::client::ErrorKind) wraps these kinds).
 
 mod body;
 mod chunked;
@@ -18,5 +17,5 @@ mod head;
 mod response;
 
 pub use chunked::MAX_CHUNK_SIZE_LINE;
-pub use error::{classify_io, ErrorKind, IoPhase, RequestError};
-pub use response::{BodyFraming, Limits, Progress, Response, ResponseReader};
+pub use error::{ErrorKind, ResponseError};
+pub use response::{BodyFraming, Progress, Response, ResponseLimits, ResponseReader};

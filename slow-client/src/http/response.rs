@@ -1,13 +1,13 @@
-//! The response reader: bytes in, a [`Response`] or a [`RequestError`] out.
+//! The response reader: bytes in, a [`Response`] or a [`ResponseError`] out.
 
 use super::body::{self, Body};
-use super::error::{ErrorKind, RequestError};
+use super::error::{ErrorKind, ResponseError};
 use super::head::{HeadParser, HeadStep};
 
 /// Caps on what a server may send; going over one fails the request with
 /// [`ErrorKind::HeadTooLarge`] or [`ErrorKind::BodyTooLarge`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub struct ResponseLimits {
     /// Bytes in one response head, blank lines before the status line
     /// included (each 1xx head counts on its own). Default 64 KiB.
     pub max_head: usize,
@@ -19,9 +19,9 @@ pub struct Limits {
     pub max_body: u64,
 }
 
-impl Default for Limits {
+impl Default for ResponseLimits {
     fn default() -> Self {
-        Limits {
+        ResponseLimits {
             max_head: 64 * 1024,
             max_header_line: 8 * 1024,
             max_headers: 100,
@@ -99,9 +99,9 @@ pub enum Progress {
 /// # Examples
 ///
 /// ```
-/// use slow_client::http::{Limits, Progress, ResponseReader};
+/// use slow_client::http::{ResponseLimits, Progress, ResponseReader};
 ///
-/// let mut reader = ResponseReader::new(Limits::default());
+/// let mut reader = ResponseReader::new(ResponseLimits::default());
 /// assert_eq!(reader.feed(b"HTTP/1.1 200 OK\r\nContent-Le")?, Progress::NeedMore);
 /// let Progress::Done(response) = reader.feed(b"ngth: 5\r\n\r\nhello")? else {
 ///     panic!("the body is complete");
@@ -109,14 +109,14 @@ pub enum Progress {
 /// assert_eq!((response.status, response.body_bytes), (200, 5));
 ///
 /// // A close-delimited body ends when the peer closes.
-/// let mut reader = ResponseReader::new(Limits::default());
+/// let mut reader = ResponseReader::new(ResponseLimits::default());
 /// assert_eq!(reader.feed(b"HTTP/1.0 200 OK\r\n\r\nbye")?, Progress::NeedMore);
 /// assert_eq!(reader.finish()?.body_bytes, 3);
-/// # Ok::<(), slow_client::http::RequestError>(())
+/// # Ok::<(), slow_client::http::ResponseError>(())
 /// ```
 #[derive(Debug)]
 pub struct ResponseReader {
-    limits: Limits,
+    limits: ResponseLimits,
     state: State,
     bytes_seen: u64,
     informational: u32,
@@ -124,22 +124,22 @@ pub struct ResponseReader {
 
 #[derive(Debug)]
 enum State {
-    Head(HeadParser),
+    ResponseHead(HeadParser),
     /// The final head is in; `response.body_bytes` counts the body so far.
     Body {
         response: Response,
         body: Body,
     },
     Done(Response),
-    Failed(RequestError),
+    Failed(ResponseError),
 }
 
 impl ResponseReader {
     /// A reader for one response, enforcing `limits`.
-    pub fn new(limits: Limits) -> Self {
+    pub fn new(limits: ResponseLimits) -> Self {
         ResponseReader {
             limits,
-            state: State::Head(HeadParser::default()),
+            state: State::ResponseHead(HeadParser::default()),
             bytes_seen: 0,
             informational: 0,
         }
@@ -159,12 +159,12 @@ impl ResponseReader {
     /// [`ErrorKind::MalformedHead`], [`ErrorKind::HeadTooLarge`],
     /// [`ErrorKind::BadChunk`] or [`ErrorKind::BodyTooLarge`] as soon as the
     /// bytes so far prove it, with a message quoting the offending line.
-    pub fn feed(&mut self, bytes: &[u8]) -> Result<Progress, RequestError> {
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Progress, ResponseError> {
         self.bytes_seen += bytes.len() as u64;
         match &self.state {
             State::Done(response) => return Ok(Progress::Done(response.clone())),
             State::Failed(err) => return Err(err.clone()),
-            State::Head(_) | State::Body { .. } => {}
+            State::ResponseHead(_) | State::Body { .. } => {}
         }
         match self.advance(bytes) {
             Ok(Some(response)) => {
@@ -190,15 +190,15 @@ impl ResponseReader {
     /// chunked body ("connection closed after 10 of 24 body bytes");
     /// [`ErrorKind::MalformedHead`] or [`ErrorKind::BadChunk`] if the
     /// unfinished last line is already invalid.
-    pub fn finish(&mut self) -> Result<Response, RequestError> {
+    pub fn finish(&mut self) -> Result<Response, ResponseError> {
         let outcome = match &self.state {
             State::Done(response) => return Ok(response.clone()),
             State::Failed(err) => return Err(err.clone()),
-            State::Head(_) if self.bytes_seen == 0 => Err(RequestError::new(
+            State::ResponseHead(_) if self.bytes_seen == 0 => Err(ResponseError::new(
                 ErrorKind::ClosedBeforeResponse,
                 "connection closed before any byte of a response",
             )),
-            State::Head(parser) => Err(parser.closed_error(self.informational)),
+            State::ResponseHead(parser) => Err(parser.closed_error(self.informational)),
             State::Body { response, body } => {
                 body.closed(response.body_bytes).map(|()| response.clone())
             }
@@ -217,10 +217,10 @@ impl ResponseReader {
     }
 
     /// Runs `input` through heads and body; `Some` once the response is complete.
-    fn advance(&mut self, mut input: &[u8]) -> Result<Option<Response>, RequestError> {
+    fn advance(&mut self, mut input: &[u8]) -> Result<Option<Response>, ResponseError> {
         loop {
             match &mut self.state {
-                State::Head(parser) => match parser.feed(input, &self.limits)? {
+                State::ResponseHead(parser) => match parser.feed(input, &self.limits)? {
                     HeadStep::NeedMore => return Ok(None),
                     HeadStep::Complete { consumed, head } => {
                         input = &input[consumed..];

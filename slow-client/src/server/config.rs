@@ -101,16 +101,13 @@ impl Default for ServerConfig {
 
 impl ServerConfig {
     /// The connection cap in force: [`ServerConfig::max_connections`] when set, otherwise
-    /// the soft `RLIMIT_NOFILE` (read from `/proc/self/limits`) minus [`FD_RESERVE`],
+    /// the soft `RLIMIT_NOFILE` (`getrlimit`) minus [`FD_RESERVE`],
     /// and never less than 1.
     pub fn effective_max_connections(&self) -> usize {
         match self.max_connections {
             Some(n) => n.max(1),
             None => {
-                let soft = std::fs::read_to_string("/proc/self/limits")
-                    .ok()
-                    .and_then(|text| soft_nofile_limit(&text))
-                    .unwrap_or(1024);
+                let soft = crate::os::fd_limit().map_or(1024, |l| l.soft);
                 usize::try_from(soft)
                     .unwrap_or(usize::MAX)
                     .saturating_sub(FD_RESERVE)
@@ -118,17 +115,6 @@ impl ServerConfig {
             }
         }
     }
-}
-
-/// The soft "Max open files" limit from the text of `/proc/self/limits`
-/// (`unlimited` reads as `u64::MAX`).
-fn soft_nofile_limit(limits: &str) -> Option<u64> {
-    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    let soft = line["Max open files".len()..].split_whitespace().next()?;
-    if soft == "unlimited" {
-        return Some(u64::MAX);
-    }
-    soft.parse().ok()
 }
 
 #[cfg(test)]
@@ -146,22 +132,9 @@ mod tests {
     }
 
     #[test]
-    fn soft_limit_is_read_from_proc_limits_text() {
-        let text = "Limit                     Soft Limit           Hard Limit           Units     \n\
-                    Max processes             63471                63471                processes \n\
-                    Max open files            20000                524288               files     \n";
-        assert_eq!(soft_nofile_limit(text), Some(20000));
-        let unlimited =
-            "Max open files            unlimited            unlimited            files\n";
-        assert_eq!(soft_nofile_limit(unlimited), Some(u64::MAX));
-        assert_eq!(soft_nofile_limit("nothing here"), None);
-    }
-
-    #[test]
     fn derived_connection_cap_leaves_the_reserve_free() {
         let config = ServerConfig::default();
-        let text = std::fs::read_to_string("/proc/self/limits").unwrap();
-        let soft = soft_nofile_limit(&text).unwrap();
+        let soft = crate::os::fd_limit().unwrap().soft;
         let expected = usize::try_from(soft)
             .unwrap_or(usize::MAX)
             .saturating_sub(FD_RESERVE)

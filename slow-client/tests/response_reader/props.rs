@@ -4,19 +4,29 @@
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use slow_client::http::{BodyFraming, Limits, Progress, RequestError, Response, ResponseReader};
+use slow_client::http::{
+    BodyFraming, Progress, Response, ResponseError, ResponseLimits, ResponseReader,
+};
 
 /// Feeds `input` cut at `cuts` (any order, any repeats), then closes.
-fn read_cut(limits: Limits, input: &[u8], cuts: &[Index]) -> Result<Response, RequestError> {
+fn read_cut(
+    limits: ResponseLimits,
+    input: &[u8],
+    cuts: &[Index],
+) -> Result<Response, ResponseError> {
     let points = cuts.iter().map(|c| c.index(input.len() + 1)).collect();
     read_at(limits, input, points)
 }
 
-fn one_byte_at_a_time(limits: Limits, input: &[u8]) -> Result<Response, RequestError> {
+fn one_byte_at_a_time(limits: ResponseLimits, input: &[u8]) -> Result<Response, ResponseError> {
     read_at(limits, input, (0..input.len()).collect())
 }
 
-fn read_at(limits: Limits, input: &[u8], mut points: Vec<usize>) -> Result<Response, RequestError> {
+fn read_at(
+    limits: ResponseLimits,
+    input: &[u8],
+    mut points: Vec<usize>,
+) -> Result<Response, ResponseError> {
     points.push(input.len());
     points.sort_unstable();
     let mut reader = ResponseReader::new(limits);
@@ -30,8 +40,8 @@ fn read_at(limits: Limits, input: &[u8], mut points: Vec<usize>) -> Result<Respo
     reader.finish()
 }
 
-/// Limits small enough for generated inputs to run into every one of them.
-const TIGHT: Limits = Limits {
+/// ResponseLimits small enough for generated inputs to run into every one of them.
+const TIGHT: ResponseLimits = ResponseLimits {
     max_head: 300,
     max_header_line: 64,
     max_headers: 6,
@@ -216,9 +226,9 @@ proptest! {
         (input, expected) in valid_response(),
         cuts in prop::collection::vec(any::<Index>(), 0..8),
     ) {
-        prop_assert_eq!(read_cut(Limits::default(), &input, &[]), Ok(expected.clone()));
-        prop_assert_eq!(read_cut(Limits::default(), &input, &cuts), Ok(expected.clone()));
-        prop_assert_eq!(one_byte_at_a_time(Limits::default(), &input), Ok(expected));
+        prop_assert_eq!(read_cut(ResponseLimits::default(), &input, &[]), Ok(expected.clone()));
+        prop_assert_eq!(read_cut(ResponseLimits::default(), &input, &cuts), Ok(expected.clone()));
+        prop_assert_eq!(one_byte_at_a_time(ResponseLimits::default(), &input), Ok(expected));
     }
 
     #[test]
@@ -226,7 +236,7 @@ proptest! {
         input in mangled_bytes(),
         cuts in prop::collection::vec(any::<Index>(), 0..8),
     ) {
-        for limits in [Limits::default(), TIGHT] {
+        for limits in [ResponseLimits::default(), TIGHT] {
             let whole = read_cut(limits, &input, &[]);
             prop_assert_eq!(read_cut(limits, &input, &cuts), whole.clone());
             prop_assert_eq!(one_byte_at_a_time(limits, &input), whole);

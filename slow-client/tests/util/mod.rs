@@ -10,6 +10,8 @@ use std::process::{Command, Output};
 pub struct JsonRun {
     pub status: Option<i32>,
     pub lines: Vec<serde_json::Value>,
+    /// The output as printed.
+    pub stdout: String,
     pub stderr: String,
 }
 
@@ -65,6 +67,7 @@ fn parse(out: Output) -> JsonRun {
     JsonRun {
         status: out.status.code(),
         lines,
+        stdout,
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }

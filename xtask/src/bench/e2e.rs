@@ -2,8 +2,8 @@
 
 use super::machine;
 use super::process::{self, Scratch, Server};
-use crate::json::{self, Value};
 use crate::steps::Outcome;
+use slow_client::schema::Line;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -11,16 +11,7 @@ use std::time::Duration;
 /// The longest any one run may take; the longest planned run is about 10 s.
 const LIMIT: Duration = Duration::from_secs(90);
 
-/// Lateness percentiles, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Lateness {
-    /// Median.
-    pub p50: f64,
-    /// 99th percentile.
-    pub p99: f64,
-    /// Largest.
-    pub max: f64,
-}
+pub use slow_client::schema::Lateness;
 
 /// The numbers of one `"event":"summary"` line.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,30 +47,22 @@ pub fn parse_summary(stdout: &str) -> Outcome<Summary> {
         .rev()
         .find(|l| l.contains(r#""event":"summary""#))
         .ok_or("no summary line in the output")?;
-    let v = json::parse(line).map_err(|e| format!("summary line: {e}"))?;
-    let num = |v: &Value, key: &str| {
-        v.get(key)
-            .and_then(Value::as_f64)
-            .ok_or_else(|| format!("summary line has no number {key:?}: {line}"))
+    let Line::Summary(v) =
+        serde_json::from_str(line).map_err(|e| format!("summary line: {e}: {line}"))?
+    else {
+        return Err(format!("not a summary line: {line}"));
     };
-    let lateness = match v.get("lateness_ms") {
-        Some(Value::Null) | None => None,
-        Some(l) => Some(Lateness {
-            p50: num(l, "p50")?,
-            p99: num(l, "p99")?,
-            max: num(l, "max")?,
-        }),
-    };
+    let missing = |key: &str| format!("summary line has no number {key:?}: {line}");
     Ok(Summary {
-        requested: num(&v, "requested")?,
-        ok: num(&v, "ok")?,
-        failed: num(&v, "failed")?,
-        inversions: num(&v, "inversions")?,
-        wall_ms: num(&v, "wall_ms")?,
-        cpu_user_ms: num(&v, "cpu_user_ms")?,
-        cpu_sys_ms: num(&v, "cpu_sys_ms")?,
-        max_rss_kib: num(&v, "max_rss_kib")?,
-        lateness,
+        requested: f64::from(v.requested),
+        ok: f64::from(v.ok),
+        failed: f64::from(v.failed),
+        inversions: f64::from(v.inversions),
+        wall_ms: v.wall_ms,
+        cpu_user_ms: v.cpu_user_ms.ok_or_else(|| missing("cpu_user_ms"))?,
+        cpu_sys_ms: v.cpu_sys_ms.ok_or_else(|| missing("cpu_sys_ms"))?,
+        max_rss_kib: v.max_rss_kib.ok_or_else(|| missing("max_rss_kib"))? as f64,
+        lateness: v.lateness_ms,
     })
 }
 
@@ -185,13 +168,13 @@ mod tests {
 
     #[test]
     fn no_responses_means_no_lateness() {
-        let out = r#"{"event":"summary","requested":1,"ok":0,"failed":1,"inversions":0,"wall_ms":1,"cpu_user_ms":1,"cpu_sys_ms":0,"max_rss_kib":2000,"lateness_ms":null}"#;
+        let out = r#"{"event":"summary","requested":1,"ok":0,"failed":1,"responses":0,"in_order":true,"inversions":0,"wall_ms":1,"interrupted":false,"cpu_user_ms":1,"cpu_sys_ms":0,"max_rss_kib":2000,"lateness_ms":null}"#;
         assert_eq!(parse_summary(out).unwrap().lateness, None);
     }
 
     #[test]
     fn a_summary_without_resource_usage_is_refused() {
-        let out = r#"{"event":"summary","requested":1,"ok":1,"failed":0,"inversions":0,"wall_ms":1,"lateness_ms":null}"#;
+        let out = r#"{"event":"summary","requested":1,"ok":1,"failed":0,"responses":1,"in_order":true,"inversions":0,"wall_ms":1,"interrupted":false,"lateness_ms":null}"#;
         assert!(parse_summary(out).unwrap_err().contains("cpu_user_ms"));
         assert!(parse_summary("no json here\n").is_err());
     }

@@ -1,5 +1,5 @@
 //! The `floor` section: slow-client measured against the leanest client
-//! that does its work (issue 13).
+//! that does its work.
 //!
 //! The floor is `epoll-sys/examples/floor_client.rs` (raw epoll-sys and
 //! libc, one thread, one registration per socket, no parsing, no output but
@@ -339,11 +339,13 @@ fn met(ok: bool) -> &'static str {
     }
 }
 
-/// The section as markdown.
+/// The section's heading in the report.
+pub const HEADING: &str = "The floor: slow-client against the leanest client";
+
+/// The section as markdown (under [`HEADING`]).
 pub fn render(f: &Floor) -> String {
     let mut s = String::from(
-        "## The floor: slow-client against the leanest client\n\n\
-         The floor is `epoll-sys/examples/floor_client.rs` (release): raw epoll-sys and libc, \
+        "The floor is `epoll-sys/examples/floor_client.rs` (release): raw epoll-sys and libc, \
          one thread, one epoll instance, slow-client's request bytes, one `epoll_ctl` per \
          socket (`EPOLLOUT | EPOLLIN | EPOLLRDHUP | EPOLLET`), no parsing, no per-request \
          output. Both run against one separate `slow-client serve`.\n\n",

@@ -1,4 +1,4 @@
-//! `xtask/BENCHMARKS.md`: the machine, the command, the targets of issue 5
+//! `xtask/BENCHMARKS.md`: the machine, the command, the performance targets
 //! judged from the numbers, every table, and where the time goes.
 
 use super::dispatch::{self, PerWait};
@@ -16,7 +16,7 @@ use profiles::profile_section;
 /// the run it was written after, the tables above it from the latest run.
 const READING: &str = include_str!("where_time_goes.md");
 
-/// One target of issue 5: what, the number, and whether it was met
+/// One performance target: what, the number, and whether it was met
 /// (`None`: not measured here).
 struct Target {
     what: &'static str,
@@ -59,6 +59,9 @@ pub fn render(r: &Results, m: &Machine, took: Duration) -> String {
     syscalls_section(&mut s, r.syscalls.as_ref());
     if let Some(mem) = &r.memory {
         memory_section(&mut s, mem);
+    }
+    for (heading, markdown) in &r.sections {
+        let _ = write!(s, "## {heading}\n\n{}\n\n", markdown.trim_end());
     }
     s.push_str("## Where the time goes\n\n");
     per_wait_section(&mut s, r.per_wait.as_ref());
@@ -147,7 +150,7 @@ fn skipped(what: &'static str, why: &str) -> Target {
 fn targets_section(s: &mut String, targets: &[Target]) {
     let met = targets.iter().filter(|t| t.met == Some(true)).count();
     let judged = targets.iter().filter(|t| t.met.is_some()).count();
-    let _ = writeln!(s, "## Targets (issue 5): {met} of {judged} met\n");
+    let _ = writeln!(s, "## Targets: {met} of {judged} met\n");
     s.push_str("| target | measured | met |\n|---|---|---|\n");
     for t in targets {
         let met = match t.met {

@@ -1,17 +1,21 @@
-//! One request's connection: a small state machine driven by readiness events.
+//! One request's exchange on its own connection: connect, send the request,
+//! read the response; a small state machine driven by readiness events.
 //!
 //! ```text
 //! Idle --connect--> Connecting --EPOLLOUT--> Connected --send--> Sending --all written--> Receiving --complete--> (closed)
 //! ```
-//! `Connected` waits for the client's in-order request burst (see the
-//! [client module](super)); `Sending` is left as soon as the socket took the
+//! `Connected` waits for the client's in-order writer (see the
+//! [pacer](super::pacer)); `Sending` is left as soon as the socket took the
 //! whole request, which on a fresh connection is the first `send(2)`.
-//! Every transition that waits re-arms the socket with `EPOLLONESHOT`, the
-//! book's choice: one event per arm, so a connection is never handled twice
-//! for one readiness change. Per-request state is kept small (no request or
+//! Every transition that waits re-arms the socket with `EPOLLONESHOT`, as the
+//! epoll express example does in chapter 4 of Carl Fredrik Samson's
+//! [*Asynchronous Programming in Rust*](https://www.packtpub.com/en-us/product/asynchronous-programming-in-rust-9781805128137)
+//! (Packt, 2024): one event per arm, so an exchange is never handled twice for
+//! one readiness change. Per-request state is kept small (no request or
 //! body bytes are stored; the request is rebuilt into a shared scratch buffer).
 
-use crate::http::{classify_io, ErrorKind, Progress, RequestError, Response, ResponseReader};
+use super::error::{ErrorKind, IoPhase, RequestError};
+use crate::http::{Progress, Response, ResponseReader};
 use epoll_safe::Event;
 use socket2::Socket;
 use std::io::{self, Read};
@@ -23,9 +27,7 @@ pub(crate) enum Phase {
     /// Not started yet.
     Idle,
     /// Non-blocking connect in progress since `since`; waiting for `EPOLLOUT`.
-    /// `passed`: the writer gave up waiting for it, and it no longer counts
-    /// against `--max-connecting` (it sends as soon as it connects).
-    Connecting { since: Instant, passed: bool },
+    Connecting { since: Instant },
     /// Connected; the request is not sent yet (the socket is not armed).
     Connected,
     /// Connected; `written` bytes of the request are out.
@@ -54,15 +56,15 @@ pub(crate) struct Finished {
     pub since: Instant,
 }
 
-/// One request's connection.
+/// One request's exchange: its socket, where it is, and its response reader.
 #[derive(Debug)]
-pub(crate) struct Conn {
+pub(crate) struct Exchange {
     pub sock: Option<Socket>,
     pub phase: Phase,
     pub reader: ResponseReader,
 }
 
-impl Conn {
+impl Exchange {
     /// The connect completed (or failed): `EPOLLOUT`, possibly with `EPOLLERR`/`EPOLLHUP`.
     pub fn on_connected(&mut self, ev: &Event) -> Option<RequestError> {
         if !(ev.is_error() || ev.is_hangup()) {
@@ -71,9 +73,7 @@ impl Conn {
         }
         let sock = self.sock.as_ref()?;
         let err = match sock.take_error() {
-            Ok(Some(e)) | Err(e) => {
-                RequestError::new(classify_io(&e, true), format!("connect failed: {e}"))
-            }
+            Ok(Some(e)) | Err(e) => RequestError::from_io(&e, IoPhase::Connect),
             Ok(None) => RequestError::new(
                 ErrorKind::ConnectFailed,
                 "connect failed: the socket reported an error but no SO_ERROR",
@@ -108,9 +108,7 @@ impl Conn {
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::WaitWritable,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return self.fail(classify_io(&e, false), format!("sending request: {e}"))
-                }
+                Err(e) => return self.fail(RequestError::from_io(&e, IoPhase::Write)),
             }
         };
         self.phase = Phase::Receiving { since };
@@ -127,8 +125,8 @@ impl Conn {
                 return Next::WaitReadable;
             };
             let outcome = match sock.read(buf) {
-                Ok(0) => self.reader.finish().map(Progress::Done),
-                Ok(n) => match self.reader.feed(&buf[..n]) {
+                Ok(0) => self.reader.finish().map(Progress::Done).map_err(Into::into),
+                Ok(n) => match self.reader.feed(&buf[..n]).map_err(Into::into) {
                     // A short read means the socket is drained: re-arm instead of
                     // spending a read(2) that would only say EAGAIN. If more
                     // arrived meanwhile, the oneshot re-arm fires at once.
@@ -137,10 +135,7 @@ impl Conn {
                 },
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Next::WaitReadable,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => Err(RequestError::new(
-                    classify_io(&e, false),
-                    format!("reading response: {e}"),
-                )),
+                Err(e) => Err(RequestError::from_io(&e, IoPhase::Read)),
             };
             match outcome {
                 Ok(Progress::NeedMore) => continue,
@@ -157,9 +152,9 @@ impl Conn {
     }
 
     /// Ends the request with an error and closes the socket.
-    pub fn fail(&mut self, kind: ErrorKind, message: String) -> Next {
+    pub fn fail(&mut self, err: RequestError) -> Next {
         self.close();
-        Next::Finished(Err(RequestError::new(kind, message)))
+        Next::Finished(Err(err))
     }
 
     /// Closes the socket; closing also removes it from the epoll interest list,

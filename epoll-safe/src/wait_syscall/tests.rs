@@ -28,6 +28,7 @@ fn timeout_ms_clamps_instead_of_wrapping() {
     assert_eq!(timeout_ms(Duration::MAX), c_int::MAX);
 }
 
+#[cfg(feature = "pwait2")]
 #[test]
 fn kernel_timespec_keeps_nanoseconds_and_clamps_seconds() {
     let ts = kernel_timespec(Duration::new(3, 250));
@@ -37,10 +38,12 @@ fn kernel_timespec_keeps_nanoseconds_and_clamps_seconds() {
 }
 
 /// Prints which syscall this kernel gave (see `cargo test -- --nocapture`).
+#[cfg(feature = "pwait2")]
 #[test]
 fn first_timed_wait_decides_the_backend_once() {
     let _lock = BACKEND_LOCK.lock().unwrap();
     BACKEND.store(UNKNOWN, Relaxed);
+    set_pwait2(true);
     // SAFETY: epoll_create1 takes no pointers.
     let epfd = unsafe { epoll_sys::epoll_create1(epoll_sys::EPOLL_CLOEXEC) };
     assert!(epfd >= 0);
@@ -52,7 +55,7 @@ fn first_timed_wait_decides_the_backend_once() {
     );
     let expected = match direct {
         Ok(0) => Backend::Pwait2,
-        Err(libc::ENOSYS | libc::EPERM) => Backend::EpollWait,
+        Err(errno) if means_absent(errno) => Backend::EpollWait,
         other => panic!("epoll_pwait2 on an empty epoll returned {other:?}"),
     };
     assert_eq!(backend(), expected);
@@ -101,5 +104,45 @@ fn without_pwait2_timeouts_round_up_to_whole_milliseconds() {
         );
     }
     assert_eq!(backend(), Backend::EpollWait, "the fallback stays chosen");
+    BACKEND.store(UNKNOWN, Relaxed);
+}
+
+#[test]
+fn enosys_eperm_and_enotsup_mean_absent_and_nothing_else_does() {
+    for errno in [libc::ENOSYS, libc::EPERM, libc::ENOTSUP, libc::EOPNOTSUPP] {
+        assert!(means_absent(errno), "{errno}");
+    }
+    for errno in [libc::EINTR, libc::EINVAL, libc::EBADF, libc::EFAULT] {
+        assert!(!means_absent(errno), "{errno}");
+    }
+}
+
+/// `set_pwait2(false)` keeps even an undecided backend from probing, and
+/// `set_pwait2(true)` only re-allows it where the feature compiled it in.
+#[test]
+fn the_switch_is_honoured_from_the_next_wait() {
+    let _lock = BACKEND_LOCK.lock().unwrap();
+    BACKEND.store(UNKNOWN, Relaxed);
+    set_pwait2(false);
+    assert!(!pwait2_enabled());
+    let epoll = Epoll::new().unwrap();
+    let mut events = Events::default();
+    assert_eq!(
+        epoll
+            .wait(&mut events, Some(Duration::from_micros(10)))
+            .unwrap(),
+        0
+    );
+    assert_eq!(backend(), Backend::Unknown, "no probe while switched off");
+    set_pwait2(true);
+    assert_eq!(pwait2_enabled(), cfg!(feature = "pwait2"));
+    assert_eq!(
+        epoll
+            .wait(&mut events, Some(Duration::from_micros(10)))
+            .unwrap(),
+        0
+    );
+    let probed = backend() != Backend::Unknown;
+    assert_eq!(probed, cfg!(feature = "pwait2"));
     BACKEND.store(UNKNOWN, Relaxed);
 }

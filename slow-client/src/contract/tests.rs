@@ -1,16 +1,15 @@
 //! The demo's contract checker, fed hand-written slow-client output.
 
-use super::check_output;
+use super::{check, Expected};
 
 fn response(id: i64, order: i64, status: i64) -> String {
     let delay = (5 - id) * 1000;
     format!(
-        r#"{{"event":"response","id":{id},"delay_ms":{delay},"order":{order},"elapsed_ms":{}.7,"status":{status},"body_bytes":24}}"#,
-        delay
+        r#"{{"event":"response","id":{id},"delay_ms":{delay},"order":{order},"elapsed_ms":{delay}.7,"lateness_ms":0.7,"status":{status},"reason":"OK","version":"1.1","body_bytes":24}}"#
     )
 }
 
-const SUMMARY: &str = r#"{"event":"summary","requested":5,"ok":5,"failed":0,"in_order":true,"inversions":0,"wall_ms":4003.1,"lateness_ms":{"p50":0.4,"p99":1.1,"max":1.2}}"#;
+const SUMMARY: &str = r#"{"event":"summary","requested":5,"ok":5,"failed":0,"responses":5,"in_order":true,"inversions":0,"wall_ms":4003.1,"interrupted":false,"lateness_ms":{"p50":0.4,"p99":1.1,"max":1.2}}"#;
 
 fn good_run() -> Vec<String> {
     let mut lines: Vec<String> = (1..=5).map(|n| response(6 - n, n, 200)).collect();
@@ -19,7 +18,9 @@ fn good_run() -> Vec<String> {
 }
 
 fn problems(lines: &[String]) -> Vec<String> {
-    check_output(&lines.join("\n")).err().unwrap_or_default()
+    check(&lines.join("\n"), &Expected::DEFAULT_RUN)
+        .err()
+        .unwrap_or_default()
 }
 
 #[test]
@@ -131,4 +132,31 @@ fn empty_output_fails() {
     let p = problems(&[]);
     assert!(p.contains(&"0 summary lines, expected exactly 1".to_string()));
     assert!(p.contains(&"no response for id 1".to_string()));
+}
+
+#[test]
+fn a_body_where_none_is_expected_is_named() {
+    let want = Expected {
+        answer: super::Answer {
+            status: 200,
+            has_body: false,
+        },
+        ..Expected::DEFAULT_RUN
+    };
+    let p = check(&good_run().join("\n"), &want).unwrap_err();
+    assert_eq!(
+        p[0],
+        "line 1: id 5: body_bytes is 24, expected an empty body"
+    );
+    assert_eq!(p.len(), 5, "{p:?}");
+}
+
+#[test]
+fn a_response_later_than_the_hang_bound_is_named() {
+    let mut lines = good_run();
+    lines[4] = lines[4].replace(r#""elapsed_ms":4000.7"#, r#""elapsed_ms":9000.7"#);
+    assert_eq!(
+        problems(&lines),
+        ["line 5: id 1: elapsed_ms 9000.7 is more than 5000 ms after the delay 4000 ms"]
+    );
 }

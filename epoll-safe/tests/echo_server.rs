@@ -1,0 +1,132 @@
+//! Runs `examples/echo_server.rs` as a process, sends it many concurrent
+//! clients (bounded: 32 clients of 256 KiB each, every read with a timeout),
+//! checks that every byte comes back in order, then stops it with SIGINT.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 32;
+const BYTES_PER_CLIENT: usize = 256 * 1024;
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Builds the example with the cargo running this test (a no-op when
+/// `cargo test` already built it) and returns its path.
+fn example_binary() -> PathBuf {
+    // target/<profile>/deps/echo_server-<hash> -> target/<profile>/examples/
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args([
+        "build",
+        "--quiet",
+        "-p",
+        "epoll-safe",
+        "--example",
+        "echo_server",
+    ]);
+    if profile_dir.ends_with("release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("running cargo build");
+    assert!(status.success(), "building the example failed");
+    profile_dir.join("examples").join("echo_server")
+}
+
+/// Kills the server if the test fails half-way.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A byte pattern that differs per client and per position, so a byte from
+/// the wrong connection or the wrong place is caught.
+fn payload(client: usize) -> Vec<u8> {
+    (0..BYTES_PER_CLIENT)
+        .map(|i| (i.wrapping_mul(31) ^ client.wrapping_mul(131) ^ (i >> 8)) as u8)
+        .collect()
+}
+
+fn echo_one(addr: SocketAddr, client: usize) {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.set_write_timeout(Some(PATIENCE)).unwrap();
+    let data = payload(client);
+    let mut writer = stream.try_clone().unwrap();
+    let sent = data.clone();
+    // Write in odd-sized chunks while this thread reads: neither side can
+    // fill the other's buffers and stall.
+    let w = thread::spawn(move || {
+        for chunk in sent.chunks(7_919) {
+            writer.write_all(chunk).expect("write");
+        }
+        writer.shutdown(Shutdown::Write).unwrap();
+    });
+    let mut back = Vec::with_capacity(BYTES_PER_CLIENT);
+    (&stream).read_to_end(&mut back).expect("read back");
+    w.join().unwrap();
+    assert_eq!(back.len(), data.len(), "client {client}: length");
+    assert!(back == data, "client {client}: bytes differ");
+}
+
+#[test]
+fn echo_server_returns_every_byte_to_concurrent_clients_and_stops_on_sigint() {
+    let child = Command::new(example_binary())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting the echo server");
+    let mut server = Server(child);
+    let mut stdout = BufReader::new(server.0.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr: SocketAddr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .unwrap();
+
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|client| thread::spawn(move || echo_one(addr, client)))
+        .collect();
+    for client in clients {
+        client.join().expect("a client failed");
+    }
+
+    // A client that hangs up at once must not disturb the server.
+    drop(TcpStream::connect(addr).unwrap());
+    echo_one(addr, CLIENTS);
+
+    let pid = server.0.id() as libc::pid_t;
+    // SAFETY: signals the child process this test started and still owns.
+    let rc = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(rc, 0);
+    let deadline = Instant::now() + PATIENCE;
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server ignored SIGINT");
+        thread::sleep(Duration::from_millis(10));
+    };
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    // The server names the signal and its sender: this test process.
+    assert_eq!(
+        rest,
+        format!(
+            "stopping on signal {} from pid {}\n",
+            libc::SIGINT,
+            std::process::id()
+        )
+    );
+}

@@ -1,0 +1,151 @@
+//! The `--json` output format: one JSON object per line, one type per kind of line.
+//!
+//! A run prints one [`Line::Response`] or [`Line::Error`] per request, in the
+//! order the requests ended, then one [`Line::Summary`]. Every line names its
+//! kind in its first member, `"event"`: `"response"`, `"error"` or `"summary"`.
+//! The same types write the lines ([`crate::report`]) and read them back
+//! (`cargo xtask`, tests), so the format is defined here and nowhere else.
+//!
+//! Numbers: times are milliseconds, rounded to the microsecond (3 decimals),
+//! and a whole number prints without a fraction (`4003`, not `4003.0`); a time
+//! that is not finite prints as `null`. Counts and ids are integers.
+//!
+//! To add a member, add a field to the struct (with `#[serde(serialize_with =
+//! "ms")]` for a time, and `#[serde(default)]` if older output lacks it) and
+//! fill it where [`crate::report`] builds the line.
+
+use serde::{Deserialize, Serialize, Serializer};
+
+/// One line of `--json` output, tagged by its `"event"` member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Line {
+    /// A request answered with a complete response (any status).
+    Response(ResponseLine),
+    /// A request that ended without a complete response.
+    Error(ErrorLine),
+    /// The run's summary: always the last line.
+    Summary(SummaryLine),
+}
+
+/// `"event":"response"`: a complete response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseLine {
+    /// The request's id, 1 to `requested`; request 1 asks for the longest delay.
+    pub id: u32,
+    /// The delay the request asked the server for.
+    pub delay_ms: u64,
+    /// 1 for the first response to arrive, 2 for the next, and so on.
+    pub order: u64,
+    /// From the request's last byte written to the response's last byte read.
+    #[serde(serialize_with = "ms")]
+    pub elapsed_ms: f64,
+    /// `elapsed_ms - delay_ms`: how late the answer was (negative when early).
+    #[serde(serialize_with = "ms")]
+    pub lateness_ms: f64,
+    /// The final status code (informational 1xx heads are skipped).
+    pub status: u16,
+    /// The reason phrase, as the server sent it (empty if it sent none).
+    pub reason: String,
+    /// The response's HTTP version: `"1.0"` or `"1.1"`.
+    pub version: String,
+    /// Payload bytes in the body (after removing chunked framing).
+    pub body_bytes: u64,
+}
+
+/// `"event":"error"`: a request that ended without a complete response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorLine {
+    /// The request's id.
+    pub id: u32,
+    /// The delay the request asked the server for.
+    pub delay_ms: u64,
+    /// What went wrong, as a stable snake_case name (`connect_refused`,
+    /// `timeout`, `truncated_body`, ...; the README lists them all).
+    pub kind: String,
+    /// The details, for a person: not stable, do not match on it.
+    pub message: String,
+}
+
+/// `"event":"summary"`: the run as a whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryLine {
+    /// Requests made.
+    pub requested: u32,
+    /// Complete responses with a status below 400.
+    pub ok: u32,
+    /// Everything else: errors and statuses of 400 and above (`ok + failed == requested`).
+    pub failed: u32,
+    /// Complete responses of any status.
+    pub responses: u64,
+    /// The delays never decrease in arrival order (`inversions == 0`).
+    pub in_order: bool,
+    /// Adjacent pairs of responses, in arrival order, whose delays decrease.
+    pub inversions: u32,
+    /// The whole run, from start to the last request ending.
+    #[serde(serialize_with = "ms")]
+    pub wall_ms: f64,
+    /// A signal stopped the run; the open requests ended as `interrupted`.
+    pub interrupted: bool,
+    /// User CPU time of the whole process; absent when it could not be read.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "opt_ms"
+    )]
+    pub cpu_user_ms: Option<f64>,
+    /// Kernel CPU time of the whole process; absent when it could not be read.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "opt_ms"
+    )]
+    pub cpu_sys_ms: Option<f64>,
+    /// Peak resident set size of the process (`VmHWM`), in KiB; absent when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rss_kib: Option<u64>,
+    /// Lateness percentiles over complete responses; `null` when there were none.
+    pub lateness_ms: Option<Lateness>,
+}
+
+/// The summary's `lateness_ms`: nearest-rank percentiles of `lateness_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Lateness {
+    /// Median.
+    #[serde(serialize_with = "ms")]
+    pub p50: f64,
+    /// 99th percentile.
+    #[serde(serialize_with = "ms")]
+    pub p99: f64,
+    /// The latest answer's lateness.
+    #[serde(serialize_with = "ms")]
+    pub max: f64,
+}
+
+/// Whole numbers this far from zero print as integers; beyond, `f64` has no fraction anyway.
+const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0; // 2^53
+
+/// Writes milliseconds rounded to 3 decimals; whole values without a
+/// fraction; `null` when not finite.
+fn ms<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if !value.is_finite() {
+        return s.serialize_none();
+    }
+    let rounded = (value * 1000.0).round() / 1000.0;
+    if rounded.fract() == 0.0 && rounded.abs() < EXACT_INTEGER {
+        s.serialize_i64(rounded as i64)
+    } else {
+        s.serialize_f64(rounded)
+    }
+}
+
+/// [`ms`] for a member that may be absent.
+fn opt_ms<S: Serializer>(value: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => ms(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

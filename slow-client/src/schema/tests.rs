@@ -1,0 +1,81 @@
+//! Reading lines back, and the number format. The written bytes are pinned by
+//! `report`'s tests, which drive the reporter the binary uses.
+
+use super::*;
+
+#[test]
+fn every_kind_of_line_reads_back_as_written() {
+    let lines = [
+        Line::Response(ResponseLine {
+            id: 3,
+            delay_ms: 2000,
+            order: 1,
+            elapsed_ms: 2000.457,
+            lateness_ms: 0.457,
+            status: 200,
+            reason: "OK".into(),
+            version: "1.1".into(),
+            body_bytes: 24,
+        }),
+        Line::Error(ErrorLine {
+            id: 2,
+            delay_ms: 3000,
+            kind: "timeout".into(),
+            message: "no answer\n".into(),
+        }),
+        Line::Summary(SummaryLine {
+            requested: 2,
+            ok: 1,
+            failed: 1,
+            responses: 1,
+            in_order: true,
+            inversions: 0,
+            wall_ms: 4003.0,
+            interrupted: false,
+            cpu_user_ms: Some(1.5),
+            cpu_sys_ms: None,
+            max_rss_kib: Some(5120),
+            lateness_ms: Some(Lateness {
+                p50: 0.5,
+                p99: 1.0,
+                max: 2.25,
+            }),
+        }),
+    ];
+    for line in lines {
+        let text = serde_json::to_string(&line).unwrap();
+        let back: Line = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, line, "{text}");
+    }
+}
+
+#[test]
+fn unknown_members_are_ignored_so_newer_output_still_reads() {
+    let text =
+        r#"{"event":"error","id":1,"delay_ms":0,"kind":"reset","message":"m","future":[1,2]}"#;
+    let line: Line = serde_json::from_str(text).unwrap();
+    assert!(matches!(line, Line::Error(ErrorLine { id: 1, .. })));
+}
+
+#[test]
+fn an_unknown_event_is_an_error() {
+    let err = serde_json::from_str::<Line>(r#"{"event":"hello"}"#).unwrap_err();
+    assert!(err.to_string().contains("hello"), "{err}");
+}
+
+fn ms_text(v: f64) -> String {
+    let mut out = Vec::new();
+    ms(&v, &mut serde_json::Serializer::new(&mut out)).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn times_round_to_microseconds_and_never_print_nan() {
+    assert_eq!(ms_text(1.23456), "1.235");
+    assert_eq!(ms_text(4003.0), "4003");
+    assert_eq!(ms_text(-0.5), "-0.5");
+    assert_eq!(ms_text(-12.0), "-12");
+    assert_eq!(ms_text(0.001), "0.001");
+    assert_eq!(ms_text(f64::NAN), "null");
+    assert_eq!(ms_text(f64::INFINITY), "null");
+}
