@@ -7,6 +7,7 @@
 
 use crate::client::RequestError;
 use crate::http::Response;
+use crate::order::{self, Timed};
 use crate::os::Usage;
 use crate::schema::{ErrorLine, Line, ResponseLine, SummaryLine};
 use crate::stats::{Arrival, Summary};
@@ -36,6 +37,8 @@ pub struct Reporter<W: Write> {
     reported: u32,
     arrivals: Vec<Arrival>,
     arrival_ids: Vec<u32>,
+    timed: Vec<Timed>,
+    max_stall: Option<Duration>,
 }
 
 impl<W: Write> Reporter<W> {
@@ -49,7 +52,21 @@ impl<W: Write> Reporter<W> {
             reported: 0,
             arrivals: Vec::with_capacity(requested as usize),
             arrival_ids: Vec::with_capacity(requested.min(MAX_ORDER_SHOWN as u32) as usize),
+            timed: Vec::new(),
+            max_stall: None,
         }
+    }
+
+    /// Records a request's send window and completion for the order
+    /// analysis ([`order::analyze`]); call it for each response, in the
+    /// order they are reported.
+    pub fn timed(&mut self, timed: Timed) {
+        self.timed.push(timed);
+    }
+
+    /// Records the event loop's largest stall for the summary.
+    pub fn set_max_stall(&mut self, stall: Duration) {
+        self.max_stall = Some(stall);
     }
 
     /// How many requests have been reported so far.
@@ -144,9 +161,11 @@ impl<W: Write> Reporter<W> {
     ) -> io::Result<Summary> {
         debug_assert_eq!(self.reported, self.requested, "every request reported once");
         let summary = Summary::new(self.requested, self.ok, &self.arrivals);
+        let order = order::analyze(&self.timed);
         let wall_ms = wall.as_secs_f64() * 1000.0;
+        let max_stall_ms = self.max_stall.map(|d| d.as_secs_f64() * 1000.0);
         match self.format {
-            Format::Human => self.human_summary(&summary, wall_ms, interrupted)?,
+            Format::Human => self.human_summary(&summary, &order, wall_ms, interrupted)?,
             Format::Json => self.json_line(Line::Summary(SummaryLine {
                 requested: summary.requested,
                 ok: summary.ok,
@@ -154,6 +173,9 @@ impl<W: Write> Reporter<W> {
                 responses: self.arrivals.len() as u64,
                 in_order: summary.in_order,
                 inversions: summary.inversions,
+                unexplained_inversions: order.unexplained_inversions,
+                write_window_ms: order.write_window_ms,
+                max_stall_ms,
                 wall_ms,
                 interrupted,
                 cpu_user_ms: usage.map(|u| u.user.as_secs_f64() * 1000.0),
@@ -172,7 +194,13 @@ impl<W: Write> Reporter<W> {
         self.out.write_all(b"\n")
     }
 
-    fn human_summary(&mut self, s: &Summary, wall_ms: f64, interrupted: bool) -> io::Result<()> {
+    fn human_summary(
+        &mut self,
+        s: &Summary,
+        order: &order::Order,
+        wall_ms: f64,
+        interrupted: bool,
+    ) -> io::Result<()> {
         let out = &mut self.out;
         write!(
             out,
@@ -194,6 +222,8 @@ impl<W: Write> Reporter<W> {
             }
             if s.in_order {
                 write!(out, " (shortest delay first)")?;
+            } else if order.inversions == s.inversions {
+                write!(out, " ({}: not shortest delay first)", order.describe())?;
             } else {
                 write!(
                     out,

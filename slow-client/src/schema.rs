@@ -82,6 +82,21 @@ pub struct SummaryLine {
     pub in_order: bool,
     /// Adjacent pairs of responses, in arrival order, whose delays decrease.
     pub inversions: u32,
+    /// Those of the `inversions` that no arrival inside the requests' send
+    /// windows explains: the longer-delayed request was due more than 0.5 ms
+    /// after the other even at the latest (see `slow_client::order`). A stall
+    /// while writing explains an inversion; a late read does not.
+    #[serde(default)]
+    pub unexplained_inversions: u32,
+    /// From the first request written to the last (the start of the first
+    /// send window to the end of the last); `null` when none was written.
+    #[serde(default, serialize_with = "opt_ms")]
+    pub write_window_ms: Option<f64>,
+    /// The longest the client's event loop went without running while it had
+    /// work: between two loop turns when it did not choose to wait, or
+    /// between two requests written; `null` in output from before it existed.
+    #[serde(default, serialize_with = "opt_ms")]
+    pub max_stall_ms: Option<f64>,
     /// The whole run, from start to the last request ending.
     #[serde(serialize_with = "ms")]
     pub wall_ms: f64,

@@ -2,12 +2,13 @@
 //! so that the order the answers arrive in shows the delays and nothing else.
 //!
 //! Every request has its own non-blocking connection, an exchange driven by
-//! readiness events (`exchange.rs`); each socket is registered with
-//! `EPOLLONESHOT` and its request id as the token. The event loop here only
-//! does I/O: it starts the connects and writes the requests the pacer
-//! (`pacer.rs`, sans-I/O) asks for, dispatches
-//! each event to its exchange, and reports each request exactly once through
-//! the [`Reporter`].
+//! readiness events (`exchange.rs`); each socket is registered once,
+//! edge-triggered, for everything its exchange will wait for, with its
+//! request id as the token, and closing it removes it. The event loop here
+//! only does I/O: it starts the connects and writes the requests the pacer
+//! (`pacer.rs`, sans-I/O) asks for, dispatches each event to its exchange,
+//! and reports each request exactly once through the [`Reporter`], with its
+//! send window for the order analysis ([`crate::order`]).
 //!
 //! # Pacing
 //!
@@ -37,17 +38,20 @@ mod config;
 mod error;
 mod exchange;
 mod pacer;
+mod stall;
 
 pub use config::{ClientConfig, RunEnd, RunError, Target};
 pub use error::{classify_io, ErrorKind, IoPhase, RequestError};
 
 use crate::http::ResponseReader;
+use crate::order::{SendWindow as WindowMs, Timed};
 use crate::plan;
 use crate::report::Reporter;
 use epoll_safe::{Epoll, Events, Interest, Signals, Token};
-use exchange::{Exchange, Finished, Next, Phase};
+use exchange::{Act, Exchange, Finished, Next, Phase, Ready};
 use pacer::{Cursor, Pace, Pacer, Wake, Write as WriteStep};
 use socket2::{Domain, Socket, Type};
+use stall::StallMeter;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -69,6 +73,13 @@ pub const CONNECT_CHUNK: usize = 16;
 /// many (or all) connects have finished, so runs up to this size write every
 /// request microseconds apart.
 pub const CONNECT_AHEAD: usize = 8192;
+
+/// What each socket is registered for, once: the connect's end, the
+/// response, the peer's close; edge-triggered, so nothing is re-armed.
+const INTEREST: Interest = Interest::WRITABLE
+    .add(Interest::READABLE)
+    .add(Interest::READ_CLOSED)
+    .edge();
 
 /// Size of the one read buffer shared by all connections.
 const READ_BUF: usize = 64 * 1024;
@@ -118,6 +129,10 @@ struct Client<'a> {
     buf: Vec<u8>,
     /// The overall deadline; `None` when `--timeout` reaches past any clock.
     deadline: Option<Instant>,
+    /// When the run started: the origin of the order analysis' clock.
+    started: Instant,
+    /// The largest stall of the loop while it had work.
+    stalls: StallMeter,
 }
 
 type Out<T = ()> = Result<T, RunError>;
@@ -125,11 +140,7 @@ type Out<T = ()> = Result<T, RunError>;
 impl<'a> Client<'a> {
     fn new(config: &'a ClientConfig) -> Out<Self> {
         let exchanges = (0..config.count)
-            .map(|_| Exchange {
-                sock: None,
-                phase: Phase::Idle,
-                reader: ResponseReader::new(config.limits),
-            })
+            .map(|_| Exchange::new(ResponseReader::new(config.limits)))
             .collect();
         let now = Instant::now();
         let pace = Pace {
@@ -146,6 +157,8 @@ impl<'a> Client<'a> {
             request: String::with_capacity(256),
             buf: vec![0; READ_BUF],
             deadline: now.checked_add(config.timeout),
+            started: now,
+            stalls: StallMeter::default(),
         })
     }
 
@@ -157,16 +170,19 @@ impl<'a> Client<'a> {
         let mut events = Events::default();
         let total = self.config.count;
         loop {
+            self.stalls.mark(Instant::now());
             self.start_connects(reporter)?;
             self.write_burst(reporter)?;
             reporter.flush()?;
             if reporter.reported() == total {
+                reporter.set_max_stall(self.stalls.max());
                 return Ok(RunEnd::Completed);
             }
             let now = Instant::now();
             let left = self.deadline.map(|d| d.saturating_duration_since(now));
             if left == Some(Duration::ZERO) {
                 self.abandon(ErrorKind::Timeout, reporter)?;
+                reporter.set_max_stall(self.stalls.max());
                 return Ok(RunEnd::TimedOut);
             }
             let wake = match self.pacer.wake(self.cursor()) {
@@ -178,12 +194,16 @@ impl<'a> Client<'a> {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
+            if timeout != Some(Duration::ZERO) {
+                self.stalls.rest(); // blocking by choice is no stall
+            }
             self.epoll.wait(&mut events, timeout)?;
             for ev in &events {
                 if ev.token() == SIGNAL_TOKEN {
                     if let Some(signals) = signals {
                         if signals.read()?.is_some() {
                             self.abandon(ErrorKind::Interrupted, reporter)?;
+                            reporter.set_max_stall(self.stalls.max());
                             reporter.flush()?;
                             return Ok(RunEnd::Interrupted);
                         }
@@ -250,7 +270,7 @@ impl<'a> Client<'a> {
             }
         }
         self.epoll
-            .add(&sock, token_of(index), Interest::WRITABLE.oneshot())
+            .add(&sock, token_of(index), INTEREST)
             .map_err(|e| {
                 RequestError::new(ErrorKind::Io, format!("registering with epoll: {e}"))
             })?;
@@ -269,20 +289,30 @@ impl<'a> Client<'a> {
         let Some(exchange) = self.exchanges.get_mut(index) else {
             return Ok(());
         };
-        if let Phase::Connecting { .. } = exchange.phase {
-            let passed = self.pacer.connect_finished(index);
-            if let Some(err) = exchange.on_connected(ev) {
-                exchange.close();
-                return self.report(index, Err(err), reporter);
+        let ready = Ready::of(ev);
+        let next = match exchange.phase.act(ready) {
+            Act::Connected => {
+                let passed = self.pacer.connect_finished(index);
+                if let Some(err) = exchange.on_connected(ev) {
+                    exchange.close();
+                    return self.report(index, Err(err), reporter);
+                }
+                exchange.remember(ready);
+                if !passed {
+                    return Ok(()); // waits for the writer to reach it
+                }
+                self.send_request(index)
             }
-            if !passed {
-                return Ok(()); // waits, unarmed, for the writer to reach it
+            Act::Send => {
+                exchange.remember(ready);
+                self.send_request(index)
             }
-        }
-        let next = match exchange.phase {
-            Phase::Connected | Phase::Sending { .. } => self.send_request(index),
-            Phase::Receiving { .. } => exchange.receive(&mut self.buf),
-            Phase::Idle | Phase::Connecting { .. } | Phase::Done => return Ok(()),
+            Act::Receive => exchange.receive(&mut self.buf, ready.read_closed),
+            Act::Remember => {
+                exchange.remember(ready);
+                return Ok(());
+            }
+            Act::Ignore => return Ok(()),
         };
         self.after(index, next, reporter)
     }
@@ -305,6 +335,7 @@ impl<'a> Client<'a> {
             };
             match self.pacer.next_write(cursor, Instant::now()) {
                 WriteStep::Request(index) => {
+                    self.stalls.mark(Instant::now());
                     self.pacer.written();
                     let next = self.send_request(index);
                     self.after(index, next, reporter)?;
@@ -334,23 +365,21 @@ impl<'a> Client<'a> {
         self.exchanges[index].send(self.request.as_bytes())
     }
 
-    /// Re-arms the socket for what the exchange waits for, or reports its end.
+    /// Reports the exchange's end, or reads at once what an early edge
+    /// announced; otherwise its registration brings the next edge.
     fn after<W: Write>(&mut self, index: usize, next: Next, reporter: &mut Reporter<W>) -> Out {
-        let interest = match next {
-            Next::WaitReadable => Interest::READABLE.oneshot(),
-            Next::WaitWritable => Interest::WRITABLE.oneshot(),
-            Next::Finished(result) => return self.report(index, result, reporter),
-        };
         let exchange = &mut self.exchanges[index];
-        let Some(sock) = exchange.sock.as_ref() else {
-            return Ok(());
+        let next = match next {
+            Next::WaitReadable => match exchange.take_early_read() {
+                Some(read_closed) => exchange.receive(&mut self.buf, read_closed),
+                None => Next::WaitReadable,
+            },
+            other => other,
         };
-        if let Err(e) = self.epoll.modify(sock, token_of(index), interest) {
-            exchange.close();
-            let err = RequestError::new(ErrorKind::Io, format!("re-arming with epoll: {e}"));
-            return self.report(index, Err(err), reporter);
+        match next {
+            Next::WaitReadable | Next::WaitWritable => Ok(()),
+            Next::Finished(result) => self.report(index, result, reporter),
         }
-        Ok(())
     }
 
     fn report<W: Write>(
@@ -360,6 +389,20 @@ impl<'a> Client<'a> {
         reporter: &mut Reporter<W>,
     ) -> Out {
         let (id, delay) = (id_of(index), self.config.delay(index));
+        if result.is_ok() {
+            let ms = |t: Instant| t.saturating_duration_since(self.started).as_secs_f64() * 1e3;
+            let sent = self.exchanges[index].send_window.map(|w| WindowMs {
+                start_ms: ms(w.start),
+                end_ms: ms(w.end),
+            });
+            let done_ms = Some(ms(Instant::now()));
+            reporter.timed(Timed {
+                id,
+                delay_ms: delay,
+                sent,
+                done_ms,
+            });
+        }
         match result {
             Ok(done) => reporter.response(id, delay, done.since.elapsed(), &done.response)?,
             Err(err) => reporter.failure(id, delay, &err)?,

@@ -30,6 +30,9 @@ fn every_kind_of_line_reads_back_as_written() {
             responses: 1,
             in_order: true,
             inversions: 0,
+            unexplained_inversions: 0,
+            write_window_ms: Some(0.125),
+            max_stall_ms: None,
             wall_ms: 4003.0,
             interrupted: false,
             cpu_user_ms: Some(1.5),
@@ -78,4 +81,14 @@ fn times_round_to_microseconds_and_never_print_nan() {
     assert_eq!(ms_text(0.001), "0.001");
     assert_eq!(ms_text(f64::NAN), "null");
     assert_eq!(ms_text(f64::INFINITY), "null");
+}
+
+#[test]
+fn a_summary_from_before_the_order_analysis_still_reads() {
+    let text = r#"{"event":"summary","requested":1,"ok":1,"failed":0,"responses":1,"in_order":true,"inversions":0,"wall_ms":1,"interrupted":false,"lateness_ms":null}"#;
+    let Line::Summary(s) = serde_json::from_str(text).unwrap() else {
+        panic!("not a summary");
+    };
+    assert_eq!(s.unexplained_inversions, 0);
+    assert_eq!((s.write_window_ms, s.max_stall_ms), (None, None));
 }
