@@ -47,12 +47,30 @@ const ACCEPT_BATCH: usize = 64;
 const EXPIRE_EVERY: usize = 32;
 /// Longest wait for a rejected client to close after its error response.
 const LINGER: Duration = Duration::from_secs(1);
-/// The most a request's arrival stamp may shorten its delay; see `EventLoop::age`.
+/// The most a request's arrival stamp may shorten its delay; see [`due`].
 const MAX_AGE: Duration = Duration::from_secs(1);
 const EVENTS: NonZeroUsize = match NonZeroUsize::new(1024) {
     Some(n) => n,
     None => panic!("1024 is not zero"),
 };
+
+/// When a response asked `delay` after a head stamped `arrived` falls due, as an
+/// [`Instant`]. The stamp's age is read from both clocks back to back: read
+/// apart, a preemption between the two reads (a scheduler slice, ~4 ms on a busy
+/// machine) moves the deadline by as much and answers that request late and out
+/// of order. Wall clock first, so that a preemption between the reads can only
+/// make an answer late, never early. An age over [`MAX_AGE`] is a wall-clock
+/// step, not a loop that far behind its sockets, and is capped.
+fn due(delay: Duration, arrived: Option<SystemTime>) -> Instant {
+    let wall = SystemTime::now();
+    let now = Instant::now();
+    let age = arrived.map_or(Duration::ZERO, |at| {
+        wall.duration_since(at)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_AGE)
+    });
+    after(now, delay.saturating_sub(age))
+}
 
 /// The running server's state.
 #[derive(Debug)]
@@ -199,10 +217,7 @@ impl EventLoop {
         match conn.state {
             State::ReadingHead { .. } => match conn.read_head(&mut self.scratch, self.limits) {
                 ReadStep::Pending => {}
-                ReadStep::Decided(decision, arrived) => {
-                    let age = arrived.map_or(Duration::ZERO, |at| self.age(at));
-                    self.decided(key, decision, age);
-                }
+                ReadStep::Decided(decision, arrived) => self.decided(key, decision, arrived),
                 ReadStep::Gone => self.close(key),
             },
             State::Waiting { .. } | State::Lingering => {
@@ -217,18 +232,9 @@ impl EventLoop {
     }
 
     /// A head is complete: schedule its response, or write it now if it is due now.
-    /// How long ago the kernel received data stamped `at` (wall clock). Capped at
-    /// [`MAX_AGE`]: the loop is never that far behind its sockets, so anything more is
-    /// a wall-clock step, which must not make answers early.
-    fn age(&self, at: SystemTime) -> Duration {
-        SystemTime::now()
-            .duration_since(at)
-            .unwrap_or(Duration::ZERO)
-            .min(MAX_AGE)
-    }
-
-    /// `age` is how long ago the head arrived: the delay runs from its arrival.
-    fn decided(&mut self, key: u64, decision: Decision, age: Duration) {
+    /// `arrived` is the kernel's receive stamp of its last bytes (wall clock), if
+    /// any: the delay runs from there (see [`due`]), else from now.
+    fn decided(&mut self, key: u64, decision: Decision, arrived: Option<SystemTime>) {
         let Some(conn) = self.conns.get_mut(key) else {
             return;
         };
@@ -247,8 +253,7 @@ impl EventLoop {
             conn.start_writing();
             self.write(key);
         } else {
-            let delay = Duration::from_millis(decision.delay_ms).saturating_sub(age);
-            let due = after(Instant::now(), delay);
+            let due = due(Duration::from_millis(decision.delay_ms), arrived);
             conn.deadline = due;
             self.deadlines.push(due, key);
         }
@@ -319,7 +324,7 @@ impl EventLoop {
                             self.config.header_timeout.as_millis()
                         ),
                     );
-                    self.decided(key, Decision { delay_ms: 0, reply }, Duration::ZERO);
+                    self.decided(key, Decision { delay_ms: 0, reply }, None);
                 }
                 State::Waiting { .. } => {
                     conn.start_writing();
@@ -391,5 +396,38 @@ impl EventLoop {
             self.stats.count(conn.verdict);
         }
         self.stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn a_stamped_head_is_due_its_delay_after_the_stamp_never_before() {
+        let before = Instant::now();
+        let stamped = SystemTime::now() - 30 * MS;
+        let due = due(100 * MS, Some(stamped));
+        let after = Instant::now();
+        // The stamp was taken at least 30 ms before `before` (clock reads
+        // apart by microseconds): due no earlier than 70 ms after it.
+        assert!(due + Duration::from_micros(100) >= before + 70 * MS);
+        assert!(due <= after + 70 * MS);
+    }
+
+    #[test]
+    fn an_unstamped_head_is_due_its_whole_delay_from_now() {
+        let before = Instant::now();
+        assert!(due(100 * MS, None) >= before + 100 * MS);
+    }
+
+    #[test]
+    fn a_stamp_older_than_max_age_is_a_clock_step_and_is_capped() {
+        let before = Instant::now();
+        let stamped = SystemTime::now() - 3 * MAX_AGE;
+        let delay = MAX_AGE + 500 * MS;
+        assert!(due(delay, Some(stamped)) >= before + 500 * MS);
     }
 }
