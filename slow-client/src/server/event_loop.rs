@@ -61,6 +61,10 @@ const EVENTS: NonZeroUsize = match NonZeroUsize::new(1024) {
 /// of order. Wall clock first, so that a preemption between the reads can only
 /// make an answer late, never early. An age over [`MAX_AGE`] is a wall-clock
 /// step, not a loop that far behind its sockets, and is capped.
+///
+/// A head read after it fell due (the loop behind a burst) keeps its true due
+/// time, in the past, rather than "now": the heap then answers the overdue ones
+/// read together in the order they fell due, not in the order they were read.
 fn due(delay: Duration, arrived: Option<SystemTime>) -> Instant {
     let wall = SystemTime::now();
     let now = Instant::now();
@@ -69,7 +73,10 @@ fn due(delay: Duration, arrived: Option<SystemTime>) -> Instant {
             .unwrap_or(Duration::ZERO)
             .min(MAX_AGE)
     });
-    after(now, delay.saturating_sub(age))
+    match delay.checked_sub(age) {
+        Some(left) => after(now, left),
+        None => now.checked_sub(age - delay).unwrap_or(now),
+    }
 }
 
 /// The running server's state.
@@ -415,6 +422,17 @@ mod tests {
         // apart by microseconds): due no earlier than 70 ms after it.
         assert!(due + Duration::from_micros(100) >= before + 70 * MS);
         assert!(due <= after + 70 * MS);
+    }
+
+    #[test]
+    fn overdue_heads_keep_the_order_they_fell_due_in() {
+        // Read late together: 5 ms and 2 ms overdue. Saturating at "now"
+        // would order them as read; their true due times order them right.
+        let now = SystemTime::now();
+        let first_due = due(10 * MS, Some(now - 15 * MS));
+        let second_due = due(20 * MS, Some(now - 22 * MS));
+        assert!(first_due < second_due);
+        assert!(second_due <= Instant::now(), "both are due at once");
     }
 
     #[test]
