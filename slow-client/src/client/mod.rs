@@ -26,13 +26,16 @@
 //!
 //! # The burst
 //!
-//! The writer sends at most [`WRITE_CHUNK`] requests per loop turn, starting
-//! one connect after each write, so answers already due (with `--step-ms 0`,
-//! all of them) are read between chunks instead of queueing behind the whole
-//! burst. Between chunks the thread yields the CPU: the kernel tends to wake a
-//! loopback peer on the waker's CPU, and an embedded server sharing this
-//! thread's CPU would otherwise wait a whole scheduler slice to answer. Both
-//! choices live in one function of the event loop (`write_burst`).
+//! The writer sends requests in one tight loop, starting one connect after
+//! each write, for as long as no answer to a request written so far can fall
+//! due within [`DUE_MARGIN`] ([`FirstDue`](pacer::FirstDue)); from then on it
+//! returns to the event loop every [`WRITE_CHUNK`] requests, so answers already
+//! due (with `--step-ms 0`, all of them) are read between chunks instead of
+//! queueing behind the whole burst. No `sched_yield(2)` between chunks: an
+//! answer that is due is read by the next zero-timeout wait, and measured
+//! against a separate and an embedded server, yielding kept neither the order
+//! nor the lateness better (`xtask/BENCHMARKS.md`). Both choices live in one
+//! function of the event loop (`write_burst`).
 
 mod config;
 mod error;
@@ -49,7 +52,7 @@ use crate::plan;
 use crate::report::Reporter;
 use epoll_safe::{Epoll, Events, Interest, Signals, Token};
 use exchange::{Act, Exchange, Finished, Next, Phase, Ready};
-use pacer::{Cursor, Pace, Pacer, Wake, Write as WriteStep};
+use pacer::{Cursor, FirstDue, Pace, Pacer, Wake, Write as WriteStep};
 use socket2::{Domain, Socket, Type};
 use stall::StallMeter;
 use std::io::Write;
@@ -62,8 +65,12 @@ const SIGNAL_TOKEN: Token = Token(u64::MAX);
 /// it (that request then sends as soon as it connects).
 pub const HEAD_WAIT_MAX: Duration = Duration::from_secs(2);
 
-/// Requests written per loop turn; see [the burst](self#the-burst).
+/// Requests written per loop turn once answers may be due; see [the burst](self#the-burst).
 pub const WRITE_CHUNK: usize = 8;
+
+/// The writer writes on without looking for answers while none can fall due
+/// within this long; see [the burst](self#the-burst).
+pub const DUE_MARGIN: Duration = Duration::from_millis(1);
 
 /// Connects started per loop turn while the writer waits (before it starts,
 /// as many as the pacer allows; while it writes, one per write).
@@ -133,6 +140,8 @@ struct Client<'a> {
     started: Instant,
     /// The largest stall of the loop while it had work.
     stalls: StallMeter,
+    /// The earliest an answer to a request written so far can fall due.
+    first_due: FirstDue,
 }
 
 type Out<T = ()> = Result<T, RunError>;
@@ -159,6 +168,7 @@ impl<'a> Client<'a> {
             deadline: now.checked_add(config.timeout),
             started: now,
             stalls: StallMeter::default(),
+            first_due: FirstDue::default(),
         })
     }
 
@@ -317,25 +327,24 @@ impl<'a> Client<'a> {
         self.after(index, next, reporter)
     }
 
-    /// Writes up to [`WRITE_CHUNK`] requests in the order the pacer gives,
-    /// starting one connect after each; see [the burst](self#the-burst).
+    /// Writes the requests in the order the pacer gives, starting one connect
+    /// after each: [`WRITE_CHUNK`] of them, or more while no answer can be
+    /// due; see [the burst](self#the-burst).
     fn write_burst<W: Write>(&mut self, reporter: &mut Reporter<W>) -> Out {
         if !self.pacer.writer_started(Instant::now()) {
             return Ok(());
         }
-        if self.pacer.mid_burst() {
-            // Lets a server on this CPU run. Costs one sched_yield(2) per turn
-            // when nothing else is runnable.
-            std::thread::yield_now();
-        }
         let mut written = 0;
-        while written < WRITE_CHUNK {
+        while written < WRITE_CHUNK || self.first_due.may_write_on(Instant::now(), DUE_MARGIN) {
             let Some(cursor) = self.cursor() else {
                 return Ok(());
             };
             match self.pacer.next_write(cursor, Instant::now()) {
                 WriteStep::Request(index) => {
-                    self.stalls.mark(Instant::now());
+                    let now = Instant::now();
+                    self.stalls.mark(now);
+                    let delay = Duration::from_millis(self.config.delay(index));
+                    self.first_due.written(now, delay);
                     self.pacer.written();
                     let next = self.send_request(index);
                     self.after(index, next, reporter)?;
