@@ -28,7 +28,7 @@
 //!
 //! The writer sends requests in one tight loop, starting one connect after
 //! each write, for as long as no answer to a request written so far can fall
-//! due within [`DUE_MARGIN`] ([`FirstDue`](pacer::FirstDue)); from then on it
+//! due within [`DUE_MARGIN`] (`pacer.rs`, `FirstDue`); from then on it
 //! returns to the event loop every [`WRITE_CHUNK`] requests, so answers already
 //! due (with `--step-ms 0`, all of them) are read between chunks instead of
 //! queueing behind the whole burst. No `sched_yield(2)` between chunks: an
