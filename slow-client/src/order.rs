@@ -69,34 +69,66 @@ pub struct Order {
 /// `requests` (pass them in the order they were reported to match the
 /// reported order exactly).
 pub fn analyze(requests: &[Timed]) -> Order {
-    let mut arrived: Vec<&Timed> = requests.iter().filter(|r| r.done_ms.is_some()).collect();
-    // Stable: ties keep the input order.
-    arrived.sort_by(|a, b| {
+    let mut sorted: Vec<&Timed> = requests.iter().collect();
+    // Stable: ties keep the input order; requests without a response are
+    // only part of the write window, wherever they are.
+    sorted.sort_by(|a, b| {
         a.done_ms
             .unwrap_or(0.0)
             .total_cmp(&b.done_ms.unwrap_or(0.0))
     });
-    let mut order = Order {
-        inversions: 0,
-        unexplained_inversions: 0,
-        explaining_stall_ms: None,
-        write_window_ms: write_window(requests),
-    };
-    for pair in arrived.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        if b.delay_ms >= a.delay_ms {
-            continue;
+    let mut tally = Tally::default();
+    for r in sorted {
+        tally.push(*r);
+    }
+    tally.order()
+}
+
+/// The same analysis, one request at a time, in the order they end (a
+/// reporter's order): constant memory, however many requests a run has.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tally {
+    /// The last request that arrived.
+    last: Option<Timed>,
+    inversions: u32,
+    unexplained: u32,
+    stall: Option<f64>,
+    /// The earliest send-window start and the latest end so far.
+    window: Option<(f64, f64)>,
+}
+
+impl Tally {
+    /// Adds a request that ended, in arrival order (those that ended without a
+    /// response count only for the write window).
+    pub fn push(&mut self, t: Timed) {
+        if let Some(w) = t.sent {
+            self.window = Some(match self.window {
+                Some((first, last)) => (first.min(w.start_ms), last.max(w.end_ms)),
+                None => (w.start_ms, w.end_ms),
+            });
         }
-        order.inversions += 1;
-        match explaining_stall(a, b) {
-            Some(stall) => {
-                let largest = order.explaining_stall_ms.map_or(stall, |s| s.max(stall));
-                order.explaining_stall_ms = Some(largest);
+        if t.done_ms.is_none() {
+            return;
+        }
+        if let Some(a) = self.last.filter(|a| t.delay_ms < a.delay_ms) {
+            self.inversions += 1;
+            match explaining_stall(&a, &t) {
+                Some(stall) => self.stall = Some(self.stall.map_or(stall, |s| s.max(stall))),
+                None => self.unexplained += 1,
             }
-            None => order.unexplained_inversions += 1,
+        }
+        self.last = Some(t);
+    }
+
+    /// What it found so far.
+    pub fn order(&self) -> Order {
+        Order {
+            inversions: self.inversions,
+            unexplained_inversions: self.unexplained,
+            explaining_stall_ms: self.stall,
+            write_window_ms: self.window.map(|(first, last)| (last - first).max(0.0)),
         }
     }
-    order
 }
 
 /// For an inversion (A answered just before B, A's delay longer): the
@@ -107,13 +139,6 @@ fn explaining_stall(a: &Timed, b: &Timed) -> Option<f64> {
     let a_earliest_due = wa.start_ms + a.delay_ms as f64;
     let b_latest_due = wb.end_ms + b.delay_ms as f64;
     (a_earliest_due - b_latest_due <= TOLERANCE_MS).then(|| (wb.end_ms - wa.start_ms).max(0.0))
-}
-
-fn write_window(requests: &[Timed]) -> Option<f64> {
-    let windows = requests.iter().filter_map(|r| r.sent);
-    let first = windows.clone().map(|w| w.start_ms).min_by(f64::total_cmp)?;
-    let last = windows.map(|w| w.end_ms).max_by(f64::total_cmp)?;
-    Some((last - first).max(0.0))
 }
 
 impl Order {
@@ -183,6 +208,22 @@ mod tests {
             Summary::new(n, n, &arrivals).inversions
         );
         assert_eq!(analyze(&timed).inversions, 4);
+    }
+
+    #[test]
+    fn a_tally_fed_in_report_order_finds_what_analyze_finds() {
+        let timed = [
+            req(1, 20, 0.0, Some(20.1)),
+            req(2, 10, 26.0, Some(36.1)),
+            req(3, 5, 26.1, None), // failed: only its send window counts
+            req(4, 5, 26.2, Some(36.2)),
+        ];
+        let mut tally = Tally::default();
+        for t in timed {
+            tally.push(t);
+        }
+        assert_eq!(tally.order(), analyze(&timed));
+        assert_eq!(tally.order().inversions, 2);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use crate::client::RequestError;
 use crate::http::Response;
-use crate::order::{self, Timed};
+use crate::order::{self, Tally, Timed};
 use crate::os::Usage;
 use crate::schema::{ErrorLine, Line, ResponseLine, SummaryLine};
 use crate::stats::{Arrival, Summary};
@@ -37,7 +37,7 @@ pub struct Reporter<W: Write> {
     reported: u32,
     arrivals: Vec<Arrival>,
     arrival_ids: Vec<u32>,
-    timed: Vec<Timed>,
+    order: Tally,
     max_stall: Option<Duration>,
 }
 
@@ -52,16 +52,16 @@ impl<W: Write> Reporter<W> {
             reported: 0,
             arrivals: Vec::with_capacity(requested as usize),
             arrival_ids: Vec::with_capacity(requested.min(MAX_ORDER_SHOWN as u32) as usize),
-            timed: Vec::new(),
+            order: Tally::default(),
             max_stall: None,
         }
     }
 
     /// Records a request's send window and completion for the order
-    /// analysis ([`order::analyze`]); call it for each response, in the
-    /// order they are reported.
+    /// analysis ([`order::Tally`]); call it for each request as it is
+    /// reported (`done_ms: None` for one that ended without a response).
     pub fn timed(&mut self, timed: Timed) {
-        self.timed.push(timed);
+        self.order.push(timed);
     }
 
     /// Records the event loop's largest stall for the summary.
@@ -161,7 +161,7 @@ impl<W: Write> Reporter<W> {
     ) -> io::Result<Summary> {
         debug_assert_eq!(self.reported, self.requested, "every request reported once");
         let summary = Summary::new(self.requested, self.ok, &self.arrivals);
-        let order = order::analyze(&self.timed);
+        let order = self.order.order();
         let wall_ms = wall.as_secs_f64() * 1000.0;
         let max_stall_ms = self.max_stall.map(|d| d.as_secs_f64() * 1000.0);
         match self.format {

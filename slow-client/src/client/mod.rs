@@ -398,20 +398,18 @@ impl<'a> Client<'a> {
         reporter: &mut Reporter<W>,
     ) -> Out {
         let (id, delay) = (id_of(index), self.config.delay(index));
-        if result.is_ok() {
-            let ms = |t: Instant| t.saturating_duration_since(self.started).as_secs_f64() * 1e3;
-            let sent = self.exchanges[index].send_window.map(|w| WindowMs {
-                start_ms: ms(w.start),
-                end_ms: ms(w.end),
-            });
-            let done_ms = Some(ms(Instant::now()));
-            reporter.timed(Timed {
-                id,
-                delay_ms: delay,
-                sent,
-                done_ms,
-            });
-        }
+        let ms = |t: Instant| t.saturating_duration_since(self.started).as_secs_f64() * 1e3;
+        let sent = self.exchanges[index].send_window.map(|w| WindowMs {
+            start_ms: ms(w.start),
+            end_ms: ms(w.end),
+        });
+        let done_ms = result.is_ok().then(|| ms(Instant::now()));
+        reporter.timed(Timed {
+            id,
+            delay_ms: delay,
+            sent,
+            done_ms,
+        });
         match result {
             Ok(done) => reporter.response(id, delay, done.since.elapsed(), &done.response)?,
             Err(err) => reporter.failure(id, delay, &err)?,
