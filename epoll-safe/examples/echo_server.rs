@@ -73,7 +73,9 @@ impl Conn {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Serves until SIGINT or SIGTERM. `pub` because tests/echo_server.rs
+/// compiles this file as a module and runs it.
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     // First, before any thread exists: the mask is per thread, inherited.
     let signals = Signals::new(&[libc::SIGINT, libc::SIGTERM])?;
     let port: u16 = match std::env::args().nth(1) {
@@ -103,6 +105,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                         // The client gave up before we accepted: next one.
                         Err(e) if e.kind() == ErrorKind::ConnectionAborted => continue,
+                        // Out of fds (EMFILE/ENFILE) ends this server. One
+                        // that must survive it cannot just `break`: the
+                        // listener is edge-triggered, so the connections
+                        // still queued are never reported again until a new
+                        // one arrives, and the server stalls. It has to
+                        // retry later (a Timer) or shed them (accept with a
+                        // spare fd and close at once, as nginx does).
                         Err(e) => return Err(e.into()),
                     };
                     stream.set_nonblocking(true)?;

@@ -13,11 +13,17 @@ use crate::{Epoll, Error, Op, Result};
 /// so a packet that arrives meanwhile is handled microseconds sooner. It
 /// only applies to sockets whose packets come through a NAPI queue (real
 /// network devices; not loopback, pipes or eventfds). The default,
-/// `BusyPoll::default()`, is off.
+/// `BusyPoll::default()`, is what a new instance has: no setting of its own,
+/// so the system-wide `net.core.busy_poll` applies (0, off, unless an
+/// administrator set it).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct BusyPoll {
-    /// How long to busy-poll, in microseconds; 0 turns busy polling off. At
-    /// most `i32::MAX`.
+    /// How long to busy-poll, in microseconds; at most `i32::MAX`. 0 does
+    /// not turn busy polling off: it means no time of this instance's own,
+    /// and the system-wide `net.core.busy_poll` decides (`fs/eventpoll.c`,
+    /// `busy_loop_ep_timeout`). Since Linux 6.13, 0 with
+    /// [`prefer`](Self::prefer) still makes one non-blocking busy-poll pass
+    /// per wait.
     pub usecs: u32,
     /// Packets per busy-poll round; 0 means the kernel's default (8). Above
     /// 64 needs `CAP_NET_ADMIN`.
@@ -29,8 +35,9 @@ pub struct BusyPoll {
 
 impl Epoll {
     /// `ioctl(self, EPIOCSPARAMS, {usecs, budget, prefer})`—Sets busy polling
-    /// for this instance (Linux 6.9), overriding the system-wide
-    /// `net.core.busy_poll` for its waits.
+    /// for this instance (Linux 6.9). A non-zero `usecs` overrides the
+    /// system-wide `net.core.busy_poll` for its waits; 0 leaves that in
+    /// charge (see [`BusyPoll::usecs`]).
     ///
     /// # Errors
     ///

@@ -183,9 +183,12 @@ impl Epoll {
     /// a signal storm neither ends it early nor stretches it. Use
     /// [`wait_interruptible`](Self::wait_interruptible) to see `EINTR`.
     ///
-    /// Cost: the one syscall, plus a read of the monotonic clock (vDSO, no
+    /// Cost: one syscall, plus a read of the monotonic clock (vDSO, no
     /// syscall) for a finite non-zero timeout, and one more when it times
-    /// out (to prove the deadline has passed). It never allocates: the kernel
+    /// out (to prove the deadline has passed). More syscalls only when the
+    /// first timed wait of the process probes `epoll_pwait2` and finds it
+    /// absent (then one `epoll_wait`), after an `EINTR`, and past the
+    /// 24.8-day clamp of `epoll_wait` (each resumes for the time left). It never allocates: the kernel
     /// writes into the spare capacity of `events`.
     ///
     /// # Errors
@@ -299,7 +302,8 @@ impl Epoll {
     ///
     /// # Errors
     ///
-    /// [`Error::Os`] with `EMFILE` when the process is out of file descriptors.
+    /// [`Error::FileLimit`] (`EMFILE`) when the process is out of file
+    /// descriptors (`ulimit -n`).
     ///
     /// # References
     ///
@@ -334,8 +338,18 @@ impl From<Epoll> for OwnedFd {
 }
 
 /// Takes ownership of an epoll fd, e.g. one inherited or received over a
-/// Unix socket. It must be an epoll instance: anything else makes every
-/// later call fail with [`Error::InvalidArgument`] or [`Error::BadFd`].
+/// Unix socket; dropping the `Epoll` closes it.
+///
+/// Nothing checks that `fd` is an epoll instance (that would cost a syscall
+/// here). Given anything else, nothing unsafe happens, but the handle is
+/// useless and its errors mislead: [`add`](Epoll::add),
+/// [`modify`](Epoll::modify), [`delete`](Epoll::delete) and the waits fail
+/// with the kernel's `EINVAL` as [`Error::InvalidArgument`];
+/// [`set_busy_poll`](Epoll::set_busy_poll) and
+/// [`busy_poll`](Epoll::busy_poll) may report [`Error::Unsupported`]
+/// (`ENOTTY`) as if the kernel were old; [`try_clone`](Epoll::try_clone)
+/// succeeds (it duplicates any fd). A closed or invalid fd number can't get
+/// here: an `OwnedFd` owns an open fd.
 impl From<OwnedFd> for Epoll {
     fn from(fd: OwnedFd) -> Epoll {
         Epoll { fd }

@@ -77,10 +77,14 @@
 //!
 //! - **Every fd is close-on-exec and closed on drop**: [`Epoll`], [`Waker`],
 //!   [`Timer`] and [`Signals`] own their fd; none leaks into an `exec`'d program.
-//! - **[`Epoll::wait`] never allocates** and makes one syscall: the kernel
-//!   writes into the spare capacity of [`Events`], allocated once. The only
-//!   other costs are reads of the monotonic clock (vDSO) for a finite
-//!   timeout, and a relaxed atomic load to pick the syscall.
+//! - **[`Epoll::wait`] never allocates**: the kernel writes into the spare
+//!   capacity of [`Events`], allocated once. It makes one syscall, except:
+//!   the first timed wait of the process probes `epoll_pwait2` and, where
+//!   that is absent, makes one `epoll_wait` more; a signal (`EINTR`) or
+//!   the `epoll_wait` clamp (about 24.8 days) ends a call early and the
+//!   wait resumes with another for the time left. The other costs are
+//!   reads of the monotonic clock (vDSO) for a finite timeout, and a
+//!   relaxed atomic load to pick the syscall.
 //! - **Timeouts never return early.** `None` blocks, `Some(Duration::ZERO)`
 //!   polls. Other timeouts have nanosecond resolution through `epoll_pwait2`
 //!   (Linux 5.11+, see [below](#epoll_pwait2-the-pwait2-feature-and-set_pwait2)),

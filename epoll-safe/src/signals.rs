@@ -73,8 +73,10 @@ impl Signals {
     ///
     /// # Errors
     ///
-    /// - [`Error::InvalidArgument`]: a number is not a signal, or is
-    ///   `SIGKILL`/`SIGSTOP` (which cannot be caught or blocked).
+    /// - [`Error::InvalidArgument`]: a number is not a signal, is
+    ///   `SIGKILL`/`SIGSTOP` (which cannot be caught or blocked), or is
+    ///   reserved by the C library (32 up to `SIGRTMIN - 1`: 32 and 33 with
+    ///   glibc).
     /// - [`Error::FileLimit`] (`EMFILE`, `ENFILE`) or [`Error::OutOfMemory`] from
     ///   `signalfd`; the mask is restored first.
     ///
@@ -92,6 +94,13 @@ impl Signals {
             }
             // SAFETY: `set` is an initialised sigset_t.
             if unsafe { libc::sigaddset(&mut set, sig) } != 0 {
+                // glibc keeps 32 and 33 (musl 32 to 34) for its threads and
+                // starts SIGRTMIN above them; sigaddset refuses those.
+                if (32..libc::SIGRTMIN()).contains(&sig) {
+                    return Err(invalid(
+                        "reserved by the C library (the signals from 32 below SIGRTMIN)",
+                    ));
+                }
                 return Err(invalid("not a valid signal number"));
             }
         }

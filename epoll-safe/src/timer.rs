@@ -36,7 +36,9 @@ impl Clock {
 /// [`with_clock`](Self::with_clock) for `CLOCK_BOOTTIME`), created with
 /// `TFD_NONBLOCK | TFD_CLOEXEC` and closed on drop. It stays readable until
 /// [`read`](Self::read) is called, like any level-triggered fd. Expiry is
-/// never early; the kernel adds timer slack (50 µs by default).
+/// never early, and late only by interrupt and scheduling delay: unlike the
+/// timeout of [`Epoll::wait`](crate::Epoll::wait), a timerfd gets no timer
+/// slack.
 ///
 /// After `fork` the child shares the timer: arming or reading it in one
 /// process changes it for both.
@@ -115,7 +117,9 @@ impl Timer {
     ///
     /// A zero duration still fires (at once): timerfd treats a zero value as
     /// "disarm", so it is sent as 1 ns. A duration past the clock's range is
-    /// clamped (it expires in about 292 billion years).
+    /// clamped: the kernel keeps expiries as `i64` nanoseconds and saturates
+    /// there (about 292 years); where `time_t` is 32-bit the seconds are
+    /// clamped first, to 2^31 - 1 s (about 68 years).
     ///
     /// # Errors
     ///
@@ -296,8 +300,8 @@ impl Timer {
     }
 }
 
-/// A `timespec` for timerfd; seconds beyond `time_t` are clamped (the
-/// kernel saturates the expiry itself) instead of wrapping.
+/// A `timespec` for timerfd; seconds beyond `time_t` are clamped instead of
+/// wrapping (the kernel then saturates the expiry at `i64::MAX` ns itself).
 fn timespec(d: Duration) -> libc::timespec {
     libc::timespec {
         tv_sec: d.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,

@@ -63,3 +63,27 @@ fn into_raw_fd_hands_over_an_open_fd() {
     let timer = Timer::new().unwrap();
     epoll.add(&timer, Token(2), Interest::READABLE).unwrap();
 }
+
+/// What the `From<OwnedFd>` docs promise for an fd that is not an epoll
+/// instance: no panic, errors from the kernel's `EINVAL` (and `ENOTTY` from
+/// the busy-poll ioctl on a timerfd).
+#[test]
+fn an_epoll_from_a_non_epoll_fd_fails_with_invalid_argument() {
+    use epoll_safe::Error;
+    use std::os::fd::FromRawFd;
+    let timer = Timer::new().unwrap().into_raw_fd();
+    // SAFETY: into_raw_fd handed over the open timerfd; it is owned once.
+    let not_epoll = Epoll::from(unsafe { OwnedFd::from_raw_fd(timer) });
+    let other = Timer::new().unwrap();
+    let err = not_epoll
+        .add(&other, Token(1), Interest::READABLE)
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    let err = not_epoll
+        .wait(&mut Events::default(), Some(Duration::ZERO))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    let err = not_epoll.busy_poll().unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    assert!(not_epoll.try_clone().is_ok());
+}

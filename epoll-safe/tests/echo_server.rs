@@ -1,11 +1,21 @@
 //! Runs `examples/echo_server.rs` as a process, sends it many concurrent
 //! clients (bounded: 32 clients of 256 KiB each, every read with a timeout),
 //! checks that every byte comes back in order, then stops it with SIGINT.
+//!
+//! The example is compiled into this test (`#[path]` below), so it is built
+//! with exactly the features, profile and target under test; no nested
+//! `cargo build`. The server runs as a child process (it blocks signals for
+//! its whole process and is stopped with SIGINT): this binary re-executes
+//! itself with [`SERVER`] set, and then runs the example's `main` as its own.
+//! So the test has its own `main` (`harness = false` in Cargo.toml) rather
+//! than libtest's, whose threads would take the SIGINT meant for the server.
+
+#[path = "../examples/echo_server.rs"]
+mod example;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -13,28 +23,39 @@ const CLIENTS: usize = 32;
 const BYTES_PER_CLIENT: usize = 256 * 1024;
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// Builds the example with the cargo running this test (a no-op when
-/// `cargo test` already built it) and returns its path.
-fn example_binary() -> PathBuf {
-    // target/<profile>/deps/echo_server-<hash> -> target/<profile>/examples/
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build.args([
-        "build",
-        "--quiet",
-        "-p",
-        "epoll-safe",
-        "--example",
-        "echo_server",
-    ]);
-    if profile_dir.ends_with("release") {
-        build.arg("--release");
+/// Set in the child that is the server.
+const SERVER: &str = "EPOLL_SAFE_TEST_ECHO_SERVER";
+const NAME: &str = "echo_server_returns_every_byte_to_concurrent_clients_and_stops_on_sigint";
+
+fn main() -> ExitCode {
+    if std::env::var_os(SERVER).is_some() {
+        return match example::main() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("echo server: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
-    let status = build.status().expect("running cargo build");
-    assert!(status.success(), "building the example failed");
-    profile_dir.join("examples").join("echo_server")
+    // Enough of libtest's command line for `cargo test` and its filters.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        println!("{NAME}: test");
+        return ExitCode::SUCCESS;
+    }
+    let filters: Vec<&str> = args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .map(String::as_str)
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| NAME.contains(f)) {
+        println!("running 0 tests (filtered out: {NAME})");
+        return ExitCode::SUCCESS;
+    }
+    println!("running 1 test");
+    echo_server_returns_every_byte_to_concurrent_clients_and_stops_on_sigint();
+    println!("test {NAME} ... ok\n\ntest result: ok. 1 passed; 0 failed");
+    ExitCode::SUCCESS
 }
 
 /// Kills the server if the test fails half-way.
@@ -77,9 +98,9 @@ fn echo_one(addr: SocketAddr, client: usize) {
     assert!(back == data, "client {client}: bytes differ");
 }
 
-#[test]
 fn echo_server_returns_every_byte_to_concurrent_clients_and_stops_on_sigint() {
-    let child = Command::new(example_binary())
+    let child = Command::new(std::env::current_exe().expect("test binary path"))
+        .env(SERVER, "1")
         .stdout(Stdio::piped())
         .spawn()
         .expect("starting the echo server");

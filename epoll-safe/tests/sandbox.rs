@@ -124,6 +124,56 @@ fn a_kill_filter_on_pwait2_is_survived_after_set_pwait2_false() {
     child::assert_passes(name);
 }
 
+/// The switch holds after the probe has found `epoll_pwait2` and timed waits
+/// use it: `set_pwait2(false)` is honoured from the next wait, not only
+/// before the first.
+#[cfg(feature = "pwait2")]
+#[test]
+fn set_pwait2_false_after_pwait2_was_in_use_survives_a_kill_filter() {
+    use std::os::fd::AsRawFd;
+    let name = "set_pwait2_false_after_pwait2_was_in_use_survives_a_kill_filter";
+    if child::is_child(name) {
+        epoll_safe::set_pwait2(true);
+        let marked = Epoll::new().unwrap();
+        // epoll_pwait2 on `marked` alone answers EDOM, an errno no wait
+        // syscall gives: seeing it proves that wait issued epoll_pwait2.
+        child::deny_syscall_on_fd(
+            libc::SYS_epoll_pwait2,
+            marked.as_raw_fd(),
+            child::errno_action(libc::EDOM),
+        );
+        let mut events = Events::default();
+        // The first timed wait probes and succeeds (epoll_pwait2 exists here).
+        let other = Epoll::new().unwrap();
+        assert_eq!(
+            other
+                .wait(&mut events, Some(Duration::from_micros(100)))
+                .unwrap(),
+            0
+        );
+        let err = marked
+            .wait(&mut events, Some(Duration::from_micros(100)))
+            .unwrap_err();
+        assert_eq!(
+            err.raw_os_error(),
+            Some(libc::EDOM),
+            "pwait2 in use: {err:?}"
+        );
+
+        epoll_safe::set_pwait2(false);
+        kill_filter();
+        assert_eq!(
+            marked
+                .wait(&mut events, Some(Duration::from_micros(100)))
+                .unwrap(),
+            0,
+            "epoll_wait now, not the marked epoll_pwait2"
+        );
+        return timed_waits_are_never_early();
+    }
+    child::assert_passes(name);
+}
+
 #[cfg(not(feature = "pwait2"))]
 #[test]
 fn a_kill_filter_on_pwait2_is_survived_without_the_pwait2_feature() {

@@ -189,12 +189,30 @@ fn remaining_counts_down_and_is_none_when_disarmed() {
     assert_eq!(timer.remaining().unwrap(), None);
 }
 
+/// The clock of a timerfd as the kernel reports it: the `clockid:` line of
+/// `/proc/self/fdinfo/<fd>`.
+fn kernel_clockid(timer: &Timer) -> i32 {
+    use std::os::fd::AsRawFd;
+    let path = format!("/proc/self/fdinfo/{}", timer.as_raw_fd());
+    let info = std::fs::read_to_string(&path).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("clockid:"))
+        .unwrap_or_else(|| panic!("no clockid in {path}:\n{info}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 #[test]
 fn a_boottime_timer_fires_and_refuses_an_instant() {
     let epoll = Epoll::new().unwrap();
     let timer = Timer::with_clock(Clock::Boottime).unwrap();
     assert_eq!(timer.clock(), Clock::Boottime);
-    assert_eq!(Timer::new().unwrap().clock(), Clock::Monotonic);
+    // What the kernel was asked for, not only what the handle remembers.
+    assert_eq!(kernel_clockid(&timer), libc::CLOCK_BOOTTIME); // 7
+    let monotonic = Timer::new().unwrap();
+    assert_eq!(monotonic.clock(), Clock::Monotonic);
+    assert_eq!(kernel_clockid(&monotonic), libc::CLOCK_MONOTONIC); // 1
     epoll.add(&timer, T, Interest::READABLE).unwrap();
     let err = timer.set_at(Instant::now()).unwrap_err();
     assert!(

@@ -1,7 +1,8 @@
 //! Prints the layout of [`epoll_event`] and every constant of this crate the
 //! system headers also have as `name value` lines, in the format of
 //! `xtask/abi/epoll_abi.c`, which prints the same table from the system's
-//! `<sys/epoll.h>` (and `EPOLL_URING_WAKE` from `<linux/eventpoll.h>`). `cargo xtask abi` runs
+//! `<sys/epoll.h>` (and `EPOLL_URING_WAKE` and the busy-poll entries from
+//! `<linux/eventpoll.h>`, or "absent" where the headers lack them). `cargo xtask abi` runs
 //! both and fails on any difference: the C header is the oracle.
 //!
 //! Run alone: `cargo run -p epoll-sys --example abi_table`.
@@ -59,10 +60,36 @@ fn main() {
         println!("{name} {value}");
     }
 
-    // From <linux/eventpoll.h> (Linux 6.1 headers on), which the C side
-    // reads beside <sys/epoll.h>. The busy-poll ioctls are not in the table:
-    // the system headers here predate 6.9 (src/params.rs pins them).
+    // From <linux/eventpoll.h> (Linux 6.1 headers on; 6.9 for the busy-poll
+    // rows), which the C side reads beside <sys/epoll.h>. Printed always: the
+    // C side marks the ones its headers lack as "absent", and the comparison
+    // skips those (src/params.rs pins them to the kernel's values and libc's).
     println!("EPOLL_URING_WAKE {EPOLL_URING_WAKE}");
+    let params = [
+        ("sizeof(struct epoll_params)", size_of::<epoll_params>()),
+        ("alignof(struct epoll_params)", align_of::<epoll_params>()),
+        (
+            "offsetof(struct epoll_params, busy_poll_usecs)",
+            offset_of!(epoll_params, busy_poll_usecs),
+        ),
+        (
+            "offsetof(struct epoll_params, busy_poll_budget)",
+            offset_of!(epoll_params, busy_poll_budget),
+        ),
+        (
+            "offsetof(struct epoll_params, prefer_busy_poll)",
+            offset_of!(epoll_params, prefer_busy_poll),
+        ),
+        (
+            "offsetof(struct epoll_params, __pad)",
+            offset_of!(epoll_params, __pad),
+        ),
+    ];
+    for (name, value) in params {
+        println!("{name} {value}");
+    }
+    println!("EPIOCSPARAMS {EPIOCSPARAMS}");
+    println!("EPIOCGPARAMS {EPIOCGPARAMS}");
 }
 
 /// The size of the `data` field's type, read from the field itself so a

@@ -84,7 +84,8 @@ mod tests {
         }
     }
 
-    /// Not in glibc's `<sys/epoll.h>`, and not in every libc version: pinned
+    /// Not in glibc's `<sys/epoll.h>` (the C check reads it from the uapi
+    /// `<linux/eventpoll.h>`, 6.1+ headers), and not in every libc version: pinned
     /// to `include/uapi/linux/eventpoll.h` (`(__poll_t)(1U << 27)`).
     #[test]
     fn uring_wake_is_the_kernels() {

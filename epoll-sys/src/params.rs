@@ -12,10 +12,13 @@ use core::ffi::c_ulong;
 #[repr(C)]
 pub struct epoll_params {
     /// How long a wait busy-polls the device queues before sleeping, in
-    /// microseconds; 0 turns busy polling off. The kernel refuses values
-    /// above `S32_MAX` with `EINVAL`.
+    /// microseconds. 0 means no per-instance setting: the system-wide
+    /// `net.core.busy_poll` applies (`busy_loop_ep_timeout` in
+    /// `fs/eventpoll.c`). The kernel refuses values above `S32_MAX` with
+    /// `EINVAL`.
     pub busy_poll_usecs: u32,
-    /// How many packets one busy-poll round may process; above
+    /// How many packets one busy-poll round may process (0: the kernel's
+    /// `BUSY_POLL_BUDGET`, 8); above
     /// `NAPI_POLL_WEIGHT` (64) it needs `CAP_NET_ADMIN` (`EPERM` otherwise).
     pub busy_poll_budget: u16,
     /// 1 to prefer busy polling over interrupt-driven processing, else 0

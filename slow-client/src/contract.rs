@@ -23,8 +23,13 @@ pub const DELAY_ANSWER: Answer = Answer {
     has_body: true,
 };
 
-/// How the embedded server answers the demo's default `--path`.
-pub const DEMO_ANSWER: Answer = DELAY_ANSWER;
+/// How the embedded server answers the demo's default `--path`
+/// (`/delay/{ms}/url/http://www.google.com`): `302 Found`, as slowwly answered, with
+/// an empty body.
+pub const DEMO_ANSWER: Answer = Answer {
+    status: 302,
+    has_body: false,
+};
 
 /// The run whose output is checked.
 #[derive(Debug, Clone, Copy, PartialEq)]

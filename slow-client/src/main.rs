@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit: Exit = match cli.command {
         Some(Command::Serve(args)) => app::serve(args),
+        Some(Command::Plot(args)) => app::plot(args),
         None => app::demo(cli.run),
     };
     exit.into()

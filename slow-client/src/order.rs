@@ -3,7 +3,9 @@
 //! An *inversion* is an adjacent pair in arrival order whose delays decrease:
 //! request A answered just before request B although A asked for a longer
 //! delay (counted exactly as [`stats::Summary`](crate::stats::Summary) counts
-//! them: over complete responses, whatever their status).
+//! them: over successful responses, status below 400; a fast 404 did not
+//! honour its delay, so the reporter passes it, like an error, without a
+//! `done_ms`).
 //!
 //! Requests are not written at the same instant, so an inversion is not
 //! necessarily the client's or the server's fault: if the writer stalled
@@ -42,9 +44,10 @@ pub struct Timed {
     pub delay_ms: u64,
     /// Its send window; `None` when the request was never fully written.
     pub sent: Option<SendWindow>,
-    /// When its response was complete, in milliseconds since the run
-    /// started; `None` when it ended without a response (it then takes no
-    /// part in the arrival order).
+    /// When its successful response (status below 400) was complete, in
+    /// milliseconds since the run started; `None` when it ended without one
+    /// (an error or a status of 400 or above: it then takes no part in the
+    /// arrival order, only in the write window).
     pub done_ms: Option<f64>,
 }
 
@@ -99,7 +102,7 @@ pub struct Tally {
 
 impl Tally {
     /// Adds a request that ended, in arrival order (those that ended without a
-    /// response count only for the write window).
+    /// successful response count only for the write window).
     pub fn push(&mut self, t: Timed) {
         if let Some(w) = t.sent {
             self.window = Some(match self.window {

@@ -205,14 +205,22 @@ fn receive_timestamp(msg: &libc::msghdr) -> Option<SystemTime> {
     while !cmsg.is_null() {
         // SAFETY: non-null headers from CMSG_FIRSTHDR/NXTHDR lie within the control data.
         let hdr = unsafe { cmsg.read_unaligned() };
+        // Where the header starts within the control data: a `cmsg_len` that
+        // claims more than the buffer holds is refused, so the read below never
+        // leaves `msg_control` even for a hand-built header.
+        let offset = (cmsg as usize).wrapping_sub(msg.msg_control as usize);
+        #[allow(clippy::unnecessary_cast)] // socklen_t (u32) on musl, usize on glibc
+        let fits = offset.saturating_add(full_len) <= msg.msg_controllen as usize;
         if hdr.cmsg_level == libc::SOL_SOCKET
             && hdr.cmsg_type == libc::SCM_TIMESTAMPNS
             && hdr.cmsg_len as usize >= full_len
+            && fits
         {
             // SAFETY: `cmsg` is a valid header within the control data (as above).
             let data = unsafe { libc::CMSG_DATA(cmsg) };
-            // SAFETY: `cmsg_len` covers a whole timespec at `data`, inside the
-            // control data; read unaligned, as only cmsghdr alignment is promised.
+            // SAFETY: `cmsg_len` covers a whole timespec at `data`, and `fits`
+            // checked that it ends inside the `msg_controllen` bytes; read
+            // unaligned, as only cmsghdr alignment is promised.
             let ts = unsafe { data.cast::<libc::timespec>().read_unaligned() };
             if let (Ok(secs), Ok(nanos)) = (u64::try_from(ts.tv_sec), u32::try_from(ts.tv_nsec)) {
                 stamp = UNIX_EPOCH.checked_add(Duration::new(secs, nanos));
@@ -279,6 +287,17 @@ mod tests {
         let mut control = [0u64; 8];
         let truncated = stamped(&mut control, len, libc::MSG_CTRUNC);
         assert_eq!(receive_timestamp(&truncated), None);
+    }
+
+    #[test]
+    fn a_header_claiming_more_than_the_control_data_holds_is_ignored() {
+        // SAFETY: a constant computation on a length.
+        let len = unsafe { libc::CMSG_LEN(size_of::<libc::timespec>() as u32) } as usize;
+        let mut control = [0u64; 8];
+        let mut msg = stamped(&mut control, len, 0);
+        // The header (16 bytes) fits, the timespec it claims does not.
+        msg.msg_controllen = (size_of::<libc::cmsghdr>() + 4) as _;
+        assert_eq!(receive_timestamp(&msg), None);
     }
 
     #[test]

@@ -10,11 +10,34 @@
 //! and a whole number prints without a fraction (`4003`, not `4003.0`); a time
 //! that is not finite prints as `null`. Counts and ids are integers.
 //!
+//! # Versions
+//!
+//! The summary's `schema` member names the format's version; it is raised
+//! whenever a member changes meaning (adding one does not change it). A file
+//! without it is version 1.
+//!
+//! - **1**: the first format (no `schema` member). `lateness_ms`, `in_order`
+//!   and `inversions` of the summary are over every complete response.
+//! - **2** ([`SCHEMA`]): the summary's `lateness_ms`, `in_order` and
+//!   `inversions` are over successful responses only (status below 400): a
+//!   fast 404 did not honour its delay. Added: `sent_ms` and `done_ms` on
+//!   `response` and `error` lines; `argv`, `schema` and the order analysis'
+//!   `unexplained_inversions` (of those `inversions`), `write_window_ms` and
+//!   `max_stall_ms` on the summary.
+//!
 //! To add a member, add a field to the struct (with `#[serde(serialize_with =
 //! "ms")]` for a time, and `#[serde(default)]` if older output lacks it) and
 //! fill it where [`crate::report`] builds the line.
 
 use serde::{Deserialize, Serialize, Serializer};
+
+/// The line format's version, written as the summary's `schema` member.
+pub const SCHEMA: u32 = 2;
+
+/// The version a file without a `schema` member has.
+fn schema_v1() -> u32 {
+    1
+}
 
 /// One line of `--json` output, tagged by its `"event"` member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +74,13 @@ pub struct ResponseLine {
     pub version: String,
     /// Payload bytes in the body (after removing chunked framing).
     pub body_bytes: u64,
+    /// From the run's start to the request's last byte written (just after
+    /// the `send(2)` that completed it). Absent before schema 2.
+    #[serde(default, serialize_with = "opt_ms")]
+    pub sent_ms: Option<f64>,
+    /// From the run's start to the response's last byte read. Absent before schema 2.
+    #[serde(default, serialize_with = "opt_ms")]
+    pub done_ms: Option<f64>,
 }
 
 /// `"event":"error"`: a request that ended without a complete response.
@@ -65,6 +95,13 @@ pub struct ErrorLine {
     pub kind: String,
     /// The details, for a person: not stable, do not match on it.
     pub message: String,
+    /// From the run's start to the request's last byte written; `null` when
+    /// the error came before the whole request was written. Absent before schema 2.
+    #[serde(default, serialize_with = "opt_ms")]
+    pub sent_ms: Option<f64>,
+    /// From the run's start to the error. Absent before schema 2.
+    #[serde(default, serialize_with = "opt_ms")]
+    pub done_ms: Option<f64>,
 }
 
 /// `"event":"summary"`: the run as a whole.
@@ -78,25 +115,11 @@ pub struct SummaryLine {
     pub failed: u32,
     /// Complete responses of any status.
     pub responses: u64,
-    /// The delays never decrease in arrival order (`inversions == 0`).
+    /// The delays of the successful responses (status below 400) never
+    /// decrease in arrival order (`inversions == 0`).
     pub in_order: bool,
-    /// Adjacent pairs of responses, in arrival order, whose delays decrease.
+    /// Adjacent pairs of successful responses, in arrival order, whose delays decrease.
     pub inversions: u32,
-    /// Those of the `inversions` that no arrival inside the requests' send
-    /// windows explains: the longer-delayed request was due more than 0.5 ms
-    /// after the other even at the latest (see `slow_client::order`). A stall
-    /// while writing explains an inversion; a late read does not.
-    #[serde(default)]
-    pub unexplained_inversions: u32,
-    /// From the first request written to the last (the start of the first
-    /// send window to the end of the last); `null` when none was written.
-    #[serde(default, serialize_with = "opt_ms")]
-    pub write_window_ms: Option<f64>,
-    /// The longest the client's event loop went without running while it had
-    /// work: between two loop turns when it did not choose to wait, or
-    /// between two requests written; `null` in output from before it existed.
-    #[serde(default, serialize_with = "opt_ms")]
-    pub max_stall_ms: Option<f64>,
     /// The whole run, from start to the last request ending.
     #[serde(serialize_with = "ms")]
     pub wall_ms: f64,
@@ -119,8 +142,31 @@ pub struct SummaryLine {
     /// Peak resident set size of the process (`VmHWM`), in KiB; absent when unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rss_kib: Option<u64>,
-    /// Lateness percentiles over complete responses; `null` when there were none.
+    /// Lateness percentiles over successful responses (status below 400);
+    /// `null` when there were none.
     pub lateness_ms: Option<Lateness>,
+    /// The command line, program name first. Absent before schema 2.
+    #[serde(default)]
+    pub argv: Vec<String>,
+    /// The line format's version ([`SCHEMA`]); 1 when absent.
+    #[serde(default = "schema_v1")]
+    pub schema: u32,
+    /// Those of the `inversions` that no arrival inside the requests' send
+    /// windows explains: the longer-delayed request was due more than 0.5 ms
+    /// after the other even at the latest (see `slow_client::order`). A stall
+    /// while writing explains an inversion; a late read does not.
+    /// Absent before schema 2 (read as 0).
+    #[serde(default)]
+    pub unexplained_inversions: u32,
+    /// From the first request written to the last (the start of the first
+    /// send window to the end of the last); `null` when none was written. Absent before schema 2.
+    #[serde(default, serialize_with = "opt_ms")]
+    pub write_window_ms: Option<f64>,
+    /// The longest the client's event loop went without running while it had
+    /// work: between two loop turns when it did not choose to wait, or
+    /// between two requests written; absent before schema 2.
+    #[serde(default, serialize_with = "opt_ms")]
+    pub max_stall_ms: Option<f64>,
 }
 
 /// The summary's `lateness_ms`: nearest-rank percentiles of `lateness_ms`.
@@ -146,12 +192,17 @@ fn ms<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
     if !value.is_finite() {
         return s.serialize_none();
     }
-    let rounded = (value * 1000.0).round() / 1000.0;
+    let rounded = round_ms(*value);
     if rounded.fract() == 0.0 && rounded.abs() < EXACT_INTEGER {
         s.serialize_i64(rounded as i64)
     } else {
         s.serialize_f64(rounded)
     }
+}
+
+/// Milliseconds rounded to the microsecond, as the lines print them.
+pub fn round_ms(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
 }
 
 /// [`ms`] for a member that may be absent.

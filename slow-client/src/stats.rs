@@ -1,6 +1,6 @@
 //! The run's summary: counts, arrival order and lateness.
 
-/// One complete response, as the summary needs it.
+/// One successful response (status below 400), as the summary needs it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Arrival {
     /// The delay the request asked for.
@@ -11,7 +11,9 @@ pub struct Arrival {
 
 pub use crate::schema::Lateness;
 
-/// How the complete responses arrived, computed from them in arrival order.
+/// How the successful responses (status below 400) arrived, computed from
+/// them in arrival order: lateness and order are about answers that honoured
+/// their delay, so a fast 404 or an error counts only in `failed`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// Requests made.
@@ -24,12 +26,12 @@ pub struct Summary {
     pub in_order: bool,
     /// Adjacent arrivals whose delays decrease.
     pub inversions: u32,
-    /// Lateness over complete responses; `None` when none completed.
+    /// Lateness over successful responses; `None` when there were none.
     pub lateness: Option<Lateness>,
 }
 
 impl Summary {
-    /// Builds the summary from the arrivals (in arrival order) and the counts.
+    /// Builds the summary from the successful responses (in arrival order) and the counts.
     pub fn new(requested: u32, ok: u32, arrivals: &[Arrival]) -> Self {
         let inversions = arrivals
             .windows(2)

@@ -6,13 +6,24 @@ use slow_client::contract::{self, Expected};
 use std::process::Command;
 
 /// Runs 5 requests 150 ms apart with `framing` and checks them against the
-/// contract the gate's demo step checks too.
+/// contract the gate's demo step checks too. The client's three body-framing paths
+/// need a body to frame: `/delay/{ms}` has one (the default path's 302 has none).
 fn check_descending_run(framing: &str) {
-    let run = util::run_json(&["--count", "5", "--step-ms", "150", "--framing", framing]);
+    let run = util::run_json(&[
+        "--count",
+        "5",
+        "--step-ms",
+        "150",
+        "--framing",
+        framing,
+        "--path",
+        "/delay/{ms}",
+    ]);
     assert_eq!(run.status, Some(0), "{framing}: {}", run.stderr);
     let want = Expected {
         count: 5,
         step_ms: 150,
+        answer: contract::DELAY_ANSWER,
         ..Expected::DEFAULT_RUN
     };
     if let Err(problems) = contract::check(&run.stdout, &want) {
@@ -36,6 +47,21 @@ fn answers_arrive_shortest_delay_first_with_close_delimited_bodies() {
 }
 
 #[test]
+fn the_default_path_is_answered_302_found_as_slowwly_answered() {
+    let run = util::run_json(&["--count", "3", "--step-ms", "50"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    let want = Expected {
+        count: 3,
+        step_ms: 50,
+        ..Expected::DEFAULT_RUN
+    };
+    assert_eq!(want.answer.status, 302);
+    if let Err(problems) = contract::check(&run.stdout, &want) {
+        panic!("{problems:#?}\n{}", run.stdout);
+    }
+}
+
+#[test]
 fn human_output_has_one_received_line_per_request_then_finished() {
     let out = Command::new(env!("CARGO_BIN_EXE_slow-client"))
         .args(["--count", "3", "--step-ms", "50"])
@@ -50,7 +76,7 @@ fn human_output_has_one_received_line_per_request_then_finished() {
             line.starts_with(&format!("RECEIVED: id {id}, delay ")),
             "{line}"
         );
-        assert!(line.contains("HTTP/1.1 200 OK"), "{line}");
+        assert!(line.contains("HTTP/1.1 302 Found"), "{line}");
     }
     assert!(
         lines[3].starts_with("FINISHED: 3 of 3 answered in ")

@@ -91,7 +91,19 @@ fn a_server_without_a_port_is_a_setup_error() {
         run.lines.is_empty(),
         "nothing reported before setup succeeds"
     );
-    assert!(run.stderr.contains("cannot resolve"), "{}", run.stderr);
+    assert!(run.stderr.contains("expected HOST:PORT"), "{}", run.stderr);
+}
+
+#[test]
+fn an_https_server_is_refused_before_any_request() {
+    let run = util::run_json(&["--server", "https://127.0.0.1:8443/"]);
+    assert_eq!(run.status, Some(2));
+    assert!(run.lines.is_empty());
+    assert!(
+        run.stderr.contains("TLS is not supported"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A listener whose accept queue is full: the kernel drops further SYNs, so a

@@ -44,7 +44,7 @@ fn run(addr: SocketAddr, count: u32, path: &str, timeout: Duration) -> String {
         max_connecting: 4,
     };
     let mut out = Vec::new();
-    let mut reporter = Reporter::new(&mut out, Format::Json, count);
+    let mut reporter = Reporter::new(&mut out, Format::Json, count, Instant::now());
     client::run(&config, None, &mut reporter).unwrap();
     reporter.finish(Duration::ZERO, false, None).unwrap();
     String::from_utf8(out).unwrap()

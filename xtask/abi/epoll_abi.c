@@ -6,29 +6,43 @@
  *
  * Event bits are printed as the uint32_t that struct epoll_event.events
  * holds; operations and flags as the int that epoll_ctl/epoll_create1 take.
+ *
+ * Optional entries, which older headers lack, are printed as "absent NAME"
+ * when these headers do not have them; the comparison skips those names and
+ * reports them as "not in this system's headers".
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 /*
- * glibc's <sys/epoll.h> lacks EPOLL_URING_WAKE (Linux 6.1), struct
- * epoll_params, EPIOCSPARAMS and EPIOCGPARAMS (Linux 6.9). The kernel's uapi
- * <linux/eventpoll.h> has EPOLL_URING_WAKE from 6.1 headers on, but it cannot
- * be included beside <sys/epoll.h>: both define struct epoll_event and the
- * EPOLL* names. So it is read first, EPOLL_URING_WAKE is kept in a variable,
- * and its other names are undefined again before <sys/epoll.h>.
- *
- * The busy-poll entries are not compared here: the uapi headers of the
- * machines this gate runs on predate 6.9, and epoll-sys always has them
- * (epoll-sys/src/params.rs pins them to the kernel's values and libc's).
+ * EPOLL_URING_WAKE (Linux 6.1), struct epoll_params, EPIOCSPARAMS and
+ * EPIOCGPARAMS (Linux 6.9) come from the kernel's uapi <linux/eventpoll.h>.
+ * glibc's <sys/epoll.h> lacks EPOLL_URING_WAKE; glibc 2.40 and later may
+ * define struct epoll_params and the two ioctls too, older glibc does not.
+ * The uapi header cannot simply be included beside <sys/epoll.h>: both
+ * define struct epoll_event and the EPOLL* names, and (glibc 2.40+ with 6.9+
+ * headers) struct epoll_params and the ioctls. So it is read first with its
+ * structs renamed, the values needed are kept in variables, and its macros
+ * are undefined again before <sys/epoll.h>.
  */
 #define epoll_event uapi_epoll_event
+#define epoll_params uapi_epoll_params
 #include <linux/eventpoll.h>
-#undef epoll_event
 #ifdef EPOLL_URING_WAKE
 static const uint32_t uapi_uring_wake = (uint32_t)EPOLL_URING_WAKE;
 #endif
+#ifdef EPIOCSPARAMS
+#define HAVE_UAPI_EPOLL_PARAMS 1
+/* Read while `epoll_params` still names the renamed uapi struct. */
+static const unsigned long uapi_epiocsparams = (unsigned long)EPIOCSPARAMS;
+static const unsigned long uapi_epiocgparams = (unsigned long)EPIOCGPARAMS;
+#endif
+#undef epoll_event
+#undef epoll_params
+#undef EPIOCSPARAMS
+#undef EPIOCGPARAMS
+#undef EPOLL_IOC_TYPE
 #undef EPOLLIN
 #undef EPOLLPRI
 #undef EPOLLOUT
@@ -55,6 +69,29 @@ static const uint32_t uapi_uring_wake = (uint32_t)EPOLL_URING_WAKE;
 #define LAYOUT(name, expr) printf("%s %llu\n", name, (unsigned long long)(expr))
 #define BIT(c) printf("%s %llu\n", #c, (unsigned long long)(uint32_t)(c))
 #define INT(c) printf("%s %lld\n", #c, (long long)(int)(c))
+#define ABSENT(name) printf("absent %s\n", name)
+
+/* The busy-poll rows, from whichever header has them (the uapi one first). */
+#if defined(HAVE_UAPI_EPOLL_PARAMS)
+#define PARAMS struct uapi_epoll_params
+#define SPARAMS uapi_epiocsparams
+#define GPARAMS uapi_epiocgparams
+#elif defined(EPIOCSPARAMS)
+#define PARAMS struct epoll_params
+#define SPARAMS ((unsigned long)EPIOCSPARAMS)
+#define GPARAMS ((unsigned long)EPIOCGPARAMS)
+#endif
+
+static const char *const params_rows[] = {
+    "sizeof(struct epoll_params)",
+    "alignof(struct epoll_params)",
+    "offsetof(struct epoll_params, busy_poll_usecs)",
+    "offsetof(struct epoll_params, busy_poll_budget)",
+    "offsetof(struct epoll_params, prefer_busy_poll)",
+    "offsetof(struct epoll_params, __pad)",
+    "EPIOCSPARAMS",
+    "EPIOCGPARAMS",
+};
 
 int main(void)
 {
@@ -85,9 +122,26 @@ int main(void)
     INT(EPOLL_CTL_MOD);
     INT(EPOLL_CLOEXEC);
 
-    /* From the uapi header (see above); older than 6.1 headers lack it. */
+    /* Optional: from the uapi header (see above); headers before 6.1 lack it. */
 #ifdef EPOLL_URING_WAKE
     printf("EPOLL_URING_WAKE %llu\n", (unsigned long long)uapi_uring_wake);
+#else
+    ABSENT("EPOLL_URING_WAKE");
+#endif
+
+    /* Optional: headers before 6.9 (and glibc before 2.40) lack these. */
+#ifdef PARAMS
+    LAYOUT(params_rows[0], sizeof(PARAMS));
+    LAYOUT(params_rows[1], _Alignof(PARAMS));
+    LAYOUT(params_rows[2], offsetof(PARAMS, busy_poll_usecs));
+    LAYOUT(params_rows[3], offsetof(PARAMS, busy_poll_budget));
+    LAYOUT(params_rows[4], offsetof(PARAMS, prefer_busy_poll));
+    LAYOUT(params_rows[5], offsetof(PARAMS, __pad));
+    LAYOUT(params_rows[6], SPARAMS);
+    LAYOUT(params_rows[7], GPARAMS);
+#else
+    for (size_t i = 0; i < sizeof params_rows / sizeof params_rows[0]; i++)
+        ABSENT(params_rows[i]);
 #endif
     return 0;
 }

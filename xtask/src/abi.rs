@@ -1,6 +1,8 @@
 //! The C-header ABI check: the system's `<sys/epoll.h>`, compiled by the
 //! system C compiler, is the oracle nobody here wrote. Its table of sizes,
-//! offsets and constants must equal the one epoll-sys prints, line for line.
+//! offsets and constants must equal the one epoll-sys prints, line for line,
+//! except the optional entries (newer than some headers) that the C side
+//! prints as `absent NAME`: those are listed as not in this system's headers.
 
 use crate::steps::{cargo, run_captured, target_dir, workspace_root, Outcome};
 use std::process::Command;
@@ -19,14 +21,20 @@ pub fn check() -> Outcome {
     if differences.is_empty() {
         println!(
             "    ABI matches <sys/epoll.h>: {} entries compared",
-            c_table.len()
+            c_table.rows.len()
         );
+        if !c_table.absent.is_empty() {
+            println!(
+                "    not in this system's headers (not compared): {}",
+                c_table.absent.join(", ")
+            );
+        }
         Ok(())
     } else {
         Err(format!(
             "epoll-sys disagrees with <sys/epoll.h> on {} of {} entries:\n  {}",
             differences.len(),
-            c_table.len().max(rust_table.len()),
+            c_table.rows.len().max(rust_table.rows.len()),
             differences.join("\n  ")
         ))
     }
@@ -69,14 +77,30 @@ fn rust_side() -> Outcome<String> {
     run_captured(cmd)
 }
 
-/// A table in printed order: `(name, value)`.
-type Table = Vec<(String, u64)>;
+/// A printed table: its `(name, value)` rows in printed order, and the
+/// optional names the printing side's headers lack (`absent NAME` lines).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Table {
+    rows: Vec<(String, u64)>,
+    absent: Vec<String>,
+}
+
+/// The marker the C side prints before an optional name its headers lack.
+const ABSENT: &str = "absent ";
 
 /// Parses `name value` lines (the name may contain spaces; the value is the
-/// last word), refusing duplicates and non-numbers.
+/// last word) and `absent NAME` lines, refusing duplicates and non-numbers.
 fn parse_table(side: &str, text: &str) -> Outcome<Table> {
-    let mut table = Table::new();
+    let mut table = Table::default();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(name) = line.trim().strip_prefix(ABSENT) {
+            let name = name.trim();
+            if lookup(&table, name).is_some() || table.absent.iter().any(|n| n == name) {
+                return Err(format!("{side} printed {name} twice"));
+            }
+            table.absent.push(name.to_string());
+            continue;
+        }
         let (name, value) = line
             .trim()
             .rsplit_once(' ')
@@ -84,26 +108,27 @@ fn parse_table(side: &str, text: &str) -> Outcome<Table> {
         let value: u64 = value
             .parse()
             .map_err(|_| format!("{side} printed a non-number for {name}: {value:?}"))?;
-        if lookup(&table, name).is_some() {
+        if lookup(&table, name).is_some() || table.absent.iter().any(|n| n == name) {
             return Err(format!("{side} printed {name} twice"));
         }
-        table.push((name.to_string(), value));
+        table.rows.push((name.to_string(), value));
     }
-    if table.is_empty() {
+    if table.rows.is_empty() {
         return Err(format!("{side} printed an empty table"));
     }
     Ok(table)
 }
 
 fn lookup(table: &Table, name: &str) -> Option<u64> {
-    table.iter().find(|(n, _)| n == name).map(|&(_, v)| v)
+    table.rows.iter().find(|(n, _)| n == name).map(|&(_, v)| v)
 }
 
 /// Every difference between the tables, one line each, in the C table's
-/// order, then the names only epoll-sys has.
+/// order, then the names only epoll-sys has. Names the C side marks absent
+/// (optional entries its headers lack) are not compared.
 fn compare(c: &Table, rust: &Table) -> Vec<String> {
     let mut out = Vec::new();
-    for (name, cv) in c {
+    for (name, cv) in &c.rows {
         let cv = *cv;
         match lookup(rust, name) {
             Some(rv) if rv == cv => {}
@@ -117,7 +142,12 @@ fn compare(c: &Table, rust: &Table) -> Vec<String> {
             )),
         }
     }
-    for (name, _) in rust.iter().filter(|(n, _)| lookup(c, n).is_none()) {
+    let absent_in_c = |n: &str| c.absent.iter().any(|a| a == n);
+    for (name, _) in rust
+        .rows
+        .iter()
+        .filter(|(n, _)| lookup(c, n).is_none() && !absent_in_c(n))
+    {
         out.push(format!("{name}: in epoll-sys but missing from the C table"));
     }
     out
@@ -144,12 +174,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            t,
+            t.rows,
             [
                 ("offsetof(struct epoll_event, data)".to_string(), 4),
                 ("EPOLLET".to_string(), 1 << 31),
             ]
         );
+        assert!(t.absent.is_empty());
     }
 
     #[test]
@@ -164,6 +195,15 @@ mod tests {
             .unwrap_err()
             .contains("without a value"));
         assert!(parse_table("C", "\n").unwrap_err().contains("empty"));
+        assert!(parse_table("C", "A 1\nabsent A\n")
+            .unwrap_err()
+            .contains("twice"));
+        assert!(parse_table("C", "absent A\nA 1\n")
+            .unwrap_err()
+            .contains("twice"));
+        assert!(parse_table("C", "absent B\n")
+            .unwrap_err()
+            .contains("empty"));
     }
 
     #[test]
@@ -182,6 +222,31 @@ mod tests {
                 "ONLY_RUST: in epoll-sys but missing from the C table",
             ]
         );
+    }
+
+    #[test]
+    fn names_the_c_headers_lack_are_skipped_not_flagged() {
+        // Headers before Linux 6.1: no EPOLL_URING_WAKE, no busy-poll rows;
+        // epoll-sys prints them all the same.
+        let c = parse_table(
+            "C",
+            "EPOLLIN 1\nabsent EPOLL_URING_WAKE\nabsent offsetof(struct epoll_params, __pad)\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.absent,
+            ["EPOLL_URING_WAKE", "offsetof(struct epoll_params, __pad)"]
+        );
+        let r = parse_table(
+            "epoll-sys",
+            "EPOLLIN 1\nEPOLL_URING_WAKE 134217728\noffsetof(struct epoll_params, __pad) 7\n",
+        )
+        .unwrap();
+        assert!(compare(&c, &r).is_empty());
+        // A name absent in C but also missing from epoll-sys is no difference
+        // either; a value that differs elsewhere still is.
+        let r = parse_table("epoll-sys", "EPOLLIN 2\n").unwrap();
+        assert_eq!(compare(&c, &r), ["EPOLLIN: C says 1, epoll-sys says 2"]);
     }
 
     #[test]

@@ -23,7 +23,9 @@ mod machine;
 mod order;
 mod process;
 mod profile;
+mod progress;
 mod report;
+mod serve;
 mod strace;
 
 use crate::steps::{built_executable, cargo, secs, workspace_root, Outcome, Task};
@@ -188,6 +190,26 @@ pub const SECTIONS: &[Section] = &[
             Ok(())
         },
     },
+    Section {
+        name: "progress",
+        about: "the progress line's cost: 9000 x 1 ms with it off, plain, on a terminal",
+        needs_slow_client: true,
+        run: progress::run,
+    },
+    Section {
+        name: "serve",
+        about: "slow-client serve against nginx (echo module) under wrk; syscalls, CPU",
+        needs_slow_client: true,
+        run: |b| {
+            let measured = match serve::unavailable() {
+                Some(why) => Measured::Skipped(why),
+                None => Measured::Done(serve::run(b.slow_client(), &b.scratch)?),
+            };
+            let markdown = format!("{}\n{}", serve::render(&measured), serve::READING);
+            b.add_markdown(serve::HEADING, markdown);
+            Ok(())
+        },
+    },
 ];
 
 /// What a section works with: scratch space, the release build of
@@ -296,7 +318,7 @@ fn end_to_end(exe: &Path, scratch: &Scratch) -> Outcome<Vec<e2e::Run>> {
 }
 
 /// `cargo build --release -p slow-client`, returning the executable cargo reports.
-fn build_slow_client() -> Outcome<PathBuf> {
+pub fn build_slow_client() -> Outcome<PathBuf> {
     let mut cmd = cargo();
     cmd.args([
         "build",

@@ -9,6 +9,7 @@ mod abi;
 mod bench;
 mod demo;
 mod package;
+mod plots;
 mod steps;
 
 use std::process::ExitCode;
@@ -34,8 +35,11 @@ Tasks:
            dispatch cost (epoll-safe vs raw libc, mio, polling) and slow-client
            end to end (time, CPU, RSS, lateness, syscalls, memory per request);
            prints the report and, when every section ran, writes
-           xtask/BENCHMARKS.md (all sections take ~1-2 min). Sections:
+           xtask/BENCHMARKS.md (all sections take ~4 min). Sections:
 {SECTIONS}
+  plots    draw the README's pictures from real runs (release build):
+           slow-client/docs/demo.svg (the default demo) and
+           slow-client/docs/run-9000.svg (--count 9000 --step-ms 1)
   help     print this help (also -h, --help)
 
 Exit status: 0 when every step passed, 1 when a step failed, 2 for bad usage.
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         "test" => run_all("test", gate()),
         "abi" => run_all("abi", vec![Step::new("abi", abi::check)]),
         "package" => run_all("package", vec![Step::new("package", package::package)]),
+        "plots" => run_all("plots", vec![Step::new("plots", plots::plots)]),
         "bench" => match bench::choose(&args[1..]) {
             Ok(sections) => bench::bench(&sections),
             Err(msg) => {

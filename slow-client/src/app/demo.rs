@@ -6,13 +6,18 @@ use crate::client::{self, ClientConfig, RunEnd, Target};
 use crate::http::ResponseLimits;
 use crate::os;
 use crate::plan;
+use crate::plot;
+use crate::progress::{self, ProgressLine};
 use crate::report::{Format, Reporter};
+use crate::schema::round_ms;
 use crate::server::FD_RESERVE;
 use crate::server::{Server, ServerConfig, ServerHandle};
 use anyhow::{anyhow, bail, Context};
 use epoll_safe::Signals;
-use std::io::{self, BufWriter};
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Requests per listening port of the embedded server. One client has about
@@ -54,6 +59,11 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         .map(u32::from)
         .unwrap_or_else(|| args.count.div_ceil(REQUESTS_PER_PORT));
     check_fd_budget(args.count, embedded, ports)?;
+    // Fail before the run, not after it, when the picture cannot be written.
+    let plot = match &args.plot {
+        Some(path) => Some((path.clone(), create_plot_file(path)?)),
+        None => None,
+    };
 
     let max_delay = plan::delay_ms(args.count, 1, args.step_ms);
     let (targets, server) = if embedded {
@@ -63,6 +73,7 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         (resolve(&args.servers)?, None)
     };
 
+    let show = progress::mode(args.show_progress(), io::stderr().is_terminal(), args.count);
     let config = ClientConfig {
         targets,
         count: args.count,
@@ -82,23 +93,51 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
     } else {
         Format::Human
     };
+    let argv: Vec<String> = std::env::args().collect();
     let stdout = io::stdout();
-    let mut reporter = Reporter::new(BufWriter::new(stdout.lock()), format, config.count);
     let started = Instant::now();
-    let end = client::run(&config, Some(&signals), &mut reporter).map_err(|e| {
-        // The loop itself broke (not a request): say so, but it is not a usage error.
-        anyhow!("event loop failed: {e}")
-    });
-    let end = match end {
+    let line = ProgressLine::new(show, started, Duration::from_millis(max_delay));
+    let mut reporter = Reporter::new(stdout.lock(), format, config.count, started)
+        .with_argv(argv.clone())
+        .with_progress(line);
+    if plot.is_some() {
+        reporter = reporter.with_records();
+    }
+    let end = match client::run(&config, Some(&signals), &mut reporter) {
         Ok(end) => end,
         Err(e) => {
-            eprintln!("slow-client: error: {e}");
+            // The loop itself broke (not a request): say so, but it is not a
+            // usage error. Dropping the reporter first prints what was
+            // reported and clears the progress line.
+            drop(reporter);
+            eprintln!("slow-client: error: event loop failed: {e}");
             return Ok(Exit::SomeFailed);
         }
     };
     let wall = started.elapsed();
     let usage = os::usage().ok();
-    let summary = reporter.finish(wall, end == RunEnd::Interrupted, usage)?;
+    let records = reporter.take_records();
+    let interrupted = end == RunEnd::Interrupted;
+    let summary = reporter.finish(wall, interrupted, usage)?;
+    if let Some((path, file)) = plot {
+        let run = plot::Run {
+            label: "this run".to_owned(),
+            argv,
+            totals: Some(plot::RunTotals {
+                requested: config.count,
+                wall_ms: Some(round_ms(wall.as_secs_f64() * 1000.0)),
+                interrupted,
+            }),
+            records,
+        };
+        if let Err(e) = write_plot(file, &[run]) {
+            eprintln!(
+                "slow-client: error: writing the picture to {}: {e}",
+                path.display()
+            );
+            return Ok(Exit::Setup);
+        }
+    }
     if let Some(server) = server {
         if let Err(e) = server.stop() {
             eprintln!("slow-client: warning: stopping the embedded server: {e}");
@@ -109,6 +148,18 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         _ if summary.failed == 0 => Exit::Success,
         _ => Exit::SomeFailed,
     })
+}
+
+/// Creates (truncates) the `--plot` file before the run.
+fn create_plot_file(path: &Path) -> anyhow::Result<File> {
+    File::create(path).with_context(|| format!("cannot create --plot file {}", path.display()))
+}
+
+/// Writes the picture of `runs` to `file`.
+pub(super) fn write_plot(file: File, runs: &[plot::Run]) -> io::Result<()> {
+    let mut out = BufWriter::new(file);
+    out.write_all(plot::svg(runs).as_bytes())?;
+    out.flush()
 }
 
 /// Raises the fd limit and refuses, before any socket exists, a run that could

@@ -1,9 +1,11 @@
-//! What the binary does with its parsed command line: the demo run and `serve`.
+//! What the binary does with its parsed command line: the demo run, `serve` and `plot`.
 
 mod demo;
+mod plot;
 mod serve;
 
 pub use demo::demo;
+pub use plot::plot;
 pub use serve::serve;
 
 use std::process::ExitCode;

@@ -29,14 +29,6 @@ use socket2::Socket;
 use std::io::{self, Read};
 use std::time::Instant;
 
-/// The clock just before and just after the `send(2)` that completed a
-/// request: the server received it inside this window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SendWindow {
-    pub start: Instant,
-    pub end: Instant,
-}
-
 /// The readiness an event reports, as the exchange needs it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Ready {
@@ -145,13 +137,23 @@ pub(crate) struct Finished {
     pub since: Instant,
 }
 
+/// The `send(2)` that completed a request: the instants just before and just
+/// after it. The request reached the kernel somewhere in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendWindow {
+    /// Just before the call (`elapsed` runs from here).
+    pub start: Instant,
+    /// Just after it returned (the JSON's `sent_ms`).
+    pub end: Instant,
+}
+
 /// One request's exchange: its socket, where it is, and its response reader.
 #[derive(Debug)]
 pub(crate) struct Exchange {
     pub sock: Option<Socket>,
     pub phase: Phase,
     pub reader: ResponseReader,
-    /// The send window of the request, once it is fully written.
+    /// The send that completed the request; `None` until it is fully written.
     pub send_window: Option<SendWindow>,
     /// Readiness for reading reported before the request was out (its edge
     /// is gone): read as soon as the request is written.
@@ -225,6 +227,8 @@ impl Exchange {
                 Ok(n) => {
                     *written += n;
                     if *written >= request.len() {
+                        let end = Instant::now();
+                        self.send_window = Some(SendWindow { start: before, end });
                         break before;
                     }
                 }
@@ -233,10 +237,6 @@ impl Exchange {
                 Err(e) => return self.fail(RequestError::from_io(&e, IoPhase::Write)),
             }
         };
-        self.send_window = Some(SendWindow {
-            start: since,
-            end: Instant::now(),
-        });
         self.phase = Phase::Receiving { since };
         Next::WaitReadable
     }

@@ -35,8 +35,9 @@
 //! answer that is due is read by the next zero-timeout wait, and measured
 //! against a separate and an embedded server, yielding kept neither the order
 //! nor the lateness better (`xtask/BENCHMARKS.md`). Both choices live in one
-//! function of the event loop (`write_burst`).
+//! function of the event loop (`write_burst`, in `burst.rs`).
 
+mod burst;
 mod config;
 mod error;
 mod exchange;
@@ -45,14 +46,13 @@ mod stall;
 
 pub use config::{ClientConfig, RunEnd, RunError, Target};
 pub use error::{classify_io, ErrorKind, IoPhase, RequestError};
+pub use exchange::SendWindow;
 
 use crate::http::ResponseReader;
-use crate::order::{SendWindow as WindowMs, Timed};
-use crate::plan;
 use crate::report::Reporter;
 use epoll_safe::{Epoll, Events, Interest, Signals, Token};
 use exchange::{Act, Exchange, Finished, Next, Phase, Ready};
-use pacer::{Cursor, FirstDue, Pace, Pacer, Wake, Write as WriteStep};
+use pacer::{Cursor, FirstDue, Pace, Pacer, Wake};
 use socket2::{Domain, Socket, Type};
 use stall::StallMeter;
 use std::io::Write;
@@ -136,8 +136,6 @@ struct Client<'a> {
     buf: Vec<u8>,
     /// The overall deadline; `None` when `--timeout` reaches past any clock.
     deadline: Option<Instant>,
-    /// When the run started: the origin of the order analysis' clock.
-    started: Instant,
     /// The largest stall of the loop while it had work.
     stalls: StallMeter,
     /// The earliest an answer to a request written so far can fall due.
@@ -166,7 +164,6 @@ impl<'a> Client<'a> {
             request: String::with_capacity(256),
             buf: vec![0; READ_BUF],
             deadline: now.checked_add(config.timeout),
-            started: now,
             stalls: StallMeter::default(),
             first_due: FirstDue::default(),
         })
@@ -189,6 +186,7 @@ impl<'a> Client<'a> {
                 return Ok(RunEnd::Completed);
             }
             let now = Instant::now();
+            reporter.tick(self.pacer.connects_started(), now)?;
             let left = self.deadline.map(|d| d.saturating_duration_since(now));
             if left == Some(Duration::ZERO) {
                 self.abandon(ErrorKind::Timeout, reporter)?;
@@ -200,10 +198,10 @@ impl<'a> Client<'a> {
                 Wake::At(at) => Some(at.saturating_duration_since(now)),
                 Wake::OnEvent => None,
             };
-            let timeout = match (wake, left) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
+            let timeout = [wake, left, reporter.next_redraw(now)]
+                .into_iter()
+                .flatten()
+                .min();
             if timeout != Some(Duration::ZERO) {
                 self.stalls.rest(); // blocking by choice is no stall
             }
@@ -327,53 +325,6 @@ impl<'a> Client<'a> {
         self.after(index, next, reporter)
     }
 
-    /// Writes the requests in the order the pacer gives, starting one connect
-    /// after each: [`WRITE_CHUNK`] of them, or more while no answer can be
-    /// due; see [the burst](self#the-burst).
-    fn write_burst<W: Write>(&mut self, reporter: &mut Reporter<W>) -> Out {
-        if !self.pacer.writer_started(Instant::now()) {
-            return Ok(());
-        }
-        let mut written = 0;
-        while written < WRITE_CHUNK || self.first_due.may_write_on(Instant::now(), DUE_MARGIN) {
-            let Some(cursor) = self.cursor() else {
-                return Ok(());
-            };
-            match self.pacer.next_write(cursor, Instant::now()) {
-                WriteStep::Request(index) => {
-                    let now = Instant::now();
-                    self.stalls.mark(now);
-                    let delay = Duration::from_millis(self.config.delay(index));
-                    self.first_due.written(now, delay);
-                    self.pacer.written();
-                    let next = self.send_request(index);
-                    self.after(index, next, reporter)?;
-                    written += 1;
-                }
-                WriteStep::Moved => {}
-                WriteStep::Wait => return Ok(()),
-            }
-            // One connect per step keeps the window ahead full while spacing
-            // connects evenly between writes.
-            self.start_one(reporter)?;
-        }
-        Ok(())
-    }
-
-    /// Builds request `index`'s bytes in the shared scratch buffer and sends them.
-    fn send_request(&mut self, index: usize) -> Next {
-        let (id, delay) = (id_of(index), self.config.delay(index));
-        let target = self.config.target(index);
-        plan::write_request(
-            &mut self.request,
-            &self.config.path,
-            &target.host,
-            id,
-            delay,
-        );
-        self.exchanges[index].send(self.request.as_bytes())
-    }
-
     /// Reports the exchange's end, or reads at once what an early edge
     /// announced; otherwise its registration brings the next edge.
     fn after<W: Write>(&mut self, index: usize, next: Next, reporter: &mut Reporter<W>) -> Out {
@@ -398,21 +349,16 @@ impl<'a> Client<'a> {
         reporter: &mut Reporter<W>,
     ) -> Out {
         let (id, delay) = (id_of(index), self.config.delay(index));
-        let ms = |t: Instant| t.saturating_duration_since(self.started).as_secs_f64() * 1e3;
-        let sent = self.exchanges[index].send_window.map(|w| WindowMs {
-            start_ms: ms(w.start),
-            end_ms: ms(w.end),
-        });
-        let done_ms = result.is_ok().then(|| ms(Instant::now()));
-        reporter.timed(Timed {
-            id,
-            delay_ms: delay,
-            sent,
-            done_ms,
-        });
+        let (sent, now) = (self.exchanges[index].send_window, Instant::now());
         match result {
-            Ok(done) => reporter.response(id, delay, done.since.elapsed(), &done.response)?,
-            Err(err) => reporter.failure(id, delay, &err)?,
+            Ok(done) => {
+                let sent = sent.unwrap_or(SendWindow {
+                    start: done.since,
+                    end: done.since,
+                });
+                reporter.response(id, delay, sent, now, &done.response)?;
+            }
+            Err(err) => reporter.failure(id, delay, sent, now, &err)?,
         }
         Ok(())
     }

@@ -94,6 +94,11 @@ impl Pacer {
         }
     }
 
+    /// How many connects have started (requests `0..n`), for the progress line.
+    pub fn connects_started(&self) -> usize {
+        self.next_connect
+    }
+
     /// Whether another connect may start now (budget and window).
     pub fn may_connect(&self) -> bool {
         self.next_connect < self.pace.count

@@ -5,14 +5,14 @@ use super::{check, Expected};
 fn response(id: i64, order: i64, status: i64) -> String {
     let delay = (5 - id) * 1000;
     format!(
-        r#"{{"event":"response","id":{id},"delay_ms":{delay},"order":{order},"elapsed_ms":{delay}.7,"lateness_ms":0.7,"status":{status},"reason":"OK","version":"1.1","body_bytes":24}}"#
+        r#"{{"event":"response","id":{id},"delay_ms":{delay},"order":{order},"elapsed_ms":{delay}.7,"lateness_ms":0.7,"status":{status},"reason":"Found","version":"1.1","body_bytes":0}}"#
     )
 }
 
 const SUMMARY: &str = r#"{"event":"summary","requested":5,"ok":5,"failed":0,"responses":5,"in_order":true,"inversions":0,"wall_ms":4003.1,"interrupted":false,"lateness_ms":{"p50":0.4,"p99":1.1,"max":1.2}}"#;
 
 fn good_run() -> Vec<String> {
-    let mut lines: Vec<String> = (1..=5).map(|n| response(6 - n, n, 200)).collect();
+    let mut lines: Vec<String> = (1..=5).map(|n| response(6 - n, n, 302)).collect();
     lines.push(SUMMARY.to_string());
     lines
 }
@@ -62,12 +62,12 @@ fn an_error_event_is_reported_with_its_kind_and_message() {
 }
 
 #[test]
-fn a_non_200_status_is_named() {
+fn a_status_other_than_302_is_named() {
     let mut lines = good_run();
     lines[4] = response(1, 5, 404);
     assert_eq!(
         problems(&lines),
-        ["line 5: id 1: status is 404, expected 200"]
+        ["line 5: id 1: status is 404, expected 302"]
     );
 }
 
@@ -84,7 +84,7 @@ fn a_response_faster_than_its_delay_is_named() {
 #[test]
 fn a_duplicate_id_is_named() {
     let mut lines = good_run();
-    lines.insert(1, response(5, 2, 200));
+    lines.insert(1, response(5, 2, 302));
     let p = problems(&lines);
     assert!(
         p.contains(&"line 2: id 5: id 5 reported twice".to_string()),
@@ -136,18 +136,27 @@ fn empty_output_fails() {
 
 #[test]
 fn a_body_where_none_is_expected_is_named() {
+    let mut lines = good_run();
+    lines[0] = lines[0].replace(r#""body_bytes":0"#, r#""body_bytes":24"#);
+    let p = problems(&lines);
+    assert_eq!(
+        p,
+        ["line 1: id 5: body_bytes is 24, expected an empty body"]
+    );
+}
+
+#[test]
+fn an_empty_body_where_one_is_expected_is_named() {
     let want = Expected {
-        answer: super::Answer {
-            status: 200,
-            has_body: false,
-        },
+        answer: super::DELAY_ANSWER,
         ..Expected::DEFAULT_RUN
     };
-    let p = check(&good_run().join("\n"), &want).unwrap_err();
-    assert_eq!(
-        p[0],
-        "line 1: id 5: body_bytes is 24, expected an empty body"
-    );
+    let lines: Vec<String> = good_run()
+        .iter()
+        .map(|l| l.replace(r#""status":302"#, r#""status":200"#))
+        .collect();
+    let p = check(&lines.join("\n"), &want).unwrap_err();
+    assert_eq!(p[0], "line 1: id 5: body_bytes is 0, expected a body");
     assert_eq!(p.len(), 5, "{p:?}");
 }
 

@@ -1,11 +1,19 @@
 //! The `--json` lines, byte for byte: a reader of earlier output sees no change.
 
 use super::{Format, Reporter};
+use crate::client::SendWindow;
 use crate::client::{ErrorKind, RequestError};
 use crate::http::{self, BodyFraming, Response};
-use crate::order::{SendWindow, Timed};
 use crate::os::Usage;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// A send from `start_us` to `end_us` microseconds after `t0`.
+fn sent(t0: Instant, start_us: u64, end_us: u64) -> SendWindow {
+    SendWindow {
+        start: t0 + Duration::from_micros(start_us),
+        end: t0 + Duration::from_micros(end_us),
+    }
+}
 
 fn ok_response(reason: &str) -> Response {
     Response {
@@ -18,24 +26,27 @@ fn ok_response(reason: &str) -> Response {
     }
 }
 
-/// Runs `f` on a JSON reporter for `requested` requests and returns its output.
-fn json_output(requested: u32, f: impl FnOnce(&mut Reporter<&mut Vec<u8>>)) -> String {
+/// Runs `f` on a JSON reporter for `requested` requests, started at the
+/// instant `f` is given, and returns its output.
+fn json_output(requested: u32, f: impl FnOnce(&mut Reporter<&mut Vec<u8>>, Instant)) -> String {
     let mut out = Vec::new();
-    let mut r = Reporter::new(&mut out, Format::Json, requested);
-    f(&mut r);
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Json, requested, t0);
+    f(&mut r, t0);
     drop(r);
     String::from_utf8(out).unwrap()
 }
 
 #[test]
 fn a_response_line_rounds_times_to_microseconds() {
-    let out = json_output(1, |r| {
-        let elapsed = Duration::from_nanos(2_000_456_700);
-        r.response(3, 2000, elapsed, &ok_response("OK")).unwrap();
+    let out = json_output(1, |r, t0| {
+        let done = t0 + Duration::from_nanos(2_000_456_700 + 250_000);
+        r.response(3, 2000, sent(t0, 250, 262), done, &ok_response("OK"))
+            .unwrap();
     });
     assert_eq!(
         out,
-        r#"{"event":"response","id":3,"delay_ms":2000,"order":1,"elapsed_ms":2000.457,"lateness_ms":0.457,"status":200,"reason":"OK","version":"1.1","body_bytes":24}"#
+        r#"{"event":"response","id":3,"delay_ms":2000,"order":1,"elapsed_ms":2000.457,"lateness_ms":0.457,"status":200,"reason":"OK","version":"1.1","body_bytes":24,"sent_ms":0.262,"done_ms":2000.707}"#
             .to_owned()
             + "\n"
     );
@@ -43,18 +54,19 @@ fn a_response_line_rounds_times_to_microseconds() {
 
 #[test]
 fn a_whole_number_of_milliseconds_prints_without_a_fraction() {
-    let out = json_output(1, |r| {
+    let out = json_output(1, |r, t0| {
         r.response(
             1,
             0,
-            Duration::from_millis(4),
+            sent(t0, 1000, 2000),
+            t0 + Duration::from_millis(5),
             &ok_response("Fine \"really\" \\ \u{1}é"),
         )
         .unwrap();
     });
     assert_eq!(
         out,
-        r#"{"event":"response","id":1,"delay_ms":0,"order":1,"elapsed_ms":4,"lateness_ms":4,"status":200,"reason":"Fine \"really\" \\ \u0001é","version":"1.1","body_bytes":24}"#
+        r#"{"event":"response","id":1,"delay_ms":0,"order":1,"elapsed_ms":4,"lateness_ms":4,"status":200,"reason":"Fine \"really\" \\ \u0001é","version":"1.1","body_bytes":24,"sent_ms":2,"done_ms":5}"#
             .to_owned()
             + "\n"
     );
@@ -62,16 +74,18 @@ fn a_whole_number_of_milliseconds_prints_without_a_fraction() {
 
 #[test]
 fn an_error_line_names_its_kind_and_escapes_its_message() {
-    let out = json_output(1, |r| {
+    let out = json_output(1, |r, t0| {
         let err = RequestError::new(
             ErrorKind::Response(http::ErrorKind::TruncatedBody),
             "closed after 3 of 24\nbytes",
         );
-        r.failure(2, 3000, &err).unwrap();
+        let done = t0 + Duration::from_micros(3_000_500);
+        r.failure(2, 3000, Some(sent(t0, 100, 120)), done, &err)
+            .unwrap();
     });
     assert_eq!(
         out,
-        r#"{"event":"error","id":2,"delay_ms":3000,"kind":"truncated_body","message":"closed after 3 of 24\nbytes"}"#
+        r#"{"event":"error","id":2,"delay_ms":3000,"kind":"truncated_body","message":"closed after 3 of 24\nbytes","sent_ms":0.12,"done_ms":3000.5}"#
             .to_owned()
             + "\n"
     );
@@ -85,68 +99,66 @@ fn a_summary_line_carries_usage_and_lateness() {
         max_rss_kib: 5120,
     };
     let mut out = Vec::new();
-    let mut r = Reporter::new(&mut out, Format::Json, 2);
-    r.timed(Timed {
-        id: 2,
-        delay_ms: 0,
-        sent: Some(SendWindow {
-            start_ms: 1.0,
-            end_ms: 1.25,
-        }),
-        done_ms: Some(2.5),
-    });
-    r.response(2, 0, Duration::from_micros(1500), &ok_response("OK"))
+    let t0 = Instant::now();
+    let argv = vec![
+        "slow-client".to_owned(),
+        "--count".to_owned(),
+        "2".to_owned(),
+    ];
+    let mut r = Reporter::new(&mut out, Format::Json, 2, t0).with_argv(argv);
+    let done = t0 + Duration::from_micros(2500);
+    r.response(2, 0, sent(t0, 1000, 1250), done, &ok_response("OK"))
         .unwrap();
     r.set_max_stall(Duration::from_micros(4_500));
-    r.failure(1, 1000, &RequestError::new(ErrorKind::Timeout, "late"))
+    let late = RequestError::new(ErrorKind::Timeout, "late");
+    r.failure(1, 1000, None, t0 + Duration::from_secs(1), &late)
         .unwrap();
     r.finish(Duration::from_micros(1_003_100), false, Some(usage))
         .unwrap();
     let out = String::from_utf8(out).unwrap();
-    let summary = out.lines().last().unwrap();
+    let mut lines = out.lines().skip(1);
     assert_eq!(
-        summary,
-        r#"{"event":"summary","requested":2,"ok":1,"failed":1,"responses":1,"in_order":true,"inversions":0,"unexplained_inversions":0,"write_window_ms":0.25,"max_stall_ms":4.5,"wall_ms":1003.1,"interrupted":false,"cpu_user_ms":123.456,"cpu_sys_ms":7,"max_rss_kib":5120,"lateness_ms":{"p50":1.5,"p99":1.5,"max":1.5}}"#
+        lines.next().unwrap(),
+        r#"{"event":"error","id":1,"delay_ms":1000,"kind":"timeout","message":"late","sent_ms":null,"done_ms":1000}"#
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        r#"{"event":"summary","requested":2,"ok":1,"failed":1,"responses":1,"in_order":true,"inversions":0,"wall_ms":1003.1,"interrupted":false,"cpu_user_ms":123.456,"cpu_sys_ms":7,"max_rss_kib":5120,"lateness_ms":{"p50":1.5,"p99":1.5,"max":1.5},"argv":["slow-client","--count","2"],"schema":2,"unexplained_inversions":0,"write_window_ms":0.25,"max_stall_ms":4.5}"#
     );
 }
 
 #[test]
 fn a_summary_without_usage_or_responses_has_null_lateness() {
     let mut out = Vec::new();
-    let mut r = Reporter::new(&mut out, Format::Json, 1);
-    r.failure(1, 0, &RequestError::new(ErrorKind::Interrupted, "signal"))
-        .unwrap();
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Json, 1, t0);
+    let signal = RequestError::new(ErrorKind::Interrupted, "signal");
+    r.failure(1, 0, None, t0, &signal).unwrap();
     r.finish(Duration::from_millis(12), true, None).unwrap();
     let out = String::from_utf8(out).unwrap();
     assert_eq!(
         out.lines().last().unwrap(),
-        r#"{"event":"summary","requested":1,"ok":0,"failed":1,"responses":0,"in_order":true,"inversions":0,"unexplained_inversions":0,"write_window_ms":null,"max_stall_ms":null,"wall_ms":12,"interrupted":true,"lateness_ms":null}"#
+        r#"{"event":"summary","requested":1,"ok":0,"failed":1,"responses":0,"in_order":true,"inversions":0,"wall_ms":12,"interrupted":true,"lateness_ms":null,"argv":[],"schema":2,"unexplained_inversions":0,"write_window_ms":null,"max_stall_ms":null}"#
     );
 }
 
 #[test]
 fn the_human_summary_says_which_inversions_a_write_stall_explains() {
     let mut out = Vec::new();
-    let mut r = Reporter::new(&mut out, Format::Human, 3);
-    // Request 1 (delay 20) sent 16 ms before 2 and 3 (delays 10, 5): 2 was
-    // due 14 ms after 1 at the latest (26 + 10 = 36 > 0 + 20), so the answer
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Human, 3, t0);
+    // Request 1 (delay 20) sent 26 ms before 2 and 3 (delays 10, 5): 2 was
+    // due 16 ms after 1 at the latest (26 + 10 = 36 > 0 + 20), so the answer
     // order 1, 2, 3 has two inversions, the first explained by the stall.
-    for (id, delay, sent, done) in [
-        (1u32, 20u64, 0.0, 20.1),
-        (2, 10, 26.0, 36.1),
-        (3, 5, 26.1, 36.2),
+    for (id, delay, sent_us, done_us) in [
+        (1u32, 20u64, 0u64, 20_100u64),
+        (2, 10, 26_000, 36_100),
+        (3, 5, 26_100, 36_200),
     ] {
-        r.timed(Timed {
-            id,
-            delay_ms: delay,
-            sent: Some(SendWindow {
-                start_ms: sent,
-                end_ms: sent + 0.01,
-            }),
-            done_ms: Some(done),
-        });
-        let elapsed = Duration::from_secs_f64((done - sent) / 1e3);
-        r.response(id, delay, elapsed, &ok_response("OK")).unwrap();
+        let done = t0 + Duration::from_micros(done_us);
+        let window = sent(t0, sent_us, sent_us + 10);
+        r.response(id, delay, window, done, &ok_response("OK"))
+            .unwrap();
     }
     r.finish(Duration::from_millis(40), false, None).unwrap();
     let out = String::from_utf8(out).unwrap();
@@ -155,4 +167,35 @@ fn the_human_summary_says_which_inversions_a_write_stall_explains() {
         finished.contains("(2 inversions, 1 unexplained (1 explained by a stall of up to 26.0 ms while writing): not shortest delay first)"),
         "{finished}"
     );
+}
+
+/// A fast 404 did not honour its delay: it counts as failed, and order
+/// (with the order analysis' inversions) and lateness are over the
+/// successful responses only.
+#[test]
+fn order_and_lateness_count_successful_responses_only() {
+    let mut out = Vec::new();
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Json, 3, t0);
+    let not_found = Response {
+        status: 404,
+        ..ok_response("Not Found")
+    };
+    let ms = |m: u64| t0 + Duration::from_millis(m);
+    let w = sent(t0, 0, 0);
+    r.response(3, 0, w, ms(1), &ok_response("OK")).unwrap();
+    // Early and out of order, but a 404: neither an inversion nor negative lateness.
+    r.response(1, 2000, w, ms(3), &not_found).unwrap();
+    r.response(2, 1000, w, ms(1002), &ok_response("OK"))
+        .unwrap();
+    let s = r.finish(Duration::from_secs(2), false, None).unwrap();
+    assert_eq!((s.ok, s.failed, s.inversions, s.in_order), (2, 1, 0, true));
+    let l = s.lateness.unwrap();
+    assert_eq!((l.p50, l.max), (1.0, 2.0));
+    let out = String::from_utf8(out).unwrap();
+    let summary = out.lines().last().unwrap();
+    assert!(summary.contains(r#""responses":3,"#), "{out}");
+    // The 404 (delay 2000) before request 2 (delay 1000), both sent at 0,
+    // would be an unexplained inversion if it counted.
+    assert!(summary.contains(r#""unexplained_inversions":0,"#), "{out}");
 }

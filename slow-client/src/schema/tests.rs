@@ -16,12 +16,16 @@ fn every_kind_of_line_reads_back_as_written() {
             reason: "OK".into(),
             version: "1.1".into(),
             body_bytes: 24,
+            sent_ms: Some(0.25),
+            done_ms: Some(2000.707),
         }),
         Line::Error(ErrorLine {
             id: 2,
             delay_ms: 3000,
             kind: "timeout".into(),
             message: "no answer\n".into(),
+            sent_ms: None,
+            done_ms: Some(30000.0),
         }),
         Line::Summary(SummaryLine {
             requested: 2,
@@ -43,6 +47,8 @@ fn every_kind_of_line_reads_back_as_written() {
                 p99: 1.0,
                 max: 2.25,
             }),
+            argv: vec!["slow-client".into(), "--json".into()],
+            schema: SCHEMA,
         }),
     ];
     for line in lines {
@@ -58,6 +64,15 @@ fn unknown_members_are_ignored_so_newer_output_still_reads() {
         r#"{"event":"error","id":1,"delay_ms":0,"kind":"reset","message":"m","future":[1,2]}"#;
     let line: Line = serde_json::from_str(text).unwrap();
     assert!(matches!(line, Line::Error(ErrorLine { id: 1, .. })));
+}
+
+#[test]
+fn a_summary_of_the_first_format_reads_as_schema_1_without_argv() {
+    let text = r#"{"event":"summary","requested":1,"ok":1,"failed":0,"responses":1,"in_order":true,"inversions":0,"wall_ms":12,"interrupted":false,"lateness_ms":null}"#;
+    let Line::Summary(s) = serde_json::from_str(text).unwrap() else {
+        panic!("not a summary");
+    };
+    assert_eq!((s.schema, s.argv.len()), (1, 0));
 }
 
 #[test]

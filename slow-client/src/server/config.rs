@@ -19,9 +19,11 @@ pub enum Framing {
     Length,
     /// `Transfer-Encoding: chunked`, the body split over at least two chunks.
     ///
-    /// HTTP/1.0 requests cannot decode chunked bodies, so they get [`Framing::Close`].
+    /// HTTP/1.0 requests cannot decode chunked bodies, so they get [`Framing::Close`]
+    /// (and their connection closes after the response).
     Chunked,
-    /// No length at all: the body ends when the server closes the connection.
+    /// No length at all: the body ends when the server closes the connection, so
+    /// every connection serves one request (keep-alive is off).
     Close,
 }
 
@@ -71,15 +73,35 @@ pub struct ServerConfig {
     pub framing: Framing,
     /// The longest delay a request may ask for; longer ones get 400 naming this cap. Default: 60000.
     pub max_delay_ms: u64,
-    /// How long a connection may take to deliver a complete request head, counted from
-    /// accept (so a client trickling bytes is cut off too); then it gets 408. Default: 10 s.
+    /// How long a client may take to deliver a complete request head, counted from
+    /// accept for the first request and from its first byte for later ones on the same
+    /// connection (so a client trickling bytes is cut off too); then it gets 408.
+    /// Default: 10 s.
     pub header_timeout: Duration,
+    /// How long a connection may sit idle between requests before it is closed
+    /// (silently, as nginx does). Zero turns keep-alive off: every response then says
+    /// `Connection: close`. Default: 5 s.
+    pub keep_alive_timeout: Duration,
+    /// Requests served on one connection; the last response says `Connection: close`
+    /// (nginx's `keepalive_requests`). Default: 1000.
+    pub max_requests_per_connection: u32,
+    /// How long a due response may wait for a client that reads nothing before the
+    /// connection is closed (timed from the first write that found its socket full,
+    /// restarted by every write that makes progress). Default: 10 s.
+    pub send_timeout: Duration,
+    /// Print one line per written response on stderr (time, peer, request line,
+    /// status, asked delay, lateness). Default: off.
+    pub access_log: bool,
     /// Connections held open at once; beyond it a new connection gets 503 and is closed.
     /// `None` derives it when the server starts: the soft `RLIMIT_NOFILE` minus
     /// [`FD_RESERVE`].
     pub max_connections: Option<usize>,
     /// The largest request head accepted, in bytes; larger ones get 431. Default: 16 KiB.
     pub max_head: usize,
+    /// Set `SO_REUSEPORT` on the listeners, so that several servers (one per thread)
+    /// can listen on the same address and the kernel spreads connections over them
+    /// (`slow-client serve --threads`). Default: `false`.
+    pub reuse_port: bool,
     /// Permit listening on non-loopback addresses. Default: `false`, because the server
     /// holds connections open on request and would be an easy target on a shared network.
     pub allow_public: bool,
@@ -92,8 +114,13 @@ impl Default for ServerConfig {
             framing: Framing::Length,
             max_delay_ms: 60_000,
             header_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(5),
+            max_requests_per_connection: 1000,
+            send_timeout: Duration::from_secs(10),
+            access_log: false,
             max_connections: None,
             max_head: 16 * 1024,
+            reuse_port: false,
             allow_public: false,
         }
     }

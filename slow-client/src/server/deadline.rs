@@ -3,9 +3,15 @@
 //!
 //! Entries are never removed early: when a connection moves on or closes, its old entry
 //! stays until it surfaces and is then ignored, because the loop checks it against the
-//! connection's current deadline and the key's generation. That keeps every operation
+//! connection's [`Entries`] and the key's generation. That keeps every operation
 //! O(log n) with no search. Stale entries of closed connections are swept
 //! ([`DeadlineHeap::retain`]) when they outnumber live connections four to one.
+//!
+//! A connection pushes an entry only when its next deadline comes before every entry it
+//! already has in the heap; a deadline that moves later (the keep-alive timer, after
+//! each request) waits for the earlier entry to fire and is pushed then. So a kept-alive
+//! connection costs about one push per delayed request, and the heap holds a few
+//! entries per connection, not one per request.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -22,6 +28,49 @@ pub(crate) fn after(now: Instant, wait: Duration) -> Instant {
 
 /// Waits up to this long get the kernel's minimum slack (50 µs) and are taken whole.
 const EXACT_BELOW: Duration = Duration::from_millis(50);
+
+/// Entries a connection keeps track of; one or two are usual.
+const TRACKED: usize = 4;
+
+/// The heap entries one connection has in force (one or two, rarely more), held
+/// inline: no allocation per connection. When all [`TRACKED`] slots are taken, the
+/// latest entry is forgotten: it then surfaces as stale, and the connection's next
+/// deadline is pushed again after the earlier ones fire, so nothing is missed.
+#[derive(Debug, Default)]
+pub(crate) struct Entries([Option<Instant>; TRACKED]);
+
+impl Entries {
+    /// Whether `next` needs an entry of its own: none in force comes at or before it.
+    pub(crate) fn wants(&self, next: Instant) -> bool {
+        self.0.iter().flatten().all(|&at| next < at)
+    }
+
+    /// Records an entry pushed for `at`.
+    pub(crate) fn add(&mut self, at: Instant) {
+        let slot = match self.0.iter().position(Option::is_none) {
+            Some(free) => free,
+            // Full: forget the latest (it fires later than every other).
+            None => (0..TRACKED).max_by_key(|&i| self.0[i]).unwrap_or(0),
+        };
+        self.0[slot] = Some(at);
+    }
+
+    /// Whether an entry for `at` is in force.
+    pub(crate) fn contains(&self, at: Instant) -> bool {
+        self.0.contains(&Some(at))
+    }
+
+    /// Takes the entry for `at` out as it fires; false when it is stale.
+    pub(crate) fn fire(&mut self, at: Instant) -> bool {
+        match self.0.iter().position(|&e| e == Some(at)) {
+            Some(i) => {
+                self.0[i] = None;
+                true
+            }
+            None => false,
+        }
+    }
+}
 
 /// A min-heap of `(when, key)`.
 #[derive(Debug, Default)]
@@ -105,6 +154,51 @@ mod tests {
         let later = t0 + Duration::from_secs(1);
         let keys: Vec<u64> = std::iter::from_fn(|| heap.pop_due(later).map(|e| e.1)).collect();
         assert_eq!(keys, [1, 3, 5, 7, 9], "still earliest first");
+    }
+
+    #[test]
+    fn a_later_deadline_waits_for_the_entry_in_force() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut entries = Entries::default();
+        assert!(entries.wants(ms(5000)), "nothing in force");
+        entries.add(ms(5000));
+        assert!(
+            !entries.wants(ms(6000)),
+            "the idle timer moved later: no push"
+        );
+        assert!(entries.wants(ms(100)), "a response due sooner: push");
+        entries.add(ms(100));
+        assert!(entries.contains(ms(5000)) && entries.contains(ms(100)));
+        assert!(entries.fire(ms(100)));
+        assert!(!entries.fire(ms(100)), "already fired: stale");
+        assert!(
+            !entries.wants(ms(5500)),
+            "the 5000 ms entry will come first"
+        );
+        assert!(entries.fire(ms(5000)));
+        assert!(entries.wants(ms(5500)));
+    }
+
+    #[test]
+    fn when_every_slot_is_taken_the_latest_entry_is_forgotten() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut entries = Entries::default();
+        for n in (1..=TRACKED as u64).rev() {
+            entries.add(ms(n * 100));
+        }
+        entries.add(ms(50));
+        assert!(entries.contains(ms(50)));
+        assert!(
+            !entries.contains(ms(TRACKED as u64 * 100)),
+            "the latest went"
+        );
+        assert!(entries.contains(ms(100)));
+        assert!(
+            !entries.fire(ms(TRACKED as u64 * 100)),
+            "it surfaces as stale"
+        );
     }
 
     #[test]

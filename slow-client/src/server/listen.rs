@@ -28,7 +28,11 @@ pub(crate) fn is_loopback(addr: &SocketAddr) -> bool {
 ///
 /// `SO_REUSEADDR` lets `serve` restart on its port at once while connections of the
 /// previous run sit in `TIME_WAIT`; it does not let two live servers share a port.
-pub(crate) fn listen(addr: SocketAddr, allow_public: bool) -> Result<TcpListener, ServerError> {
+pub(crate) fn listen(
+    addr: SocketAddr,
+    allow_public: bool,
+    reuse_port: bool,
+) -> Result<TcpListener, ServerError> {
     if !allow_public && !is_loopback(&addr) {
         return Err(ServerError::NotLoopback { addr });
     }
@@ -41,10 +45,18 @@ pub(crate) fn listen(addr: SocketAddr, allow_public: bool) -> Result<TcpListener
     )
     .map_err(bind_err)?;
     socket.set_reuse_address(true).map_err(bind_err)?;
+    if reuse_port {
+        socket.set_reuse_port(true).map_err(bind_err)?;
+    }
     if addr.is_ipv6() {
         // `[::]` means IPv6 only, as written; IPv4 wants its own address.
         socket.set_only_v6(true).map_err(bind_err)?;
     }
+    // Accepted sockets inherit it: a response goes out at once even while an earlier
+    // one on the same connection waits for its ACK (pipelining, keep-alive), instead
+    // of waiting up to a delayed-ACK timeout under Nagle's algorithm. Inheriting it
+    // saves the setsockopt per connection that nginx's tcp_nodelay costs.
+    socket.set_tcp_nodelay(true).map_err(bind_err)?;
     socket.bind(&addr.into()).map_err(bind_err)?;
     // Accepted sockets inherit this: each request's delay then runs from when the
     // kernel received it, not from when this loop got around to reading it (which,
@@ -77,6 +89,35 @@ mod tests {
         ] {
             assert!(!is_loopback(&addr.parse().unwrap()), "{addr}");
         }
+    }
+
+    #[test]
+    fn accepted_sockets_inherit_no_delay_from_the_listener() {
+        let listener = listen("127.0.0.1:0".parse().unwrap(), false, false).unwrap();
+        let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = loop {
+            match listener.accept() {
+                Ok(pair) => break pair,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert!(accepted.nodelay().unwrap());
+    }
+
+    #[test]
+    fn reuse_port_lets_two_listeners_share_an_address_and_only_then() {
+        let first = listen("127.0.0.1:0".parse().unwrap(), false, true).unwrap();
+        let addr = first.local_addr().unwrap();
+        assert!(listen(addr, false, true).is_ok());
+        let plain = listen("127.0.0.1:0".parse().unwrap(), false, false).unwrap();
+        let taken = plain.local_addr().unwrap();
+        assert!(matches!(
+            listen(taken, false, false),
+            Err(ServerError::Bind { .. })
+        ));
     }
 
     #[test]

@@ -1,31 +1,41 @@
 //! The delay server: a local stand-in for the defunct slowwly service.
 //!
-//! `GET /delay/{ms}` and `GET /delay/{ms}/url/{anything}` wait `ms` milliseconds, then
-//! answer `200 OK` with a short text body and `Connection: close`; `HEAD` gets the head
-//! alone. Anything else gets its 4xx: 400 for an unparsable head, a delay that is not a
-//! number or above [`ServerConfig::max_delay_ms`]; 404 for another path; 405 (with
-//! `Allow`) for another method; 408 when no complete head arrives within
-//! [`ServerConfig::header_timeout`]; 431 for a head over [`ServerConfig::max_head`] or
-//! with too many fields; 503 over [`ServerConfig::max_connections`].
+//! `GET /delay/{d}` waits `d` (`250`, `250ms` or `1.5s`), then answers `200 OK` with a
+//! short text body; `GET /delay/{d}/url/{url}` answers `302 Found` to `url` (slowwly's
+//! redirect; `POST` gets `307`); `GET /` lists the routes and the limits in force;
+//! `HEAD` gets the head alone. Anything else gets its 4xx: 400 for an unparsable head,
+//! a bad delay or url, or a delay above [`ServerConfig::max_delay_ms`]; 404 for another
+//! path; 405 (with `Allow`) for another method; 408 when a head does not arrive within
+//! [`ServerConfig::header_timeout`]; 411 for a chunked request body, 413 for one over
+//! 1 MiB; 431 for a head over [`ServerConfig::max_head`] or with too many fields; 503
+//! over [`ServerConfig::max_connections`].
 //!
 //! One thread, one [`epoll_safe::Epoll`]: listeners, connections, and a deadline heap
 //! that sets the `epoll_wait` timeout to the earliest due response. Bodies are framed
 //! as configured ([`Framing`]), so a client's three framing paths can all be tested.
 //!
 //! What a client can rely on:
-//! - The delay runs from when the kernel received the last bytes of the request
-//!   head (`SO_TIMESTAMPNS`; from the read when a packet is unstamped), so a busy
-//!   loop does not add its own lag. One request is answered per connection, then
-//!   the server closes it.
+//! - Connections persist (RFC 9112 §9.3): HTTP/1.1 unless the request says
+//!   `Connection: close`, HTTP/1.0 when it asks `Connection: keep-alive`. An idle
+//!   connection closes after [`ServerConfig::keep_alive_timeout`], silently; the
+//!   response to request number [`ServerConfig::max_requests_per_connection`] and any
+//!   400/405/408/411/413/431/503 say `Connection: close` and end it.
+//! - Pipelined requests are answered in request order, each delayed from its own
+//!   arrival: a later, shorter delay waits for the earlier response.
+//! - The delay runs from when the kernel received the bytes that completed the head
+//!   (`SO_TIMESTAMPNS`; from the read when a packet is unstamped), so a busy loop
+//!   does not add its own lag.
 //! - A client that closes (or resets) while its response waits is dropped at once, as
 //!   nginx does (its 499): a client that half-closes after its request (`nc -N`) is
-//!   taken as gone too.
-//! - After an error reply the server shuts its side and reads until the client
-//!   closes (at most 1 s), so request bytes it never read cannot turn the close into
-//!   a reset that destroys the reply in the client's buffers.
-//! - Per connection the server keeps a small state, the reply while it waits (a few
-//!   hundred bytes), and a partial head only while one arrives in pieces (at most
-//!   [`ServerConfig::max_head`] + 1 bytes); reads go through one shared buffer.
+//!   taken as gone too. One that stops reading is closed after
+//!   [`ServerConfig::send_timeout`], and served as soon as it reads within it.
+//! - After a response that ends the connection with request bytes unread, the server
+//!   shuts its side and reads until the client closes (at most 1 s), so those bytes
+//!   cannot turn the close into a reset that destroys the response in the client's
+//!   buffers.
+//! - Per connection the server keeps a small state, the responses it owes (at most 64:
+//!   past that it stops reading the connection until the client reads), and unparsed
+//!   input of at most one read or one head; reads go through one shared buffer.
 //! - Out of descriptors (`EMFILE`/`ENFILE`), the server stops accepting until one of
 //!   its connections closes or 100 ms pass; waiting clients stay in the listen
 //!   backlog (the kernel's largest, `net.core.somaxconn`). [`ServerStats`] counts the
@@ -38,24 +48,31 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let handle = Server::bind(ServerConfig::default())?.spawn()?;
 //! let mut stream = std::net::TcpStream::connect(handle.local_addrs()[0])?;
-//! stream.write_all(b"GET /delay/50 HTTP/1.1\r\nHost: localhost\r\n\r\n")?;
+//! stream.write_all(b"GET /delay/50 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
 //! let mut response = String::new();
-//! stream.read_to_string(&mut response)?; // the server closes after its answer
+//! stream.read_to_string(&mut response)?; // the server closes after its answer, as asked
 //! assert!(response.starts_with("HTTP/1.1 200 OK\r\n"));
 //! assert!(response.ends_with("delayed 50 ms: /delay/50\n"));
 //! let stats = handle.stop()?;
-//! assert_eq!((stats.accepted, stats.answered), (1, 1));
+//! assert_eq!((stats.accepted, stats.requests, stats.answered), (1, 1, 1));
 //! # Ok(())
 //! # }
 //! ```
 
 mod config;
-mod conn;
+mod date;
 mod deadline;
+mod eager;
 mod event_loop;
 mod listen;
+mod location;
+mod log;
+mod outbox;
+mod policy;
 mod request;
 mod response;
+mod route;
+mod session;
 mod slab;
 
 use std::io;
@@ -66,8 +83,7 @@ use std::thread::JoinHandle;
 use epoll_safe::{Epoll, Interest, Token, Waker};
 
 pub use config::{Framing, ParseFramingError, ServerConfig, FD_RESERVE};
-use conn::Verdict;
-use event_loop::{EventLoop, LISTENER, STOP, WAKE};
+use event_loop::{EventLoop, OnStop, DRAIN, LISTENER, STOP, WAKE};
 
 /// What went wrong starting or running the server.
 ///
@@ -117,23 +133,41 @@ pub enum ServerError {
 
 /// What the server did, returned by [`ServerHandle::stop`] and [`Server::run_until`].
 ///
-/// Every accepted connection ends up in exactly one of the other three counts once
-/// the server has stopped: `accepted == answered + rejected + dropped`.
+/// Once the server has stopped, every request ends up in exactly one of `answered`,
+/// `rejected` and `dropped`: `requests == answered + rejected + dropped`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ServerStats {
     /// Connections accepted (including those answered 503 at once).
     pub accepted: u64,
-    /// 2xx responses written in full.
+    /// Requests: every complete head, every head cut off by the header timeout or the
+    /// client's close, every 503 at the cap, and the first request of each connection
+    /// from its accept (so a connection closed before sending anything counts one,
+    /// dropped). Idle keep-alive connections closing between requests count none.
+    pub requests: u64,
+    /// 2xx and 3xx responses written in full.
     pub answered: u64,
-    /// 4xx/5xx responses written in full (bad requests, 404, 405, 431, 503).
+    /// 4xx/5xx responses written in full (bad requests, 404, 405, 411, 413, 431, 503).
     pub rejected: u64,
-    /// Connections closed without a complete response: header timeouts (408 is sent
-    /// where possible), clients that closed or reset first, stalled writes, and
-    /// connections still open when the server stopped.
+    /// Requests without a complete response: header timeouts (408 is sent where
+    /// possible), clients that closed, reset or stopped reading first, and requests
+    /// still owed when the server stopped.
     pub dropped: u64,
     /// Times accepting paused because the process ran out of descriptors (`EMFILE`,
     /// `ENFILE`) or kernel memory; pending clients wait in the backlog meanwhile.
     pub accept_pauses: u64,
+}
+
+impl std::ops::AddAssign for ServerStats {
+    /// Adds another server's counts (one per `--threads` loop).
+    fn add_assign(&mut self, other: ServerStats) {
+        self.accepted += other.accepted;
+        self.requests += other.requests;
+        self.answered += other.answered;
+        self.rejected += other.rejected;
+        self.dropped += other.dropped;
+        self.accept_pauses += other.accept_pauses;
+    }
 }
 
 impl ServerStats {
@@ -141,9 +175,32 @@ impl ServerStats {
         match verdict {
             Some(Verdict::Answered) => self.answered += 1,
             Some(Verdict::Rejected) => self.rejected += 1,
-            Some(Verdict::Dropped) | None => self.dropped += 1,
+            Some(Verdict::Dropped) => self.dropped += 1,
+            None => {} // an interim 100 Continue
         }
     }
+}
+
+/// How a written response counts in [`ServerStats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// A 2xx or 3xx response.
+    Answered,
+    /// A 4xx/5xx response to a request the server judged.
+    Rejected,
+    /// A 408: the request never arrived whole.
+    Dropped,
+}
+
+/// How to stop, as [`Server::run_until_with`]'s callback decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Gracefully (SIGTERM): stop accepting, close idle connections, finish the
+    /// responses in flight (at most 10 s), then return. Another stop readiness
+    /// meanwhile stops at once.
+    Drain,
+    /// At once (SIGINT): close every connection and return.
+    Now,
 }
 
 /// A delay server bound to its addresses, not yet running.
@@ -179,7 +236,7 @@ impl Server {
         let mut listeners = Vec::with_capacity(config.listen.len());
         let mut addrs = Vec::with_capacity(config.listen.len());
         for (index, &addr) in config.listen.iter().enumerate() {
-            let listener = listen::listen(addr, config.allow_public)?;
+            let listener = listen::listen(addr, config.allow_public, config.reuse_port)?;
             let local = listener
                 .local_addr()
                 .map_err(|source| ServerError::Bind { addr, source })?;
@@ -212,7 +269,7 @@ impl Server {
     /// [`ServerError::EventLoop`] if `epoll_wait` itself fails; problems with single
     /// connections never end the loop.
     pub fn run(self) -> Result<(), ServerError> {
-        EventLoop::new(self.epoll, self.listeners, self.config)
+        EventLoop::new(self.epoll, self.listeners, &self.config, None)
             .run()
             .map(drop)
     }
@@ -224,13 +281,37 @@ impl Server {
     /// # Errors
     /// [`ServerError::EventLoop`] if `stop` cannot be registered or `epoll_wait` fails.
     pub fn run_until(self, stop: impl AsFd) -> Result<ServerStats, ServerError> {
+        self.run_stoppable(stop, None)
+    }
+
+    /// Like [`Server::run_until`], but asks `on_stop` what each readiness of `stop`
+    /// means: [`Stop::Drain`] finishes the responses in flight first (a second stop
+    /// readiness meanwhile stops at once), [`Stop::Now`] stops at once, `None` ignores
+    /// it. `on_stop` must consume what made `stop` readable (e.g. read the signalfd),
+    /// or the next turn sees it again.
+    ///
+    /// # Errors
+    /// [`ServerError::EventLoop`] if `stop` cannot be registered or `epoll_wait` fails.
+    pub fn run_until_with<'s>(
+        self,
+        stop: impl AsFd,
+        on_stop: impl FnMut() -> Option<Stop> + 's,
+    ) -> Result<ServerStats, ServerError> {
+        self.run_stoppable(stop, Some(Box::new(on_stop)))
+    }
+
+    fn run_stoppable(
+        self,
+        stop: impl AsFd,
+        on_stop: Option<OnStop<'_>>,
+    ) -> Result<ServerStats, ServerError> {
         self.epoll
             .add(&stop, Token(STOP), Interest::READABLE)
             .map_err(|source| ServerError::EventLoop {
                 context: "registering the stop fd",
                 source,
             })?;
-        EventLoop::new(self.epoll, self.listeners, self.config).run()
+        EventLoop::new(self.epoll, self.listeners, &self.config, on_stop).run()
     }
 
     /// Runs the event loop on a new thread named `delay-server`.
@@ -244,15 +325,21 @@ impl Server {
                 context: "creating the stop waker",
                 source,
             })?;
+        let drainer =
+            Waker::new(&self.epoll, Token(DRAIN)).map_err(|source| ServerError::EventLoop {
+                context: "creating the drain waker",
+                source,
+            })?;
         let addrs = self.addrs.clone();
-        let looped = EventLoop::new(self.epoll, self.listeners, self.config);
+        let (epoll, listeners, config) = (self.epoll, self.listeners, self.config);
         let thread = std::thread::Builder::new()
             .name("delay-server".to_owned())
-            .spawn(move || looped.run())
+            .spawn(move || EventLoop::new(epoll, listeners, &config, None).run())
             .map_err(|source| ServerError::Spawn { source })?;
         Ok(ServerHandle {
             addrs,
             waker,
+            drainer,
             thread: Some(thread),
         })
     }
@@ -263,6 +350,7 @@ impl Server {
 pub struct ServerHandle {
     addrs: Vec<SocketAddr>,
     waker: Waker,
+    drainer: Waker,
     thread: Option<JoinHandle<Result<ServerStats, ServerError>>>,
 }
 
@@ -279,6 +367,34 @@ impl ServerHandle {
     /// [`ServerError::Panicked`] if the thread panicked.
     pub fn stop(mut self) -> Result<ServerStats, ServerError> {
         self.shut_down()
+    }
+
+    /// Asks the loop to stop gracefully, as [`Stop::Drain`] does (no new connections,
+    /// the responses in flight finished, at most 10 s), and returns at once; then
+    /// [`ServerHandle::wait`] for it (or [`ServerHandle::stop`] to cut it short).
+    ///
+    /// # Errors
+    /// [`ServerError::EventLoop`] if the wake could not be sent.
+    pub fn drain(&self) -> Result<(), ServerError> {
+        self.drainer
+            .wake()
+            .map_err(|source| ServerError::EventLoop {
+                context: "waking the loop to drain it",
+                source,
+            })
+    }
+
+    /// Waits for the loop to end on its own (after [`ServerHandle::drain`]) and
+    /// returns its stats.
+    ///
+    /// # Errors
+    /// [`ServerError::EventLoop`] if the loop failed; [`ServerError::Panicked`] if
+    /// the thread panicked.
+    pub fn wait(mut self) -> Result<ServerStats, ServerError> {
+        match self.thread.take() {
+            Some(thread) => thread.join().map_err(|_| ServerError::Panicked)?,
+            None => Ok(ServerStats::default()),
+        }
     }
 
     fn shut_down(&mut self) -> Result<ServerStats, ServerError> {

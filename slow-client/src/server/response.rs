@@ -1,21 +1,36 @@
-//! Response bytes: a status line, a few fixed headers, and the body framed the way the
-//! server was told to frame it.
+//! Response bytes: a status line, a few fixed fields, and the body framed the way the
+//! server was told to frame it, appended to a connection's output buffer without
+//! allocating (numbers are formatted straight into it).
+
+use std::io::Write as _;
 
 use super::config::Framing;
+use super::date::HTTP_DATE_LEN;
+
+/// The interim response to `Expect: 100-continue`.
+pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 /// The statuses the delay server sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
-    /// 200: the delay is over.
+    /// 200: the delay is over, or the index page.
     Ok,
-    /// 400: unparsable head, a delay that is not a number or above the cap.
+    /// 302: `GET /delay/{ms}/url/{url}` after the delay.
+    Found,
+    /// 307: `POST /delay/{ms}/url/{url}` after the delay.
+    TemporaryRedirect,
+    /// 400: unparsable head, a bad delay or url.
     BadRequest,
-    /// 404: a path that is not a delay route.
+    /// 404: a path that is not a route.
     NotFound,
-    /// 405: a method other than GET or HEAD.
+    /// 405: a method the route does not take.
     MethodNotAllowed,
     /// 408: no complete head within the header timeout.
     RequestTimeout,
+    /// 411: a chunked request body.
+    LengthRequired,
+    /// 413: a request body over the cap.
+    ContentTooLarge,
     /// 431: a head over the size cap or with too many fields.
     HeaderFieldsTooLarge,
     /// 503: over the connection cap.
@@ -26,10 +41,14 @@ impl Status {
     pub(crate) const fn code(self) -> u16 {
         match self {
             Status::Ok => 200,
+            Status::Found => 302,
+            Status::TemporaryRedirect => 307,
             Status::BadRequest => 400,
             Status::NotFound => 404,
             Status::MethodNotAllowed => 405,
             Status::RequestTimeout => 408,
+            Status::LengthRequired => 411,
+            Status::ContentTooLarge => 413,
             Status::HeaderFieldsTooLarge => 431,
             Status::ServiceUnavailable => 503,
         }
@@ -38,74 +57,153 @@ impl Status {
     const fn reason(self) -> &'static str {
         match self {
             Status::Ok => "OK",
+            Status::Found => "Found",
+            Status::TemporaryRedirect => "Temporary Redirect",
             Status::BadRequest => "Bad Request",
             Status::NotFound => "Not Found",
             Status::MethodNotAllowed => "Method Not Allowed",
             Status::RequestTimeout => "Request Timeout",
+            Status::LengthRequired => "Length Required",
+            Status::ContentTooLarge => "Content Too Large",
             Status::HeaderFieldsTooLarge => "Request Header Fields Too Large",
             Status::ServiceUnavailable => "Service Unavailable",
         }
     }
+
+    /// Whether answering this status ends the connection: the request (or what
+    /// follows it on the connection) could not be read reliably, or the server is full.
+    pub(crate) const fn ends_connection(self) -> bool {
+        !matches!(
+            self,
+            Status::Ok | Status::Found | Status::TemporaryRedirect | Status::NotFound
+        )
+    }
+
+    /// 2xx and 3xx: the request was served.
+    pub(crate) const fn is_success(self) -> bool {
+        self.code() < 400
+    }
 }
 
-/// A reply before framing: status, a short text body, and what the request allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Reply {
+/// A response body before framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Body<'a> {
+    /// No body (a redirect).
+    Empty,
+    /// Fixed text.
+    Text(&'a str),
+    /// `delayed {ms} ms: {path}\n`.
+    Delayed { ms: u64, path: &'a str },
+}
+
+/// What the `Connection` field says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Persistence {
+    /// HTTP/1.1 keeps the connection: no field needed.
+    Default,
+    /// An HTTP/1.0 client asked to keep it, and it is kept.
+    KeepAlive,
+    /// The connection ends after this response.
+    Close,
+}
+
+/// A reply before framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reply<'a> {
     pub(crate) status: Status,
-    pub(crate) body: String,
+    pub(crate) body: Body<'a>,
+    pub(crate) location: Option<&'a str>,
+    /// The `Allow` value of a 405.
+    pub(crate) allow: &'a str,
     /// A HEAD request: send the head only.
     pub(crate) head_only: bool,
-    /// An HTTP/1.0 request: it cannot decode chunked bodies.
-    pub(crate) http10: bool,
+    pub(crate) persistence: Persistence,
 }
 
-impl Reply {
-    pub(crate) fn new(status: Status, body: String) -> Reply {
+impl<'a> Reply<'a> {
+    pub(crate) fn new(status: Status, body: Body<'a>) -> Reply<'a> {
         Reply {
             status,
             body,
+            location: None,
+            allow: "",
             head_only: false,
-            http10: false,
+            persistence: Persistence::Close,
         }
     }
 
-    /// Encodes the reply as it goes on the wire. Every reply says `Connection: close`:
-    /// the server answers one request per connection and then closes it.
-    pub(crate) fn encode(&self, framing: Framing) -> Vec<u8> {
-        let framing = match framing {
-            Framing::Chunked if self.http10 => Framing::Close,
-            other => other,
-        };
-        let mut head = format!(
-            "HTTP/1.1 {} {}\r\nServer: slow-client delay server\r\n\
-             Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n",
+    /// Appends the reply, framed as `framing`, to `out`, with `date` as its `Date`;
+    /// returns where in `out` the date went, so a reply encoded before its delay can
+    /// have it refreshed when it is sent. `staging` holds the body meanwhile (its
+    /// length goes in the head).
+    ///
+    /// `framing` must already be the effective one ([`effective_framing`]).
+    pub(crate) fn encode(
+        &self,
+        framing: Framing,
+        date: &[u8; HTTP_DATE_LEN],
+        staging: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) -> usize {
+        staging.clear();
+        match self.body {
+            Body::Empty => {}
+            Body::Text(text) => staging.extend_from_slice(text.as_bytes()),
+            Body::Delayed { ms, path } => {
+                let _ = writeln!(staging, "delayed {ms} ms: {path}");
+            }
+        }
+        let _ = write!(
+            out,
+            "HTTP/1.1 {} {}\r\nServer: slow-client\r\nDate: ",
             self.status.code(),
             self.status.reason()
         );
+        let date_at = out.len();
+        out.extend_from_slice(date);
+        out.extend_from_slice(b"\r\n");
+        if !staging.is_empty() {
+            out.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
+        }
+        if let Some(location) = self.location {
+            out.extend_from_slice(b"Location: ");
+            out.extend_from_slice(location.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if self.status.is_success() {
+            out.extend_from_slice(b"Access-Control-Allow-Origin: *\r\n");
+        }
         match self.status {
-            Status::MethodNotAllowed => head.push_str("Allow: GET, HEAD\r\n"),
-            Status::ServiceUnavailable => head.push_str("Retry-After: 1\r\n"),
+            Status::MethodNotAllowed => {
+                let _ = write!(out, "Allow: {}\r\n", self.allow);
+            }
+            Status::ServiceUnavailable => out.extend_from_slice(b"Retry-After: 1\r\n"),
             _ => {}
         }
+        match self.persistence {
+            Persistence::Default => {}
+            Persistence::KeepAlive => out.extend_from_slice(b"Connection: keep-alive\r\n"),
+            Persistence::Close => out.extend_from_slice(b"Connection: close\r\n"),
+        }
         match framing {
-            Framing::Length => head.push_str(&format!("Content-Length: {}\r\n", self.body.len())),
-            Framing::Chunked => head.push_str("Transfer-Encoding: chunked\r\n"),
+            Framing::Length => {
+                let _ = write!(out, "Content-Length: {}\r\n", staging.len());
+            }
+            Framing::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
             Framing::Close => {}
         }
-        head.push_str("\r\n");
-        let mut out = head.into_bytes();
+        out.extend_from_slice(b"\r\n");
         if self.head_only {
-            return out;
+            return date_at;
         }
-        let body = self.body.as_bytes();
         match framing {
-            Framing::Length | Framing::Close => out.extend_from_slice(body),
+            Framing::Length | Framing::Close => out.extend_from_slice(staging),
             Framing::Chunked => {
                 // Two chunks (at least one byte each) so a client's chunk loop runs more than once.
-                let (first, second) = body.split_at(body.len() / 2);
+                let (first, second) = staging.split_at(staging.len() / 2);
                 for chunk in [first, second] {
                     if !chunk.is_empty() {
-                        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                        let _ = write!(out, "{:x}\r\n", chunk.len());
                         out.extend_from_slice(chunk);
                         out.extend_from_slice(b"\r\n");
                     }
@@ -113,114 +211,173 @@ impl Reply {
                 out.extend_from_slice(b"0\r\n\r\n");
             }
         }
-        out
+        date_at
+    }
+}
+
+/// The framing a response to this request gets: HTTP/1.0 clients cannot decode
+/// chunked bodies, so they get [`Framing::Close`].
+pub(crate) fn effective_framing(framing: Framing, http10: bool) -> Framing {
+    match framing {
+        Framing::Chunked if http10 => Framing::Close,
+        other => other,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    //! The wire format is fixed, so these compare whole responses byte for byte (the
+    //! integration tests parse them with httparse, as a client would).
     use super::*;
+    use crate::server::date::http_date;
 
-    fn parse(bytes: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
-        let mut headers = [httparse::EMPTY_HEADER; 16];
-        let mut resp = httparse::Response::new(&mut headers);
-        let httparse::Status::Complete(n) = resp.parse(bytes).unwrap() else {
-            panic!("incomplete head")
-        };
-        let fields = resp
-            .headers
-            .iter()
-            .map(|h| {
-                (
-                    h.name.to_owned(),
-                    String::from_utf8_lossy(h.value).into_owned(),
-                )
-            })
-            .collect();
-        (resp.code.unwrap(), fields, bytes[n..].to_vec())
+    const DATE: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
+
+    fn encode(reply: &Reply<'_>, framing: Framing) -> String {
+        let mut out = b"earlier bytes".to_vec();
+        let at = reply.encode(framing, &http_date(0), &mut Vec::new(), &mut out);
+        assert_eq!(&out[at..at + HTTP_DATE_LEN], DATE.as_bytes(), "date_at");
+        String::from_utf8(out.split_off(13)).unwrap()
     }
 
-    fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
-        fields
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+    fn delayed() -> Reply<'static> {
+        Reply::new(
+            Status::Ok,
+            Body::Delayed {
+                ms: 5,
+                path: "/delay/5",
+            },
+        )
     }
 
-    fn reply(status: Status) -> Reply {
-        Reply::new(status, "delayed 5 ms: /delay/5\n".to_owned())
+    fn head(status: &str, fields: &str) -> String {
+        format!("HTTP/1.1 {status}\r\nServer: slow-client\r\nDate: {DATE}\r\n{fields}\r\n")
+    }
+
+    const TEXT: &str = "Content-Type: text/plain; charset=utf-8\r\n";
+    const CORS: &str = "Access-Control-Allow-Origin: *\r\n";
+
+    #[test]
+    fn length_framing_states_the_body_length_and_the_date() {
+        let want = head(
+            "200 OK",
+            &format!("{TEXT}{CORS}Connection: close\r\nContent-Length: 23\r\n"),
+        );
+        assert_eq!(
+            encode(&delayed(), Framing::Length),
+            want + "delayed 5 ms: /delay/5\n"
+        );
     }
 
     #[test]
-    fn length_framing_states_the_body_length() {
-        let (code, fields, body) = parse(&reply(Status::Ok).encode(Framing::Length));
-        assert_eq!(code, 200);
-        assert_eq!(field(&fields, "content-length"), Some("23"));
-        assert_eq!(field(&fields, "connection"), Some("close"));
-        assert_eq!(body, b"delayed 5 ms: /delay/5\n");
+    fn persistence_decides_the_connection_field() {
+        let mut reply = delayed();
+        reply.persistence = Persistence::Default;
+        let kept = encode(&reply, Framing::Length);
+        assert!(!kept.contains("Connection:"), "{kept}");
+        reply.persistence = Persistence::KeepAlive;
+        assert!(encode(&reply, Framing::Length).contains("\r\nConnection: keep-alive\r\n"));
     }
 
     #[test]
     fn chunked_framing_uses_two_chunks_and_a_last_chunk() {
-        let (_, fields, body) = parse(&reply(Status::Ok).encode(Framing::Chunked));
-        assert_eq!(field(&fields, "transfer-encoding"), Some("chunked"));
-        assert_eq!(field(&fields, "content-length"), None);
-        let mut rest = &body[..];
-        let mut chunks = Vec::new();
-        loop {
-            let httparse::Status::Complete((n, size)) = httparse::parse_chunk_size(rest).unwrap()
-            else {
-                panic!("bad chunk size")
-            };
-            let size = usize::try_from(size).unwrap();
-            chunks.push(rest[n..n + size].to_vec());
-            assert_eq!(&rest[n + size..n + size + 2], b"\r\n");
-            rest = &rest[n + size + 2..];
-            if size == 0 {
-                break;
-            }
-        }
-        assert!(rest.is_empty());
-        assert_eq!(chunks.len(), 3, "two data chunks and the last chunk");
-        assert_eq!(chunks.concat(), b"delayed 5 ms: /delay/5\n");
+        let want = head(
+            "200 OK",
+            &format!("{TEXT}{CORS}Connection: close\r\nTransfer-Encoding: chunked\r\n"),
+        );
+        assert_eq!(
+            encode(&delayed(), Framing::Chunked),
+            want + "b\r\ndelayed 5 m\r\nc\r\ns: /delay/5\n\r\n0\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn redirects_carry_location_and_cors_and_an_empty_body_in_every_framing() {
+        let mut reply = Reply::new(Status::Found, Body::Empty);
+        reply.location = Some("http://x/");
+        reply.persistence = Persistence::Default;
+        let fields = format!("Location: http://x/\r\n{CORS}");
+        let length = head("302 Found", &format!("{fields}Content-Length: 0\r\n"));
+        assert_eq!(encode(&reply, Framing::Length), length);
+        let chunked = head(
+            "302 Found",
+            &format!("{fields}Transfer-Encoding: chunked\r\n"),
+        );
+        assert_eq!(encode(&reply, Framing::Chunked), chunked + "0\r\n\r\n");
+        assert_eq!(encode(&reply, Framing::Close), head("302 Found", &fields));
     }
 
     #[test]
     fn close_framing_has_no_length_and_http10_never_gets_chunked() {
-        let (_, fields, body) = parse(&reply(Status::Ok).encode(Framing::Close));
-        assert_eq!(field(&fields, "content-length"), None);
-        assert_eq!(field(&fields, "transfer-encoding"), None);
-        assert_eq!(body, b"delayed 5 ms: /delay/5\n");
-        let mut old = reply(Status::Ok);
-        old.http10 = true;
-        assert_eq!(old.encode(Framing::Chunked), old.encode(Framing::Close));
+        let want = head("200 OK", &format!("{TEXT}{CORS}Connection: close\r\n"));
+        assert_eq!(
+            encode(&delayed(), Framing::Close),
+            want + "delayed 5 ms: /delay/5\n"
+        );
+        assert_eq!(effective_framing(Framing::Chunked, true), Framing::Close);
+        assert_eq!(effective_framing(Framing::Chunked, false), Framing::Chunked);
+        assert_eq!(effective_framing(Framing::Length, true), Framing::Length);
     }
 
     #[test]
     fn head_replies_keep_the_length_but_send_no_body() {
-        let mut head = reply(Status::Ok);
-        head.head_only = true;
-        let (_, fields, body) = parse(&head.encode(Framing::Length));
-        assert_eq!(field(&fields, "content-length"), Some("23"));
-        assert!(body.is_empty());
+        let mut reply = delayed();
+        reply.head_only = true;
+        let want = head(
+            "200 OK",
+            &format!("{TEXT}{CORS}Connection: close\r\nContent-Length: 23\r\n"),
+        );
+        assert_eq!(encode(&reply, Framing::Length), want);
     }
 
     #[test]
     fn status_specific_fields_are_present() {
-        let (code, fields, _) = parse(&reply(Status::MethodNotAllowed).encode(Framing::Length));
-        assert_eq!((code, field(&fields, "allow")), (405, Some("GET, HEAD")));
-        let (code, fields, _) = parse(&reply(Status::ServiceUnavailable).encode(Framing::Length));
-        assert_eq!((code, field(&fields, "retry-after")), (503, Some("1")));
-        for status in [
+        let mut reply = Reply::new(Status::MethodNotAllowed, Body::Text("no\n"));
+        reply.allow = "GET, HEAD";
+        let want = head(
+            "405 Method Not Allowed",
+            &format!("{TEXT}Allow: GET, HEAD\r\nConnection: close\r\nContent-Length: 3\r\n"),
+        );
+        assert_eq!(encode(&reply, Framing::Length), want + "no\n");
+        let busy = Reply::new(Status::ServiceUnavailable, Body::Text("full\n"));
+        assert!(encode(&busy, Framing::Length).contains("\r\nRetry-After: 1\r\n"));
+        for (status, line) in [
+            (Status::TemporaryRedirect, "307 Temporary Redirect"),
+            (Status::BadRequest, "400 Bad Request"),
+            (Status::NotFound, "404 Not Found"),
+            (Status::RequestTimeout, "408 Request Timeout"),
+            (Status::LengthRequired, "411 Length Required"),
+            (Status::ContentTooLarge, "413 Content Too Large"),
+            (
+                Status::HeaderFieldsTooLarge,
+                "431 Request Header Fields Too Large",
+            ),
+        ] {
+            let text = encode(&Reply::new(status, Body::Text("x\n")), Framing::Close);
+            assert!(text.starts_with(&format!("HTTP/1.1 {line}\r\n")), "{text}");
+            assert_eq!(text.contains(CORS), status.is_success(), "{text}");
+        }
+    }
+
+    #[test]
+    fn only_errors_that_leave_the_stream_unreadable_end_the_connection() {
+        let ends: Vec<u16> = [
+            Status::Ok,
+            Status::Found,
+            Status::TemporaryRedirect,
             Status::BadRequest,
             Status::NotFound,
+            Status::MethodNotAllowed,
             Status::RequestTimeout,
+            Status::LengthRequired,
+            Status::ContentTooLarge,
             Status::HeaderFieldsTooLarge,
-        ] {
-            assert_eq!(
-                parse(&reply(status).encode(Framing::Close)).0,
-                status.code()
-            );
-        }
+            Status::ServiceUnavailable,
+        ]
+        .into_iter()
+        .filter(|s| s.ends_connection())
+        .map(Status::code)
+        .collect();
+        assert_eq!(ends, [400, 405, 408, 411, 413, 431, 503]);
     }
 }

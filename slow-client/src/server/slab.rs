@@ -91,6 +91,15 @@ impl<T> Slab<T> {
         self.len
     }
 
+    /// The keys of every value stored.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.slots.iter().enumerate().filter_map(|(index, slot)| {
+            slot.value
+                .as_ref()
+                .map(|_| u64::from(slot.generation) << 32 | index as u64)
+        })
+    }
+
     /// Removes every value.
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
         self.len = 0;
@@ -117,6 +126,13 @@ mod tests {
         assert_eq!(slab.get_mut(a), None);
         assert_eq!(slab.get_mut(c), Some(&mut "c"));
         assert_eq!(slab.get_mut(b), Some(&mut "b"));
+        let mut keys: Vec<u64> = slab.keys().collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [b, c],
+            "b is slot 1, generation 0; c reuses slot 0 with generation 1"
+        );
         assert_eq!(slab.drain().count(), 2);
         assert_eq!(slab.len(), 0);
     }

@@ -19,6 +19,7 @@ fn other_method_is_405_with_allow() {
     );
     assert_eq!(response.status, 405, "{response:?}");
     assert_eq!(response.header("allow"), Some("GET, HEAD"));
+    assert_eq!(response.header("connection"), Some("close"));
 }
 
 #[test]
@@ -27,7 +28,7 @@ fn non_numeric_delay_is_400() {
     let response = get(addr(&server), "/delay/soon");
     assert_eq!(response.status, 400, "{response:?}");
     assert!(
-        response.body.contains("whole number of milliseconds"),
+        response.body.contains("{ms}, {ms}ms or {seconds}s"),
         "{response:?}"
     );
 }
@@ -175,4 +176,29 @@ fn bind_failure_names_the_address() {
         "{err:?}"
     );
     assert!(err.to_string().contains(&busy.to_string()), "{err}");
+}
+
+#[test]
+fn a_thousand_idle_connections_do_not_stop_service() {
+    let server = start(ServerConfig {
+        header_timeout: PATIENCE,
+        keep_alive_timeout: PATIENCE,
+        ..config(Framing::Length)
+    });
+    let a = addr(&server);
+    // 500 that never send anything, 500 kept alive and idle after one request.
+    let silent: Vec<TcpStream> = (0..500).map(|_| connect(a)).collect();
+    let kept: Vec<Client> = (0..500)
+        .map(|_| {
+            let mut client = Client::new(a);
+            client.send("GET /delay/0 HTTP/1.1\r\n\r\n");
+            assert_eq!(client.response(Instant::now()).status, 200);
+            client
+        })
+        .collect();
+    let started = Instant::now();
+    let response = get(a, "/delay/0");
+    assert_eq!(response.status, 200, "{response:?}");
+    assert!(started.elapsed() < PATIENCE, "{:?}", started.elapsed());
+    drop((silent, kept));
 }

@@ -80,8 +80,12 @@ fn out_of_descriptors_child() {
             socket.connect(&a.into()).unwrap();
             let mut stream = TcpStream::from(socket);
             stream.set_read_timeout(Some(PATIENCE)).unwrap();
+            // A delay holds each connection open while the rest connect (a request
+            // answered at once would free its descriptor before the next accept).
             stream
-                .write_all(format!("GET /delay/0/url/{i} HTTP/1.1\r\n\r\n").as_bytes())
+                .write_all(
+                    format!("GET /delay/300?{i} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes(),
+                )
                 .unwrap();
             stream
         })
@@ -181,4 +185,119 @@ fn run_until_returns_the_stats_when_the_stop_fd_becomes_readable() {
     stop_tx.write_all(b"x").unwrap();
     let stats = running.join().unwrap().unwrap();
     assert_eq!((stats.accepted, stats.answered), (1, 1), "{stats:?}");
+}
+
+/// This process's resident set, in KiB (`VmRSS`).
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Most the process may grow while a client pipelines 10,000 requests without reading:
+/// the server holds at most 64 responses (~400 B each) and one read of input per
+/// connection; without the bound it would hold megabytes of both.
+const PIPELINE_GROWTH_KIB: u64 = 1024;
+
+fn pipelining_without_reading_child() {
+    const N: usize = 10_000;
+    let server = start(ServerConfig {
+        keep_alive_timeout: PATIENCE,
+        send_timeout: PATIENCE,
+        max_requests_per_connection: u32::MAX,
+        ..config(Framing::Length)
+    });
+    let request = format!(
+        "GET /delay/0?{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "p".repeat(180)
+    );
+    let burst = request.repeat(N);
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr(&server).into()).unwrap();
+    let stream = TcpStream::from(socket);
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let writer = stream.try_clone().unwrap();
+    let mut client = Client {
+        stream,
+        buf: Vec::with_capacity(64 * 1024),
+    };
+    let before = rss_kib();
+    let pusher = std::thread::spawn(move || (&writer).write_all(burst.as_bytes()).is_ok());
+    // Long enough for the server to read all it will and stop.
+    sleep(Duration::from_millis(1500));
+    let during = rss_kib();
+    eprintln!("VmRSS before {before} KiB, after 10,000 unread pipelined requests {during} KiB");
+    assert!(
+        during.saturating_sub(before) < PIPELINE_GROWTH_KIB,
+        "grew from {before} to {during} KiB"
+    );
+    // Still served, in order, once it reads.
+    let sent = Instant::now();
+    for _ in 0..N {
+        let response = client.response(sent);
+        assert_eq!(response.status, 200, "{response:?}");
+    }
+    assert!(pusher.join().unwrap());
+    drop(client);
+    let stats = server.stop().unwrap();
+    assert_eq!((stats.accepted, stats.answered), (1, N as u64), "{stats:?}");
+}
+
+#[test]
+fn pipelining_10000_requests_without_reading_keeps_memory_bounded_and_all_are_served() {
+    let name = "lifecycle::pipelining_10000_requests_without_reading_keeps_memory_bounded_and_all_are_served";
+    if in_child(name, None) {
+        pipelining_without_reading_child();
+    }
+}
+
+fn keep_alive_allocations_child() {
+    const N: usize = 2000;
+    let server = start(ServerConfig {
+        keep_alive_timeout: PATIENCE,
+        max_requests_per_connection: u32::MAX,
+        ..config(Framing::Length)
+    });
+    let mut stream = connect(addr(&server));
+    let request = b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n";
+    // Every answer to this request has the same length (the Date is fixed-width).
+    stream.write_all(request).unwrap();
+    let mut raw = Vec::new();
+    let len = loop {
+        let mut chunk = [0u8; 1024];
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(n > 0, "closed early");
+        raw.extend_from_slice(&chunk[..n]);
+        if let Some(len) = response_len(&raw, false) {
+            break len;
+        }
+    };
+    assert_eq!(raw.len(), len, "one answer to one request");
+    let mut answer = vec![0u8; len];
+    // Warm up (buffers reach their size), then count.
+    for _ in 0..100 {
+        stream.write_all(request).unwrap();
+        stream.read_exact(&mut answer).unwrap();
+    }
+    let region = stats_alloc::Region::new(super::GLOBAL);
+    for _ in 0..N {
+        stream.write_all(request).unwrap();
+        stream.read_exact(&mut answer).unwrap();
+    }
+    let allocations = region.change().allocations;
+    eprintln!("{allocations} allocations over {N} kept-alive requests");
+    assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
+    assert!(
+        allocations < N / 100,
+        "{allocations} allocations for {N} requests"
+    );
+}
+
+#[test]
+fn kept_alive_requests_do_not_allocate_per_request() {
+    let name = "lifecycle::kept_alive_requests_do_not_allocate_per_request";
+    if in_child(name, None) {
+        keep_alive_allocations_child();
+    }
 }

@@ -195,6 +195,11 @@ impl Server {
         super::machine::process_cpu_seconds(self.child.id())
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The `IP:PORT` it listens on.
     pub fn addr(&self) -> &str {
         &self.addr

@@ -88,6 +88,27 @@ fn the_writer_goes_in_id_order_and_waits_for_a_connect_under_way() {
 }
 
 #[test]
+fn a_passed_connect_that_finishes_frees_no_slot_a_second_time() {
+    // Budget 2 with 4 requests: passing request 0 frees its slot (request 2
+    // starts); when 0's connect finally finishes it must not free another.
+    let (mut p, t0) = pacer(4, 2, 8);
+    assert_eq!(start_all(&mut p), [0, 1]);
+    assert!(p.writer_started(t0 + WAIT));
+    assert_eq!(
+        p.next_write(Cursor::Connecting(t0), t0 + WAIT),
+        Write::Moved
+    );
+    assert_eq!(start_all(&mut p), [2], "passing freed request 0's slot");
+    assert!(p.connect_finished(0), "a passed connect sends at once");
+    assert!(
+        p.start_connect().is_none(),
+        "1 and 2 still hold both slots: finishing 0 freed nothing"
+    );
+    assert!(!p.connect_finished(1));
+    assert_eq!(p.start_connect(), Some(3), "finishing 1 frees its slot");
+}
+
+#[test]
 fn a_hanging_connect_is_passed_and_frees_its_budget_once() {
     let (mut p, t0) = pacer(3, 2, 8);
     assert_eq!(start_all(&mut p), [0, 1]);

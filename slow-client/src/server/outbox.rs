@@ -1,0 +1,246 @@
+//! The responses a session owes, in request order: their bytes in one buffer, each
+//! with the instant it may go out. Pure bookkeeping (the session does the writes), so
+//! the ordering rules are unit-tested here:
+//!
+//! - a response is written only once it is due *and* every earlier one is, so a
+//!   later, shorter delay waits for the earlier response (RFC 9112 §9.3.2);
+//! - everything due is handed out as one slice, one write for a batch of pipelined
+//!   responses;
+//! - a response encoded before its delay gets its `Date` refreshed when it falls due;
+//! - the buffer keeps its capacity between requests (no allocation per request) and
+//!   drops written bytes from its front once they add up.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use super::date::HTTP_DATE_LEN;
+use super::log::LogEntry;
+use super::Verdict;
+
+/// Written bytes at the front of the buffer are dropped once they pass this.
+const COMPACT_AT: usize = 16 * 1024;
+
+/// One response owed.
+#[derive(Debug)]
+pub(crate) struct Owed {
+    /// When it may be written.
+    pub(crate) due: Instant,
+    /// Where its bytes end in the buffer.
+    end: usize,
+    /// Where its `Date` value sits, refreshed when it falls due.
+    date_at: Option<usize>,
+    /// How it counts once written (`None`: an interim `100 Continue`).
+    pub(crate) verdict: Option<Verdict>,
+    pub(crate) log: Option<Box<LogEntry>>,
+}
+
+/// The responses owed and their bytes.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    bytes: Vec<u8>,
+    /// `bytes[..sent]` are written.
+    sent: usize,
+    owed: VecDeque<Owed>,
+    /// How many of `owed` (from the front) are due.
+    due: usize,
+}
+
+/// Largest buffer kept for reuse by another connection.
+const REUSE_UP_TO: usize = 64 * 1024;
+
+impl Outbox {
+    /// Empties the outbox for another connection, keeping its buffers' capacity;
+    /// `None` when its buffer grew too large to keep.
+    pub(crate) fn recycle(mut self) -> Option<Outbox> {
+        if self.bytes.capacity() > REUSE_UP_TO {
+            return None;
+        }
+        self.bytes.clear();
+        self.owed.clear();
+        self.sent = 0;
+        self.due = 0;
+        Some(self)
+    }
+
+    /// The buffer to encode the next response into (append only), then [`Outbox::owe`] it.
+    pub(crate) fn buffer(&mut self) -> &mut Vec<u8> {
+        self.compact();
+        &mut self.bytes
+    }
+
+    /// Owes what was appended to the buffer since the last call, due at `due`.
+    pub(crate) fn owe(
+        &mut self,
+        due: Instant,
+        date_at: Option<usize>,
+        verdict: Option<Verdict>,
+        log: Option<Box<LogEntry>>,
+    ) {
+        self.owed.push_back(Owed {
+            due,
+            end: self.bytes.len(),
+            date_at,
+            verdict,
+            log,
+        });
+    }
+
+    /// Responses owed (written in part or not at all).
+    pub(crate) fn len(&self) -> usize {
+        self.owed.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.owed.is_empty()
+    }
+
+    /// Owed responses that count in the stats (not a `100 Continue`).
+    pub(crate) fn counted(&self) -> u64 {
+        self.owed.iter().filter(|o| o.verdict.is_some()).count() as u64
+    }
+
+    /// When the first response not yet due falls due.
+    pub(crate) fn next_due(&self) -> Option<Instant> {
+        self.owed.get(self.due).map(|o| o.due)
+    }
+
+    /// The bytes that may be written at `now`: every response due, in order, up to
+    /// the first that is not. Responses falling due get `date` as their `Date`.
+    pub(crate) fn ready(&mut self, now: Instant, date: &[u8; HTTP_DATE_LEN]) -> &[u8] {
+        self.compact();
+        while let Some(owed) = self.owed.get(self.due) {
+            if owed.due > now {
+                break;
+            }
+            if let Some(at) = owed.date_at {
+                self.bytes[at..at + HTTP_DATE_LEN].copy_from_slice(date);
+            }
+            self.due += 1;
+        }
+        let end = match self.due {
+            0 => self.sent,
+            n => self.owed[n - 1].end,
+        };
+        &self.bytes[self.sent..end]
+    }
+
+    /// Records `n` more bytes written; returns the responses now written in full,
+    /// oldest first.
+    pub(crate) fn wrote(&mut self, n: usize) -> impl Iterator<Item = Owed> + '_ {
+        self.sent += n;
+        let done = self.owed.iter().take_while(|o| o.end <= self.sent).count();
+        self.due -= done.min(self.due);
+        self.owed.drain(..done)
+    }
+
+    /// Drops written bytes: all of them when everything is written (the usual case,
+    /// keeping the capacity), or a large written front.
+    fn compact(&mut self) {
+        if self.sent == self.bytes.len() {
+            self.bytes.clear();
+            self.sent = 0;
+        } else if self.sent >= COMPACT_AT {
+            let gone = self.sent;
+            self.bytes.drain(..gone);
+            for owed in &mut self.owed {
+                owed.end -= gone;
+                owed.date_at = owed.date_at.map(|at| at - gone);
+            }
+            self.sent = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::date::http_date;
+    use std::time::Duration;
+
+    const OLD: &[u8; HTTP_DATE_LEN] = b"Thu, 01 Jan 1970 00:00:00 GMT";
+
+    /// Owes `text` (whose `@` marks where a date goes) due at `due`.
+    fn owe(outbox: &mut Outbox, text: &str, due: Instant) {
+        let date_at = text.find('@').map(|i| outbox.buffer().len() + i);
+        outbox.buffer().extend_from_slice(text.as_bytes());
+        if let Some(at) = date_at {
+            outbox.buffer().splice(at..=at, OLD.iter().copied());
+        }
+        outbox.owe(due, date_at, Some(Verdict::Answered), None);
+    }
+
+    #[test]
+    fn a_later_shorter_delay_waits_for_the_earlier_response() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut outbox = Outbox::default();
+        owe(&mut outbox, "slow|", ms(300));
+        owe(&mut outbox, "fast|", ms(100));
+        owe(&mut outbox, "now|", ms(0));
+        assert_eq!(outbox.ready(ms(150), OLD), b"");
+        assert_eq!(outbox.next_due(), Some(ms(300)));
+        // Once the first is due, all three go out together, in order.
+        assert_eq!(outbox.ready(ms(300), OLD), b"slow|fast|now|");
+        assert_eq!(outbox.wrote(14).count(), 3);
+        assert!(outbox.is_empty());
+    }
+
+    #[test]
+    fn partly_written_responses_stay_owed_and_resume_where_they_stopped() {
+        let t0 = Instant::now();
+        let mut outbox = Outbox::default();
+        owe(&mut outbox, "first|", t0);
+        owe(&mut outbox, "second|", t0);
+        assert_eq!(outbox.ready(t0, OLD), b"first|second|");
+        let finished: Vec<usize> = outbox.wrote(8).map(|o| o.end).collect();
+        assert_eq!(finished, [6], "only the first is complete");
+        assert_eq!((outbox.len(), outbox.counted()), (1, 1));
+        assert_eq!(outbox.ready(t0, OLD), b"cond|");
+        assert_eq!(outbox.wrote(5).count(), 1);
+        assert_eq!(outbox.ready(t0, OLD), b"");
+        assert!(
+            outbox.bytes.is_empty() && outbox.bytes.capacity() > 0,
+            "kept for the next"
+        );
+    }
+
+    #[test]
+    fn a_recycled_outbox_is_empty_and_keeps_its_capacity() {
+        let t0 = Instant::now();
+        let mut outbox = Outbox::default();
+        owe(&mut outbox, "owed and never written|", t0);
+        let capacity = outbox.bytes.capacity();
+        let outbox = outbox.recycle().unwrap();
+        assert!(outbox.is_empty() && outbox.bytes.is_empty());
+        assert_eq!(outbox.bytes.capacity(), capacity);
+        let mut huge = Outbox::default();
+        huge.buffer().reserve(REUSE_UP_TO + 1);
+        assert!(huge.recycle().is_none());
+    }
+
+    #[test]
+    fn the_date_is_the_one_current_when_the_response_falls_due() {
+        let t0 = Instant::now();
+        let mut outbox = Outbox::default();
+        owe(&mut outbox, "Date: @\r\n", t0 + Duration::from_secs(2));
+        let later = http_date(784_111_777);
+        let ready = outbox.ready(t0 + Duration::from_secs(2), &later).to_vec();
+        assert_eq!(ready, [&b"Date: "[..], &later[..], b"\r\n"].concat());
+    }
+
+    #[test]
+    fn written_bytes_are_dropped_from_the_front_without_losing_places() {
+        let t0 = Instant::now();
+        let mut outbox = Outbox::default();
+        let big = "x".repeat(COMPACT_AT);
+        owe(&mut outbox, &big, t0);
+        owe(&mut outbox, "@|tail", t0 + Duration::from_secs(1));
+        assert_eq!(outbox.ready(t0, OLD).len(), COMPACT_AT);
+        assert_eq!(outbox.wrote(COMPACT_AT).count(), 1);
+        assert_eq!(outbox.ready(t0, OLD), b"", "not due yet");
+        assert_eq!(outbox.bytes.len(), HTTP_DATE_LEN + 5, "front dropped");
+        let new = http_date(1);
+        let ready = outbox.ready(t0 + Duration::from_secs(1), &new).to_vec();
+        assert_eq!(ready, [&new[..], b"|tail"].concat());
+    }
+}

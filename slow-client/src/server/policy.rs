@@ -1,0 +1,154 @@
+//! What every session is judged by ([`Policy`], from the [`ServerConfig`]) and what a
+//! session step may touch besides itself ([`Cx`]).
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::config::{Framing, ServerConfig};
+use super::date::HTTP_DATE_LEN;
+use super::request::{RequestLimits, MAX_BODY};
+use super::session::PIPELINE_DEPTH;
+use super::ServerStats;
+
+/// The server's rules, fixed when it starts.
+#[derive(Debug)]
+pub(crate) struct Policy {
+    pub(crate) limits: RequestLimits,
+    pub(crate) framing: Framing,
+    /// Connections persist between requests (`--keep-alive-timeout` > 0 and a framing
+    /// that does not end bodies at the close).
+    pub(crate) keep_alive: bool,
+    pub(crate) keep_alive_timeout: Duration,
+    pub(crate) header_timeout: Duration,
+    pub(crate) send_timeout: Duration,
+    pub(crate) max_requests: u32,
+    pub(crate) access_log: bool,
+    /// The text of `GET /`.
+    pub(crate) index: String,
+}
+
+impl Policy {
+    pub(crate) fn new(config: &ServerConfig, max_connections: usize) -> Policy {
+        let keep_alive = !config.keep_alive_timeout.is_zero() && config.framing != Framing::Close;
+        Policy {
+            limits: RequestLimits {
+                max_head: config.max_head,
+                max_delay_ms: config.max_delay_ms,
+            },
+            framing: config.framing,
+            keep_alive,
+            keep_alive_timeout: config.keep_alive_timeout,
+            header_timeout: config.header_timeout,
+            send_timeout: config.send_timeout,
+            max_requests: config.max_requests_per_connection.max(1),
+            access_log: config.access_log,
+            index: index_page(config, keep_alive, max_connections),
+        }
+    }
+}
+
+/// The plain-text page `GET /` answers: the routes, the units and the limits in force.
+fn index_page(config: &ServerConfig, keep_alive: bool, max_connections: usize) -> String {
+    let mut page = String::from(
+        "slow-client delay server: answers after the delay you ask for (like slowwly).\n\n\
+         Routes (GET and HEAD; HEAD gets the head only):\n\
+         \x20 /delay/{d}              200 with a short text body after d\n\
+         \x20 /delay/{d}/url/{url}    302 Found to {url} after d (POST: 307, body discarded)\n\
+         \x20 /delay/url/{url}        the same after 1000 ms\n\
+         \x20 /                       this page\n\n\
+         Delays: 250 or 250ms (milliseconds), 1.5s (seconds). {url} may be percent-encoded.\n\
+         Pipelined requests are answered in order: a shorter delay waits for an earlier, longer one.\n\n\
+         Limits in force:\n",
+    );
+    let secs = |d: Duration| d.as_secs_f64();
+    let _ = writeln!(page, "  delay at most          {} ms", config.max_delay_ms);
+    let _ = writeln!(page, "  request head           {} bytes", config.max_head);
+    let _ = writeln!(
+        page,
+        "  request body           {MAX_BODY} bytes (discarded)"
+    );
+    let _ = writeln!(
+        page,
+        "  header timeout         {} s",
+        secs(config.header_timeout)
+    );
+    if keep_alive {
+        let _ = writeln!(
+            page,
+            "  keep-alive             {} s idle, {} requests per connection",
+            secs(config.keep_alive_timeout),
+            config.max_requests_per_connection.max(1)
+        );
+    } else {
+        let _ = writeln!(
+            page,
+            "  keep-alive             off (one request per connection)"
+        );
+    }
+    let _ = writeln!(
+        page,
+        "  pipelined responses    {PIPELINE_DEPTH} held per connection"
+    );
+    let _ = writeln!(
+        page,
+        "  send timeout           {} s",
+        secs(config.send_timeout)
+    );
+    let _ = writeln!(page, "  connections            {max_connections}");
+    let _ = writeln!(page, "  body framing           {}", config.framing);
+    page
+}
+
+/// What a session step may use and update besides the session itself.
+#[derive(Debug)]
+pub(crate) struct Cx<'a> {
+    pub(crate) policy: &'a Policy,
+    /// The `Date` value of this second.
+    pub(crate) date: &'a [u8; HTTP_DATE_LEN],
+    /// Scratch for a body while its head is written.
+    pub(crate) staging: &'a mut Vec<u8>,
+    pub(crate) stats: &'a mut ServerStats,
+    /// The access log's buffer, when it is on.
+    pub(crate) log: Option<&'a mut Vec<u8>>,
+    pub(crate) now: Instant,
+    pub(crate) wall: SystemTime,
+    /// SIGTERM arrived: no connection is kept alive.
+    pub(crate) draining: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_lists_routes_units_and_the_limits_in_force() {
+        let config = ServerConfig {
+            max_delay_ms: 1234,
+            ..ServerConfig::default()
+        };
+        let page = Policy::new(&config, 99).index;
+        for needle in [
+            "/delay/{d}/url/{url}",
+            "302",
+            "1.5s",
+            "250ms",
+            "1234 ms",
+            "5 s idle",
+            "1000 requests",
+            "99",
+        ] {
+            assert!(page.contains(needle), "{needle}: {page}");
+        }
+        let closing = ServerConfig {
+            framing: Framing::Close,
+            ..ServerConfig::default()
+        };
+        let policy = Policy::new(&closing, 1);
+        assert!(!policy.keep_alive);
+        assert!(
+            policy.index.contains("keep-alive             off"),
+            "{}",
+            policy.index
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! What the live progress line costs a run: `--count 9000 --step-ms 1` with
+//! the line off, as plain lines (`--progress`, stderr a file), and drawn on a
+//! terminal (under util-linux `script`, stdout to a file), interleaved so
+//! that a change in the machine's load hits every mode alike.
+
+use super::e2e::{self, parse_summary};
+use super::process::{self, Scratch};
+use super::{Bench, SPREAD_9000};
+use crate::steps::Outcome;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// Rounds of each mode.
+const ROUNDS: usize = 3;
+
+/// One measured run.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    p99_ms: f64,
+    cpu_ms: f64,
+    /// The rest of the machine's CPU share meanwhile (`None` under `script`).
+    others: Option<f64>,
+}
+
+/// How the progress is shown in a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shown {
+    Off,
+    Plain,
+    Terminal,
+}
+
+impl Shown {
+    fn name(self) -> &'static str {
+        match self {
+            Shown::Off => "off (`--no-progress`)",
+            Shown::Plain => "plain lines (`--progress`, stderr a file)",
+            Shown::Terminal => "terminal (pty via `script`, `--progress`)",
+        }
+    }
+}
+
+/// Runs the section and adds its table to the report.
+pub fn run(b: &mut Bench) -> Outcome {
+    let exe = b.slow_client().to_path_buf();
+    let pty = Command::new("script").arg("--version").output().is_ok();
+    let mut modes = vec![Shown::Off, Shown::Plain];
+    if pty {
+        modes.push(Shown::Terminal);
+    }
+    let load_before = loadavg();
+    let mut samples: Vec<(Shown, Sample)> = Vec::new();
+    for _ in 0..ROUNDS {
+        for &mode in &modes {
+            samples.push((mode, one(&exe, mode, &b.scratch)?));
+        }
+    }
+    let load_after = loadavg();
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "`slow-client {} --json`, {ROUNDS} interleaved rounds per mode; load average \
+         (1 min) {load_before} before, {load_after} after.{}\n",
+        SPREAD_9000.join(" "),
+        if pty {
+            ""
+        } else {
+            " The terminal mode was skipped: util-linux `script` is not installed."
+        }
+    );
+    md.push_str("| progress | lateness p99 (ms), each round | median | CPU user+sys (ms), each round | median | others' CPU share |\n");
+    md.push_str("|---|---|---|---|---|---|\n");
+    for &mode in &modes {
+        let mine: Vec<Sample> = samples
+            .iter()
+            .filter(|(m, _)| *m == mode)
+            .map(|&(_, s)| s)
+            .collect();
+        let p99: Vec<f64> = mine.iter().map(|s| s.p99_ms).collect();
+        let cpu: Vec<f64> = mine.iter().map(|s| s.cpu_ms).collect();
+        let others: Vec<String> = mine
+            .iter()
+            .map(|s| {
+                s.others
+                    .map_or("-".into(), |o| format!("{:.0}%", o * 100.0))
+            })
+            .collect();
+        let _ = writeln!(
+            md,
+            "| {} | {} | {:.2} | {} | {:.0} | {} |",
+            mode.name(),
+            join(&p99, 2),
+            median(&p99),
+            join(&cpu, 0),
+            median(&cpu),
+            others.join(", ")
+        );
+    }
+    println!("{md}");
+    b.add_markdown("Progress line: on vs off", md);
+    Ok(())
+}
+
+fn one(exe: &Path, mode: Shown, scratch: &Scratch) -> Outcome<Sample> {
+    let summary = match mode {
+        Shown::Off | Shown::Plain => {
+            let flag = if mode == Shown::Off {
+                "--no-progress"
+            } else {
+                "--progress"
+            };
+            let args = [&SPREAD_9000[..], &[flag]].concat();
+            let run = e2e::client(exe, "progress", &args, scratch, None)?;
+            return sample(&run.summary, run.others);
+        }
+        Shown::Terminal => {
+            let out = scratch.path("progress-pty.jsonl");
+            let line = format!(
+                "{} {} --json --progress > {}",
+                exe.display(),
+                SPREAD_9000.join(" "),
+                out.display()
+            );
+            let mut cmd = Command::new("script");
+            cmd.args(["-q", "-e", "-c", &line, "/dev/null"]);
+            let done = process::run(cmd, scratch, "progress-pty", Duration::from_secs(90))?;
+            if !matches!(done.status.code(), Some(0 | 1)) {
+                return Err(format!("{line}: {}\n{}", done.status, done.stdout));
+            }
+            let text = std::fs::read_to_string(&out).map_err(|e| format!("{line}: {e}"))?;
+            parse_summary(&text)?
+        }
+    };
+    sample(&summary, None)
+}
+
+fn sample(s: &e2e::Summary, others: Option<f64>) -> Outcome<Sample> {
+    let p99_ms = s.lateness.ok_or("no lateness: no request succeeded")?.p99;
+    Ok(Sample {
+        p99_ms,
+        cpu_ms: s.cpu_user_ms + s.cpu_sys_ms,
+        others,
+    })
+}
+
+fn join(values: &[f64], decimals: usize) -> String {
+    let shown: Vec<String> = values.iter().map(|v| format!("{v:.decimals$}")).collect();
+    shown.join(", ")
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The 1-minute load average, as `/proc/loadavg` says it.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
