@@ -25,6 +25,7 @@ pub mod cli;
 pub mod client;
 pub mod contract;
 pub mod http;
+pub mod order;
 mod os;
 pub mod plan;
 pub mod plot;

@@ -7,6 +7,7 @@
 
 use crate::client::{RequestError, SendWindow};
 use crate::http::Response;
+use crate::order::{self, Tally, Timed};
 /// The process's CPU time and peak memory, as [`Reporter::finish`] takes them.
 pub use crate::os::Usage;
 use crate::plot::{Outcome, Record};
@@ -57,6 +58,10 @@ pub struct Reporter<W: Write> {
     arrival_ids: Vec<u32>,
     live: Option<Live>,
     records: Option<Vec<Record>>,
+    /// The order analysis, fed by [`response`](Self::response) and
+    /// [`failure`](Self::failure) as they are called.
+    order: Tally,
+    max_stall: Option<Duration>,
 }
 
 impl<W: Write> Reporter<W> {
@@ -77,7 +82,14 @@ impl<W: Write> Reporter<W> {
             arrival_ids: Vec::with_capacity(requested.min(MAX_ORDER_SHOWN as u32) as usize),
             live: None,
             records: None,
+            order: Tally::default(),
+            max_stall: None,
         }
+    }
+
+    /// Records the event loop's largest stall for the summary.
+    pub fn set_max_stall(&mut self, stall: Duration) {
+        self.max_stall = Some(stall);
     }
 
     /// The command line, for the JSON summary's `argv`.
@@ -146,6 +158,16 @@ impl<W: Write> Reporter<W> {
             live.ended(ok.then_some(lateness_ms));
         }
         let (sent_ms, done_ms) = (self.ms_since_start(sent.end), self.ms_since_start(done));
+        self.order.push(Timed {
+            id,
+            delay_ms,
+            sent: Some(order::SendWindow {
+                start_ms: self.ms_since_start(sent.start),
+                end_ms: sent_ms,
+            }),
+            // Only successful answers take part in the order, as in the summary.
+            done_ms: ok.then_some(done_ms),
+        });
         if let Some(records) = &mut self.records {
             records.push(Record {
                 id,
@@ -199,6 +221,15 @@ impl<W: Write> Reporter<W> {
         }
         let sent_ms = sent.map(|w| self.ms_since_start(w.end));
         let done_ms = self.ms_since_start(done);
+        self.order.push(Timed {
+            id,
+            delay_ms,
+            sent: sent.map(|w| order::SendWindow {
+                start_ms: self.ms_since_start(w.start),
+                end_ms: self.ms_since_start(w.end),
+            }),
+            done_ms: None,
+        });
         if let Some(records) = &mut self.records {
             records.push(Record {
                 id,
@@ -298,10 +329,12 @@ impl<W: Write> Reporter<W> {
         self.write_pending()?;
         self.live = None;
         let summary = Summary::new(self.requested, self.ok, &self.arrivals);
+        let order = self.order.order();
         let wall_ms = wall.as_secs_f64() * 1000.0;
+        let max_stall_ms = self.max_stall.map(|d| d.as_secs_f64() * 1000.0);
         let argv = std::mem::take(&mut self.argv);
         match self.format {
-            Format::Human => self.human_summary(&summary, wall_ms, interrupted)?,
+            Format::Human => self.human_summary(&summary, &order, wall_ms, interrupted)?,
             Format::Json => self.json_line(Line::Summary(SummaryLine {
                 requested: summary.requested,
                 ok: summary.ok,
@@ -309,6 +342,9 @@ impl<W: Write> Reporter<W> {
                 responses: self.responses,
                 in_order: summary.in_order,
                 inversions: summary.inversions,
+                unexplained_inversions: order.unexplained_inversions,
+                write_window_ms: order.write_window_ms,
+                max_stall_ms,
                 wall_ms,
                 interrupted,
                 cpu_user_ms: usage.map(|u| u.user.as_secs_f64() * 1000.0),
@@ -329,7 +365,13 @@ impl<W: Write> Reporter<W> {
         self.pending.write_all(b"\n")
     }
 
-    fn human_summary(&mut self, s: &Summary, wall_ms: f64, interrupted: bool) -> io::Result<()> {
+    fn human_summary(
+        &mut self,
+        s: &Summary,
+        order: &order::Order,
+        wall_ms: f64,
+        interrupted: bool,
+    ) -> io::Result<()> {
         let out = &mut self.pending;
         write!(
             out,
@@ -351,6 +393,8 @@ impl<W: Write> Reporter<W> {
             }
             if s.in_order {
                 write!(out, " (shortest delay first)")?;
+            } else if order.inversions == s.inversions {
+                write!(out, " ({}: not shortest delay first)", order.describe())?;
             } else {
                 write!(
                     out,

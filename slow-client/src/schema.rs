@@ -25,7 +25,9 @@
 //! - **2** ([`SCHEMA`]): the summary's `lateness_ms`, `in_order` and
 //!   `inversions` are over successful responses only (status below 400): a
 //!   fast 404 did not honour its delay. Added: `sent_ms` and `done_ms` on
-//!   `response` and `error` lines, `argv` and `schema` on the summary.
+//!   `response` and `error` lines; `argv`, `schema` and the order analysis'
+//!   `unexplained_inversions` (of those `inversions`), `write_window_ms` and
+//!   `max_stall_ms` on the summary.
 //!
 //! To add a member, add a field to the struct (with `#[serde(serialize_with =
 //! "ms")]` for a time, and `#[serde(default)]` if older output lacks it) and
@@ -153,6 +155,22 @@ pub struct SummaryLine {
     /// The line format's version ([`SCHEMA`]); 1 when absent.
     #[serde(default = "schema_v1")]
     pub schema: u32,
+    /// Those of the `inversions` that no arrival inside the requests' send
+    /// windows explains: the longer-delayed request was due more than 0.5 ms
+    /// after the other even at the latest (see `slow_client::order`). A stall
+    /// while writing explains an inversion; a late read does not.
+    /// Absent before schema 2 (read as 0).
+    #[serde(default)]
+    pub unexplained_inversions: u32,
+    /// From the first request written to the last (the start of the first
+    /// send window to the end of the last); `null` when none was written. Absent before schema 2.
+    #[serde(default, serialize_with = "opt_ms")]
+    pub write_window_ms: Option<f64>,
+    /// The longest the client's event loop went without running while it had
+    /// work: between two loop turns when it did not choose to wait, or
+    /// between two requests written; absent before schema 2.
+    #[serde(default, serialize_with = "opt_ms")]
+    pub max_stall_ms: Option<f64>,
 }
 
 /// The summary's `lateness_ms`: nearest-rank percentiles of `lateness_ms`.

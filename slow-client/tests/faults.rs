@@ -190,3 +190,45 @@ fn hanging_connects_neither_block_nor_starve_the_other_requests() {
         );
     }
 }
+
+/// A server that answers each connection as soon as it accepts it, before the
+/// request arrives, then reads the request and holds the connection open for
+/// `hold` (no FIN, so no later edge tells the client anything new).
+fn answers_before_the_request(hold: std::time::Duration) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly";
+                let _ = stream.write_all(ok);
+                let _ = stream.read(&mut [0u8; 1024]);
+                std::thread::sleep(hold);
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn an_answer_that_arrives_before_the_request_is_written_is_read_once_it_is() {
+    // The writer starts only once every connect has finished, so most of
+    // these answers arrive while their request still waits for it: their
+    // edge comes before the request is out and must not be lost.
+    let addr = answers_before_the_request(std::time::Duration::from_secs(6)).to_string();
+    let run = util::run_json(&[
+        "--server",
+        &addr,
+        "--count",
+        "40",
+        "--step-ms",
+        "0",
+        "--timeout",
+        "3",
+    ]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    let summary = run.summary();
+    assert_eq!(summary["ok"], 40, "{summary}");
+}

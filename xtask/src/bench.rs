@@ -18,7 +18,9 @@
 
 mod dispatch;
 mod e2e;
+mod floor;
 mod machine;
+mod order;
 mod process;
 mod profile;
 mod progress;
@@ -79,6 +81,8 @@ pub struct Results {
     pub per_wait: Option<Measured<Vec<dispatch::PerWait>>>,
     /// End-to-end runs with the embedded server.
     pub runs: Vec<e2e::Run>,
+    /// Repeated runs at 1 ms steps: the order on a noisy machine.
+    pub order: Vec<order::Series>,
     /// Syscalls per request.
     pub syscalls: Option<Measured<Syscalls>>,
     /// Memory per in-flight request.
@@ -135,10 +139,22 @@ pub const SECTIONS: &[Section] = &[
     },
     Section {
         name: "e2e",
-        about: "slow-client end to end: 9000 x 0 ms, 5000 x 2 ms, 9000 x 1 ms",
+        about: "slow-client end to end: 9000 x 0 ms, 5000 x 2 ms, 9000 x 1 ms; \
+                then 10 runs each of 9000 x 1 ms and 19000 x 1 ms (order, stalls, steal, softirq)",
         needs_slow_client: true,
         run: |b| {
             b.results.runs = end_to_end(b.slow_client(), &b.scratch)?;
+            b.results.order = order::measure(b.slow_client(), &b.scratch)?;
+            Ok(())
+        },
+    },
+    Section {
+        name: "floor",
+        about: "slow-client's CPU and syscalls against the leanest client (floor_client)",
+        needs_slow_client: true,
+        run: |b| {
+            let measured = floor::measure(b.slow_client(), &b.scratch)?;
+            b.add_markdown(floor::HEADING, floor::render(&measured));
             Ok(())
         },
     },

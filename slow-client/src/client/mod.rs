@@ -2,12 +2,13 @@
 //! so that the order the answers arrive in shows the delays and nothing else.
 //!
 //! Every request has its own non-blocking connection, an exchange driven by
-//! readiness events (`exchange.rs`); each socket is registered with
-//! `EPOLLONESHOT` and its request id as the token. The event loop here only
-//! does I/O: it starts the connects and writes the requests the pacer
-//! (`pacer.rs`, sans-I/O) asks for, dispatches
-//! each event to its exchange, and reports each request exactly once through
-//! the [`Reporter`].
+//! readiness events (`exchange.rs`); each socket is registered once,
+//! edge-triggered, for everything its exchange will wait for, with its
+//! request id as the token, and closing it removes it. The event loop here
+//! only does I/O: it starts the connects and writes the requests the pacer
+//! (`pacer.rs`, sans-I/O) asks for, dispatches each event to its exchange,
+//! and reports each request exactly once through the [`Reporter`], with its
+//! send window for the order analysis ([`crate::order`]).
 //!
 //! # Pacing
 //!
@@ -25,30 +26,35 @@
 //!
 //! # The burst
 //!
-//! The writer sends at most [`WRITE_CHUNK`] requests per loop turn, starting
-//! one connect after each write, so answers already due (with `--step-ms 0`,
-//! all of them) are read between chunks instead of queueing behind the whole
-//! burst. Between chunks the thread yields the CPU: the kernel tends to wake a
-//! loopback peer on the waker's CPU, and an embedded server sharing this
-//! thread's CPU would otherwise wait a whole scheduler slice to answer. Both
-//! choices live in one function of the event loop (`write_burst`).
+//! The writer sends requests in one tight loop, starting one connect after
+//! each write, for as long as no answer to a request written so far can fall
+//! due within [`DUE_MARGIN`] (`pacer.rs`, `FirstDue`); from then on it
+//! returns to the event loop every [`WRITE_CHUNK`] requests, so answers already
+//! due (with `--step-ms 0`, all of them) are read between chunks instead of
+//! queueing behind the whole burst. No `sched_yield(2)` between chunks: an
+//! answer that is due is read by the next zero-timeout wait, and measured
+//! against a separate and an embedded server, yielding kept neither the order
+//! nor the lateness better (`xtask/BENCHMARKS.md`). Both choices live in one
+//! function of the event loop (`write_burst`, in `burst.rs`).
 
+mod burst;
 mod config;
 mod error;
 mod exchange;
 mod pacer;
+mod stall;
 
 pub use config::{ClientConfig, RunEnd, RunError, Target};
 pub use error::{classify_io, ErrorKind, IoPhase, RequestError};
 pub use exchange::SendWindow;
 
 use crate::http::ResponseReader;
-use crate::plan;
 use crate::report::Reporter;
 use epoll_safe::{Epoll, Events, Interest, Signals, Token};
-use exchange::{Exchange, Finished, Next, Phase};
-use pacer::{Cursor, Pace, Pacer, Wake, Write as WriteStep};
+use exchange::{Act, Exchange, Finished, Next, Phase, Ready};
+use pacer::{Cursor, FirstDue, Pace, Pacer, Wake};
 use socket2::{Domain, Socket, Type};
+use stall::StallMeter;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -59,8 +65,12 @@ const SIGNAL_TOKEN: Token = Token(u64::MAX);
 /// it (that request then sends as soon as it connects).
 pub const HEAD_WAIT_MAX: Duration = Duration::from_secs(2);
 
-/// Requests written per loop turn; see [the burst](self#the-burst).
+/// Requests written per loop turn once answers may be due; see [the burst](self#the-burst).
 pub const WRITE_CHUNK: usize = 8;
+
+/// The writer writes on without looking for answers while none can fall due
+/// within this long; see [the burst](self#the-burst).
+pub const DUE_MARGIN: Duration = Duration::from_millis(1);
 
 /// Connects started per loop turn while the writer waits (before it starts,
 /// as many as the pacer allows; while it writes, one per write).
@@ -70,6 +80,13 @@ pub const CONNECT_CHUNK: usize = 16;
 /// many (or all) connects have finished, so runs up to this size write every
 /// request microseconds apart.
 pub const CONNECT_AHEAD: usize = 8192;
+
+/// What each socket is registered for, once: the connect's end, the
+/// response, the peer's close; edge-triggered, so nothing is re-armed.
+const INTEREST: Interest = Interest::WRITABLE
+    .add(Interest::READABLE)
+    .add(Interest::READ_CLOSED)
+    .edge();
 
 /// Size of the one read buffer shared by all connections.
 const READ_BUF: usize = 64 * 1024;
@@ -119,6 +136,10 @@ struct Client<'a> {
     buf: Vec<u8>,
     /// The overall deadline; `None` when `--timeout` reaches past any clock.
     deadline: Option<Instant>,
+    /// The largest stall of the loop while it had work.
+    stalls: StallMeter,
+    /// The earliest an answer to a request written so far can fall due.
+    first_due: FirstDue,
 }
 
 type Out<T = ()> = Result<T, RunError>;
@@ -126,12 +147,7 @@ type Out<T = ()> = Result<T, RunError>;
 impl<'a> Client<'a> {
     fn new(config: &'a ClientConfig) -> Out<Self> {
         let exchanges = (0..config.count)
-            .map(|_| Exchange {
-                sock: None,
-                phase: Phase::Idle,
-                reader: ResponseReader::new(config.limits),
-                send_window: None,
-            })
+            .map(|_| Exchange::new(ResponseReader::new(config.limits)))
             .collect();
         let now = Instant::now();
         let pace = Pace {
@@ -148,6 +164,8 @@ impl<'a> Client<'a> {
             request: String::with_capacity(256),
             buf: vec![0; READ_BUF],
             deadline: now.checked_add(config.timeout),
+            stalls: StallMeter::default(),
+            first_due: FirstDue::default(),
         })
     }
 
@@ -159,10 +177,12 @@ impl<'a> Client<'a> {
         let mut events = Events::default();
         let total = self.config.count;
         loop {
+            self.stalls.mark(Instant::now());
             self.start_connects(reporter)?;
             self.write_burst(reporter)?;
             reporter.flush()?;
             if reporter.reported() == total {
+                reporter.set_max_stall(self.stalls.max());
                 return Ok(RunEnd::Completed);
             }
             let now = Instant::now();
@@ -170,6 +190,7 @@ impl<'a> Client<'a> {
             let left = self.deadline.map(|d| d.saturating_duration_since(now));
             if left == Some(Duration::ZERO) {
                 self.abandon(ErrorKind::Timeout, reporter)?;
+                reporter.set_max_stall(self.stalls.max());
                 return Ok(RunEnd::TimedOut);
             }
             let wake = match self.pacer.wake(self.cursor()) {
@@ -181,12 +202,16 @@ impl<'a> Client<'a> {
                 .into_iter()
                 .flatten()
                 .min();
+            if timeout != Some(Duration::ZERO) {
+                self.stalls.rest(); // blocking by choice is no stall
+            }
             self.epoll.wait(&mut events, timeout)?;
             for ev in &events {
                 if ev.token() == SIGNAL_TOKEN {
                     if let Some(signals) = signals {
                         if signals.read()?.is_some() {
                             self.abandon(ErrorKind::Interrupted, reporter)?;
+                            reporter.set_max_stall(self.stalls.max());
                             reporter.flush()?;
                             return Ok(RunEnd::Interrupted);
                         }
@@ -253,7 +278,7 @@ impl<'a> Client<'a> {
             }
         }
         self.epoll
-            .add(&sock, token_of(index), Interest::WRITABLE.oneshot())
+            .add(&sock, token_of(index), INTEREST)
             .map_err(|e| {
                 RequestError::new(ErrorKind::Io, format!("registering with epoll: {e}"))
             })?;
@@ -272,88 +297,49 @@ impl<'a> Client<'a> {
         let Some(exchange) = self.exchanges.get_mut(index) else {
             return Ok(());
         };
-        if let Phase::Connecting { .. } = exchange.phase {
-            let passed = self.pacer.connect_finished(index);
-            if let Some(err) = exchange.on_connected(ev) {
-                exchange.close();
-                return self.report(index, Err(err), reporter);
+        let ready = Ready::of(ev);
+        let next = match exchange.phase.act(ready) {
+            Act::Connected => {
+                let passed = self.pacer.connect_finished(index);
+                if let Some(err) = exchange.on_connected(ev) {
+                    exchange.close();
+                    return self.report(index, Err(err), reporter);
+                }
+                exchange.remember(ready);
+                if !passed {
+                    return Ok(()); // waits for the writer to reach it
+                }
+                self.send_request(index)
             }
-            if !passed {
-                return Ok(()); // waits, unarmed, for the writer to reach it
+            Act::Send => {
+                exchange.remember(ready);
+                self.send_request(index)
             }
-        }
-        let next = match exchange.phase {
-            Phase::Connected | Phase::Sending { .. } => self.send_request(index),
-            Phase::Receiving { .. } => exchange.receive(&mut self.buf),
-            Phase::Idle | Phase::Connecting { .. } | Phase::Done => return Ok(()),
+            Act::Receive => exchange.receive(&mut self.buf, ready.read_closed),
+            Act::Remember => {
+                exchange.remember(ready);
+                return Ok(());
+            }
+            Act::Ignore => return Ok(()),
         };
         self.after(index, next, reporter)
     }
 
-    /// Writes up to [`WRITE_CHUNK`] requests in the order the pacer gives,
-    /// starting one connect after each; see [the burst](self#the-burst).
-    fn write_burst<W: Write>(&mut self, reporter: &mut Reporter<W>) -> Out {
-        if !self.pacer.writer_started(Instant::now()) {
-            return Ok(());
-        }
-        if self.pacer.mid_burst() {
-            // Lets a server on this CPU run. Costs one sched_yield(2) per turn
-            // when nothing else is runnable.
-            std::thread::yield_now();
-        }
-        let mut written = 0;
-        while written < WRITE_CHUNK {
-            let Some(cursor) = self.cursor() else {
-                return Ok(());
-            };
-            match self.pacer.next_write(cursor, Instant::now()) {
-                WriteStep::Request(index) => {
-                    self.pacer.written();
-                    let next = self.send_request(index);
-                    self.after(index, next, reporter)?;
-                    written += 1;
-                }
-                WriteStep::Moved => {}
-                WriteStep::Wait => return Ok(()),
-            }
-            // One connect per step keeps the window ahead full while spacing
-            // connects evenly between writes.
-            self.start_one(reporter)?;
-        }
-        Ok(())
-    }
-
-    /// Builds request `index`'s bytes in the shared scratch buffer and sends them.
-    fn send_request(&mut self, index: usize) -> Next {
-        let (id, delay) = (id_of(index), self.config.delay(index));
-        let target = self.config.target(index);
-        plan::write_request(
-            &mut self.request,
-            &self.config.path,
-            &target.host,
-            id,
-            delay,
-        );
-        self.exchanges[index].send(self.request.as_bytes())
-    }
-
-    /// Re-arms the socket for what the exchange waits for, or reports its end.
+    /// Reports the exchange's end, or reads at once what an early edge
+    /// announced; otherwise its registration brings the next edge.
     fn after<W: Write>(&mut self, index: usize, next: Next, reporter: &mut Reporter<W>) -> Out {
-        let interest = match next {
-            Next::WaitReadable => Interest::READABLE.oneshot(),
-            Next::WaitWritable => Interest::WRITABLE.oneshot(),
-            Next::Finished(result) => return self.report(index, result, reporter),
-        };
         let exchange = &mut self.exchanges[index];
-        let Some(sock) = exchange.sock.as_ref() else {
-            return Ok(());
+        let next = match next {
+            Next::WaitReadable => match exchange.take_early_read() {
+                Some(read_closed) => exchange.receive(&mut self.buf, read_closed),
+                None => Next::WaitReadable,
+            },
+            other => other,
         };
-        if let Err(e) = self.epoll.modify(sock, token_of(index), interest) {
-            exchange.close();
-            let err = RequestError::new(ErrorKind::Io, format!("re-arming with epoll: {e}"));
-            return self.report(index, Err(err), reporter);
+        match next {
+            Next::WaitReadable | Next::WaitWritable => Ok(()),
+            Next::Finished(result) => self.report(index, result, reporter),
         }
-        Ok(())
     }
 
     fn report<W: Write>(

@@ -159,11 +159,6 @@ impl Pacer {
         self.writing
     }
 
-    /// Whether the writer has written or passed requests and has more to go.
-    pub fn mid_burst(&self) -> bool {
-        self.cursor > 0 && self.cursor < self.pace.count
-    }
-
     /// The writer's next step, given the state of the request at the cursor
     /// ([`cursor`](Self::cursor)); passes and skips what it must on the way.
     pub fn next_write(&mut self, cursor: Cursor, now: Instant) -> Write {
@@ -209,6 +204,25 @@ impl Pacer {
             Some(Cursor::Connecting(since)) => Wake::At(since + self.pace.head_wait),
             Some(_) => Wake::Now, // connected (to write) or ended (to skip)
         }
+    }
+}
+
+/// The earliest instant an answer to a request written so far can fall due
+/// (its write plus its delay): while that is further off than a margin, the
+/// writer may write on without looking for answers.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FirstDue(Option<Instant>);
+
+impl FirstDue {
+    /// A request asking `delay` was written at `at`.
+    pub fn written(&mut self, at: Instant, delay: Duration) {
+        let due = at.checked_add(delay).unwrap_or(at);
+        self.0 = Some(self.0.map_or(due, |first| first.min(due)));
+    }
+
+    /// Whether no answer can fall due within `margin` of `now`.
+    pub fn may_write_on(&self, now: Instant, margin: Duration) -> bool {
+        self.0.is_none_or(|first| first > now + margin)
     }
 }
 

@@ -106,9 +106,10 @@ fn a_summary_line_carries_usage_and_lateness() {
         "2".to_owned(),
     ];
     let mut r = Reporter::new(&mut out, Format::Json, 2, t0).with_argv(argv);
-    let done = t0 + Duration::from_micros(1600);
-    r.response(2, 0, sent(t0, 100, 110), done, &ok_response("OK"))
+    let done = t0 + Duration::from_micros(2500);
+    r.response(2, 0, sent(t0, 1000, 1250), done, &ok_response("OK"))
         .unwrap();
+    r.set_max_stall(Duration::from_micros(4_500));
     let late = RequestError::new(ErrorKind::Timeout, "late");
     r.failure(1, 1000, None, t0 + Duration::from_secs(1), &late)
         .unwrap();
@@ -122,7 +123,7 @@ fn a_summary_line_carries_usage_and_lateness() {
     );
     assert_eq!(
         lines.next().unwrap(),
-        r#"{"event":"summary","requested":2,"ok":1,"failed":1,"responses":1,"in_order":true,"inversions":0,"wall_ms":1003.1,"interrupted":false,"cpu_user_ms":123.456,"cpu_sys_ms":7,"max_rss_kib":5120,"lateness_ms":{"p50":1.5,"p99":1.5,"max":1.5},"argv":["slow-client","--count","2"],"schema":2}"#
+        r#"{"event":"summary","requested":2,"ok":1,"failed":1,"responses":1,"in_order":true,"inversions":0,"wall_ms":1003.1,"interrupted":false,"cpu_user_ms":123.456,"cpu_sys_ms":7,"max_rss_kib":5120,"lateness_ms":{"p50":1.5,"p99":1.5,"max":1.5},"argv":["slow-client","--count","2"],"schema":2,"unexplained_inversions":0,"write_window_ms":0.25,"max_stall_ms":4.5}"#
     );
 }
 
@@ -137,12 +138,40 @@ fn a_summary_without_usage_or_responses_has_null_lateness() {
     let out = String::from_utf8(out).unwrap();
     assert_eq!(
         out.lines().last().unwrap(),
-        r#"{"event":"summary","requested":1,"ok":0,"failed":1,"responses":0,"in_order":true,"inversions":0,"wall_ms":12,"interrupted":true,"lateness_ms":null,"argv":[],"schema":2}"#
+        r#"{"event":"summary","requested":1,"ok":0,"failed":1,"responses":0,"in_order":true,"inversions":0,"wall_ms":12,"interrupted":true,"lateness_ms":null,"argv":[],"schema":2,"unexplained_inversions":0,"write_window_ms":null,"max_stall_ms":null}"#
     );
 }
 
-/// A fast 404 did not honour its delay: it counts as failed, and order and
-/// lateness are over the successful responses only.
+#[test]
+fn the_human_summary_says_which_inversions_a_write_stall_explains() {
+    let mut out = Vec::new();
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Human, 3, t0);
+    // Request 1 (delay 20) sent 26 ms before 2 and 3 (delays 10, 5): 2 was
+    // due 16 ms after 1 at the latest (26 + 10 = 36 > 0 + 20), so the answer
+    // order 1, 2, 3 has two inversions, the first explained by the stall.
+    for (id, delay, sent_us, done_us) in [
+        (1u32, 20u64, 0u64, 20_100u64),
+        (2, 10, 26_000, 36_100),
+        (3, 5, 26_100, 36_200),
+    ] {
+        let done = t0 + Duration::from_micros(done_us);
+        let window = sent(t0, sent_us, sent_us + 10);
+        r.response(id, delay, window, done, &ok_response("OK"))
+            .unwrap();
+    }
+    r.finish(Duration::from_millis(40), false, None).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let finished = out.lines().last().unwrap();
+    assert!(
+        finished.contains("(2 inversions, 1 unexplained (1 explained by a stall of up to 26.0 ms while writing): not shortest delay first)"),
+        "{finished}"
+    );
+}
+
+/// A fast 404 did not honour its delay: it counts as failed, and order
+/// (with the order analysis' inversions) and lateness are over the
+/// successful responses only.
 #[test]
 fn order_and_lateness_count_successful_responses_only() {
     let mut out = Vec::new();
@@ -164,8 +193,9 @@ fn order_and_lateness_count_successful_responses_only() {
     let l = s.lateness.unwrap();
     assert_eq!((l.p50, l.max), (1.0, 2.0));
     let out = String::from_utf8(out).unwrap();
-    assert!(
-        out.lines().last().unwrap().contains(r#""responses":3,"#),
-        "{out}"
-    );
+    let summary = out.lines().last().unwrap();
+    assert!(summary.contains(r#""responses":3,"#), "{out}");
+    // The 404 (delay 2000) before request 2 (delay 1000), both sent at 0,
+    // would be an unexplained inversion if it counted.
+    assert!(summary.contains(r#""unexplained_inversions":0,"#), "{out}");
 }

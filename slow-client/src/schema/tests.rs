@@ -34,6 +34,9 @@ fn every_kind_of_line_reads_back_as_written() {
             responses: 1,
             in_order: true,
             inversions: 0,
+            unexplained_inversions: 0,
+            write_window_ms: Some(0.125),
+            max_stall_ms: None,
             wall_ms: 4003.0,
             interrupted: false,
             cpu_user_ms: Some(1.5),
@@ -136,4 +139,14 @@ fn a_time_written_as_null_reads_back_as_nan() {
 fn a_missing_time_is_still_an_error() {
     let text = r#"{"event":"response","id":1,"delay_ms":0,"order":1,"lateness_ms":1,"status":200,"reason":"OK","version":"1.1","body_bytes":2}"#;
     assert!(serde_json::from_str::<Line>(text).is_err());
+}
+
+#[test]
+fn a_summary_from_before_the_order_analysis_still_reads() {
+    let text = r#"{"event":"summary","requested":1,"ok":1,"failed":0,"responses":1,"in_order":true,"inversions":0,"wall_ms":1,"interrupted":false,"lateness_ms":null}"#;
+    let Line::Summary(s) = serde_json::from_str(text).unwrap() else {
+        panic!("not a summary");
+    };
+    assert_eq!(s.unexplained_inversions, 0);
+    assert_eq!((s.write_window_ms, s.max_stall_ms), (None, None));
 }

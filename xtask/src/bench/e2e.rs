@@ -24,6 +24,12 @@ pub struct Summary {
     pub failed: f64,
     /// Pairs of responses that arrived out of delay order.
     pub inversions: f64,
+    /// Those no stall while writing explains (0 in output from before it existed).
+    pub unexplained_inversions: f64,
+    /// First to last request written; `None` when unknown.
+    pub write_window_ms: Option<f64>,
+    /// The client's longest event-loop stall while it had work; `None` when unknown.
+    pub max_stall_ms: Option<f64>,
     /// Wall-clock time of the run.
     pub wall_ms: f64,
     /// User CPU time of the whole process (getrusage).
@@ -58,6 +64,9 @@ pub fn parse_summary(stdout: &str) -> Outcome<Summary> {
         ok: f64::from(v.ok),
         failed: f64::from(v.failed),
         inversions: f64::from(v.inversions),
+        unexplained_inversions: f64::from(v.unexplained_inversions),
+        write_window_ms: v.write_window_ms,
+        max_stall_ms: v.max_stall_ms,
         wall_ms: v.wall_ms,
         cpu_user_ms: v.cpu_user_ms.ok_or_else(|| missing("cpu_user_ms"))?,
         cpu_sys_ms: v.cpu_sys_ms.ok_or_else(|| missing("cpu_sys_ms"))?,
@@ -78,6 +87,9 @@ pub struct Run {
     /// The share of the machine's CPU that other processes used meanwhile
     /// (everything but this client and its server), when `/proc` tells.
     pub others: Option<f64>,
+    /// `(steal, softirq)`: the machine's CPU time meanwhile that the
+    /// hypervisor took and that softirqs used, as shares, when `/proc` tells.
+    pub noise: Option<(f64, f64)>,
 }
 
 /// Runs `program args...` (slow-client itself, or a wrapper such as strace)
@@ -125,7 +137,11 @@ pub fn client(
     cmd.args(&argv);
     let server_cpu = || server.map_or(Some(0.0), Server::cpu_seconds);
     let before = (machine::cpu_seconds(), server_cpu());
+    let ticks = machine::Ticks::now();
     let summary = summary_of(cmd, scratch, "client")?;
+    let noise = machine::Ticks::now()
+        .zip(ticks)
+        .and_then(|(after, before)| after.shares_since(&before));
     let after = (machine::cpu_seconds(), server_cpu());
     let others = match (before, after) {
         ((Some(m0), Some(s0)), (Some(m1), Some(s1))) if m1.1 > m0.1 => {
@@ -139,6 +155,7 @@ pub fn client(
         args,
         summary,
         others,
+        noise,
     })
 }
 

@@ -73,6 +73,51 @@ pub fn cpu_seconds() -> Option<(f64, f64)> {
     Some(((total - idle) as f64 / 100.0, total as f64 / 100.0))
 }
 
+/// The machine's CPU time so far by kind, in USER_HZ ticks (all CPUs), from
+/// the first line of `/proc/stat`: what a run's noise is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticks {
+    /// All of it (user, nice, system, idle, iowait, irq, softirq, steal).
+    pub total: u64,
+    /// Serving softirqs (on loopback: most of TCP's receive path).
+    pub softirq: u64,
+    /// Taken by the hypervisor for other guests while runnable.
+    pub steal: u64,
+}
+
+impl Ticks {
+    /// Reads them now; `None` when `/proc/stat` cannot be read.
+    pub fn now() -> Option<Ticks> {
+        parse_ticks(&std::fs::read_to_string("/proc/stat").ok()?)
+    }
+
+    /// `(steal, softirq)` between `before` and `self`, as shares of the
+    /// machine's CPU time; `None` when no tick passed.
+    pub fn shares_since(&self, before: &Ticks) -> Option<(f64, f64)> {
+        let total = self.total.checked_sub(before.total).filter(|&t| t > 0)? as f64;
+        let share = |now: u64, then: u64| now.saturating_sub(then) as f64 / total;
+        Some((
+            share(self.steal, before.steal),
+            share(self.softirq, before.softirq),
+        ))
+    }
+}
+
+fn parse_ticks(stat: &str) -> Option<Ticks> {
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    Some(Ticks {
+        total: ticks.iter().take(8).sum(),
+        softirq: *ticks.get(6)?,
+        steal: *ticks.get(7)?,
+    })
+}
+
 /// CPU time (user + system) of process `pid` so far, in seconds, from
 /// `/proc/PID/stat` (fields 14 and 15, counted after the `)` that ends the
 /// command name, which may itself contain spaces).
@@ -113,7 +158,21 @@ fn utc(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{cpu_of_stat, utc};
+    use super::{cpu_of_stat, parse_ticks, utc, Ticks};
+
+    #[test]
+    fn steal_and_softirq_are_read_as_shares_of_the_machine_between_two_reads() {
+        let before = parse_ticks("cpu  100 0 50 800 10 0 20 20 0 0\ncpu0 1 2 3\n").unwrap();
+        assert_eq!((before.total, before.softirq, before.steal), (1000, 20, 20));
+        let after = Ticks {
+            total: 1200,
+            softirq: 50,
+            steal: 30,
+        };
+        assert_eq!(after.shares_since(&before), Some((0.05, 0.15)));
+        assert_eq!(before.shares_since(&before), None, "no tick passed");
+        assert_eq!(parse_ticks("cpu  1 2 3\n"), None, "a kernel without steal");
+    }
 
     #[test]
     fn reads_user_and_system_ticks_after_a_command_name_with_spaces() {

@@ -4,6 +4,7 @@
 use super::dispatch::{self, PerWait};
 use super::e2e::{Run, Summary};
 use super::machine::Machine;
+use super::order;
 use super::{Measured, Memory, Results, Syscalls, SPREAD_9000};
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -56,6 +57,9 @@ pub fn render(r: &Results, m: &Machine, took: Duration) -> String {
         s.push_str("\n\n");
     }
     runs_section(&mut s, r);
+    if !r.order.is_empty() {
+        let _ = write!(s, "## {}\n\n{}\n", order::HEADING, order::render(&r.order));
+    }
     syscalls_section(&mut s, r.syscalls.as_ref());
     if let Some(mem) = &r.memory {
         memory_section(&mut s, mem);
@@ -136,6 +140,29 @@ fn targets(r: &Results) -> Vec<Target> {
             met: Some(p99.is_some_and(|p| p < 2.0)),
         });
     }
+    for series in &r.order {
+        let worst = order::most_unexplained(series);
+        t.push(Target {
+            what: "no unexplained inversion in any run at 1 ms steps",
+            measured: format!(
+                "{worst} in the worst of {} runs of `{}`",
+                series.runs.len(),
+                series.command
+            ),
+            met: Some(worst == 0.0),
+        });
+    }
+    if let Some(p99) = r
+        .order
+        .first()
+        .and_then(|s| super::floor::median(&order::p99s(s)))
+    {
+        t.push(Target {
+            what: "lateness p99 at most 0.3 ms at 9,000 requests (step 1 ms), median of 10 runs",
+            measured: format!("{p99:.3} ms"),
+            met: Some(p99 <= 0.3),
+        });
+    }
     t
 }
 
@@ -187,6 +214,7 @@ fn run_row(s: &mut String, run: &Run) {
         cpu_sys_ms,
         max_rss_kib,
         lateness,
+        ..
     } = &run.summary;
     let cpu = cpu_user_ms + cpu_sys_ms;
     let lateness = lateness.map_or("-".into(), |l| {

@@ -158,8 +158,7 @@ fn requests_that_already_ended_are_skipped() {
     assert_eq!(p.next_write(Cursor::Ended, t0), Write::Moved);
     assert_eq!(p.next_write(Cursor::Connected, t0), Write::Request(1));
     p.written();
-    assert_eq!(p.cursor(), None);
-    assert!(!p.mid_burst(), "all written");
+    assert_eq!(p.cursor(), None, "all written");
 }
 
 #[test]
@@ -194,4 +193,21 @@ fn the_loop_wakes_for_work_for_the_head_wait_or_only_on_events() {
     p.written();
     p.written();
     assert_eq!(p.wake(None), Wake::OnEvent);
+}
+
+#[test]
+fn the_writer_writes_on_while_no_answer_can_be_due_within_the_margin() {
+    let t0 = Instant::now();
+    let ms = Duration::from_millis;
+    let mut due = FirstDue::default();
+    assert!(due.may_write_on(t0, ms(1)), "nothing written yet");
+    due.written(t0, ms(9000));
+    due.written(t0 + ms(1), ms(5));
+    assert!(due.may_write_on(t0 + ms(3), ms(1)), "first due at 6 ms");
+    assert!(
+        !due.may_write_on(t0 + ms(5), ms(1)),
+        "due within the margin"
+    );
+    due.written(t0 + ms(2), Duration::ZERO);
+    assert!(!due.may_write_on(t0 + ms(2), ms(1)), "step 0: due at once");
 }
