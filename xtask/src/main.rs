@@ -61,12 +61,19 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     if let Some(extra) = args.get(1) {
-        if !matches!(task.as_str(), "help" | "-h" | "--help" | "bench") {
+        let help = extra == "-h" || extra == "--help";
+        if !help && !matches!(task.as_str(), "help" | "-h" | "--help" | "bench") {
             eprintln!("error: task `{task}` takes no arguments, got `{extra}`");
             return ExitCode::from(2);
         }
     }
+    // `cargo xtask TASK --help` is help too, not an argument of TASK.
+    let asks_help = args[1..].iter().any(|a| a == "-h" || a == "--help");
     let outcome = match task.as_str() {
+        _ if asks_help => {
+            print!("{}", help());
+            return ExitCode::SUCCESS;
+        }
         "help" | "-h" | "--help" => {
             print!("{}", help());
             return ExitCode::SUCCESS;
