@@ -1,5 +1,5 @@
-//! The program of "Epoll - the express version", chapter 4 of *Asynchronous
-//! Programming in Rust* (Carl Fredrik Samson, Packt 2024; its code:
+//! The program of "Epoll - the express version", in chapter 4 ("Create Your
+//! Own Event Queue") of *Asynchronous Programming in Rust* (Carl Fredrik Samson, Packt 2024; its code:
 //! <https://github.com/PacktPublishing/Asynchronous-Programming-in-Rust>),
 //! written against `epoll-sys` alone (plus std). "The book" below is that chapter.
 //!
