@@ -33,6 +33,8 @@
 //! "ms")]` for a time, and `#[serde(default)]` if older output lacks it) and
 //! fill it where [`crate::report`] builds the line.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The line format's version, written as the summary's `schema` member.
@@ -44,20 +46,24 @@ fn schema_v1() -> u32 {
 }
 
 /// One line of `--json` output, tagged by its `"event"` member.
+///
+/// Its text members are [`Cow`]s so that writing a line borrows them from
+/// the response or error it describes (no copy per line); reading one back
+/// always owns them (`Line<'static>` reads from any input).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Line {
+pub enum Line<'a> {
     /// A request answered with a complete response (any status).
-    Response(ResponseLine),
+    Response(ResponseLine<'a>),
     /// A request that ended without a complete response.
-    Error(ErrorLine),
+    Error(ErrorLine<'a>),
     /// The run's summary: always the last line.
     Summary(SummaryLine),
 }
 
 /// `"event":"response"`: a complete response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResponseLine {
+pub struct ResponseLine<'a> {
     /// The request's id, 1 to `requested`; request 1 asks for the longest delay.
     pub id: u32,
     /// The delay the request asked the server for.
@@ -73,9 +79,9 @@ pub struct ResponseLine {
     /// The final status code (informational 1xx heads are skipped).
     pub status: u16,
     /// The reason phrase, as the server sent it (empty if it sent none).
-    pub reason: String,
+    pub reason: Cow<'a, str>,
     /// The response's HTTP version: `"1.0"` or `"1.1"`.
-    pub version: String,
+    pub version: Cow<'a, str>,
     /// Payload bytes in the body (after removing chunked framing).
     pub body_bytes: u64,
     /// From the run's start to the request's last byte written (just after
@@ -89,16 +95,16 @@ pub struct ResponseLine {
 
 /// `"event":"error"`: a request that ended without a complete response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ErrorLine {
+pub struct ErrorLine<'a> {
     /// The request's id.
     pub id: u32,
     /// The delay the request asked the server for.
     pub delay_ms: u64,
     /// What went wrong, as a stable snake_case name (`connect_refused`,
     /// `timeout`, `truncated_body`, ...; the README lists them all).
-    pub kind: String,
+    pub kind: Cow<'a, str>,
     /// The details, for a person: not stable, do not match on it.
-    pub message: String,
+    pub message: Cow<'a, str>,
     /// From the run's start to the request's last byte written; `null` when
     /// the error came before the whole request was written. Absent before schema 2.
     #[serde(default, serialize_with = "opt_ms")]

@@ -53,7 +53,7 @@ fn every_kind_of_line_reads_back_as_written() {
     ];
     for line in lines {
         let text = serde_json::to_string(&line).unwrap();
-        let back: Line = serde_json::from_str(&text).unwrap();
+        let back: Line<'_> = serde_json::from_str(&text).unwrap();
         assert_eq!(back, line, "{text}");
     }
 }
@@ -62,7 +62,7 @@ fn every_kind_of_line_reads_back_as_written() {
 fn unknown_members_are_ignored_so_newer_output_still_reads() {
     let text =
         r#"{"event":"error","id":1,"delay_ms":0,"kind":"reset","message":"m","future":[1,2]}"#;
-    let line: Line = serde_json::from_str(text).unwrap();
+    let line: Line<'_> = serde_json::from_str(text).unwrap();
     assert!(matches!(line, Line::Error(ErrorLine { id: 1, .. })));
 }
 
@@ -77,7 +77,7 @@ fn a_summary_of_the_first_format_reads_as_schema_1_without_argv() {
 
 #[test]
 fn an_unknown_event_is_an_error() {
-    let err = serde_json::from_str::<Line>(r#"{"event":"hello"}"#).unwrap_err();
+    let err = serde_json::from_str::<Line<'_>>(r#"{"event":"hello"}"#).unwrap_err();
     assert!(err.to_string().contains("hello"), "{err}");
 }
 
@@ -138,7 +138,7 @@ fn a_time_written_as_null_reads_back_as_nan() {
 #[test]
 fn a_missing_time_is_still_an_error() {
     let text = r#"{"event":"response","id":1,"delay_ms":0,"order":1,"lateness_ms":1,"status":200,"reason":"OK","version":"1.1","body_bytes":2}"#;
-    assert!(serde_json::from_str::<Line>(text).is_err());
+    assert!(serde_json::from_str::<Line<'_>>(text).is_err());
 }
 
 #[test]
