@@ -187,7 +187,7 @@ impl<W: Write> Reporter<W> {
                 "RECEIVED: id {id}, delay {delay_ms} ms, after {elapsed_ms:.1} ms: HTTP/1.{} {} {}, {} body bytes",
                 response.version, response.status, response.reason, response.body_bytes
             ),
-            Format::Json => self.json_line(Line::Response(ResponseLine {
+            Format::Json => self.response_line(&ResponseLine {
                 id,
                 delay_ms,
                 order: self.responses,
@@ -199,7 +199,7 @@ impl<W: Write> Reporter<W> {
                 body_bytes: response.body_bytes,
                 sent_ms: Some(sent_ms),
                 done_ms: Some(done_ms),
-            })),
+            }),
         }
     }
 
@@ -361,6 +361,13 @@ impl<W: Write> Reporter<W> {
     }
 
     /// Writes one `--json` line.
+    /// A response line: [`ResponseLine::write_json`], the same bytes as
+    /// [`json_line`](Self::json_line) writes, with less work per line.
+    fn response_line(&mut self, line: &ResponseLine<'_>) -> io::Result<()> {
+        line.write_json(&mut self.pending)?;
+        self.pending.write_all(b"\n")
+    }
+
     fn json_line(&mut self, line: Line<'_>) -> io::Result<()> {
         serde_json::to_writer(&mut self.pending, &line)?;
         self.pending.write_all(b"\n")

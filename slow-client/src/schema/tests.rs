@@ -150,3 +150,57 @@ fn a_summary_from_before_the_order_analysis_still_reads() {
     assert_eq!(s.unexplained_inversions, 0);
     assert_eq!((s.write_window_ms, s.max_stall_ms), (None, None));
 }
+
+#[test]
+fn a_response_line_writes_the_bytes_the_derived_format_writes() {
+    let base = ResponseLine {
+        id: 3,
+        delay_ms: 2000,
+        order: 1,
+        elapsed_ms: 2000.457,
+        lateness_ms: 0.457,
+        status: 200,
+        reason: "OK".into(),
+        version: "1.1".into(),
+        body_bytes: 24,
+        sent_ms: Some(0.262),
+        done_ms: Some(2000.707),
+    };
+    let lines = [
+        base.clone(),
+        ResponseLine {
+            id: u32::MAX,
+            delay_ms: u64::MAX,
+            order: u64::MAX,
+            elapsed_ms: f64::NAN,
+            lateness_ms: -f64::INFINITY,
+            status: 599,
+            reason: "Fine \"really\" \\ \u{1}é\n".into(),
+            version: "1.0".into(),
+            body_bytes: 0,
+            sent_ms: None,
+            done_ms: Some(f64::INFINITY),
+        },
+        ResponseLine {
+            elapsed_ms: 4.0,
+            lateness_ms: -0.0004,
+            reason: "".into(),
+            sent_ms: Some(1e300),
+            done_ms: None,
+            ..base.clone()
+        },
+        ResponseLine {
+            elapsed_ms: 123_456_789.123_456,
+            lateness_ms: 1e-9,
+            sent_ms: Some(0.1 + 0.2),
+            done_ms: Some(-5.5),
+            ..base
+        },
+    ];
+    for line in lines {
+        let mut fast = Vec::new();
+        line.write_json(&mut fast).unwrap();
+        let derived = serde_json::to_string(&Line::Response(line)).unwrap();
+        assert_eq!(String::from_utf8(fast).unwrap(), derived);
+    }
+}
