@@ -110,7 +110,7 @@ pub fn check(stdout: &str, want: &Expected) -> Result<(), Vec<String>> {
 }
 
 /// One line as a [`Line`], with a short reason when it is not one.
-fn parse(text: &str) -> Result<Line, String> {
+fn parse(text: &str) -> Result<Line<'static>, String> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("invalid JSON ({e}): {text}"))?;
     match value.get("event") {
@@ -128,7 +128,7 @@ fn parse(text: &str) -> Result<Line, String> {
 }
 
 fn check_response(
-    r: &ResponseLine,
+    r: &ResponseLine<'_>,
     want: &Expected,
     arrivals: &mut Vec<u32>,
     problems: &mut Vec<String>,
@@ -186,7 +186,7 @@ fn check_summary(s: &SummaryLine, want: &Expected, p: &mut Vec<String>) {
     }
 }
 
-fn describe_error(e: &ErrorLine) -> String {
+fn describe_error(e: &ErrorLine<'_>) -> String {
     format!("request id {} failed: {}: {}", e.id, e.kind, e.message)
 }
 

@@ -33,6 +33,8 @@
 //! "ms")]` for a time, and `#[serde(default)]` if older output lacks it) and
 //! fill it where [`crate::report`] builds the line.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The line format's version, written as the summary's `schema` member.
@@ -44,20 +46,24 @@ fn schema_v1() -> u32 {
 }
 
 /// One line of `--json` output, tagged by its `"event"` member.
+///
+/// Its text members are [`Cow`]s so that writing a line borrows them from
+/// the response or error it describes (no copy per line); reading one back
+/// always owns them (`Line<'static>` reads from any input).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Line {
+pub enum Line<'a> {
     /// A request answered with a complete response (any status).
-    Response(ResponseLine),
+    Response(ResponseLine<'a>),
     /// A request that ended without a complete response.
-    Error(ErrorLine),
+    Error(ErrorLine<'a>),
     /// The run's summary: always the last line.
     Summary(SummaryLine),
 }
 
 /// `"event":"response"`: a complete response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ResponseLine {
+pub struct ResponseLine<'a> {
     /// The request's id, 1 to `requested`; request 1 asks for the longest delay.
     pub id: u32,
     /// The delay the request asked the server for.
@@ -73,9 +79,9 @@ pub struct ResponseLine {
     /// The final status code (informational 1xx heads are skipped).
     pub status: u16,
     /// The reason phrase, as the server sent it (empty if it sent none).
-    pub reason: String,
+    pub reason: Cow<'a, str>,
     /// The response's HTTP version: `"1.0"` or `"1.1"`.
-    pub version: String,
+    pub version: Cow<'a, str>,
     /// Payload bytes in the body (after removing chunked framing).
     pub body_bytes: u64,
     /// From the run's start to the request's last byte written (just after
@@ -87,18 +93,53 @@ pub struct ResponseLine {
     pub done_ms: Option<f64>,
 }
 
+impl ResponseLine<'_> {
+    /// Appends the line's JSON (without the newline) to `out`: the bytes
+    /// `serde_json::to_writer(out, &Line::Response(self.clone()))` writes,
+    /// each value written by serde_json itself, but the member names as
+    /// constants rather than escaped one by one. One is written per
+    /// response, so this is the hot path; a unit test pins it to the
+    /// derived format for every member.
+    ///
+    /// # Errors
+    /// Never for a `Vec`; serde_json's error for a value otherwise.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        fn value(out: &mut Vec<u8>, name: &[u8], v: impl Serialize) -> serde_json::Result<()> {
+            out.extend_from_slice(name);
+            v.serialize(&mut serde_json::Serializer::new(out))
+        }
+        fn time(out: &mut Vec<u8>, name: &[u8], v: Option<f64>) -> serde_json::Result<()> {
+            out.extend_from_slice(name);
+            opt_ms(&v, &mut serde_json::Serializer::new(out))
+        }
+        value(out, br#"{"event":"response","id":"#, self.id)?;
+        value(out, br#","delay_ms":"#, self.delay_ms)?;
+        value(out, br#","order":"#, self.order)?;
+        time(out, br#","elapsed_ms":"#, Some(self.elapsed_ms))?;
+        time(out, br#","lateness_ms":"#, Some(self.lateness_ms))?;
+        value(out, br#","status":"#, self.status)?;
+        value(out, br#","reason":"#, &*self.reason)?;
+        value(out, br#","version":"#, &*self.version)?;
+        value(out, br#","body_bytes":"#, self.body_bytes)?;
+        time(out, br#","sent_ms":"#, self.sent_ms)?;
+        time(out, br#","done_ms":"#, self.done_ms)?;
+        out.push(b'}');
+        Ok(())
+    }
+}
+
 /// `"event":"error"`: a request that ended without a complete response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ErrorLine {
+pub struct ErrorLine<'a> {
     /// The request's id.
     pub id: u32,
     /// The delay the request asked the server for.
     pub delay_ms: u64,
     /// What went wrong, as a stable snake_case name (`connect_refused`,
     /// `timeout`, `truncated_body`, ...; the README lists them all).
-    pub kind: String,
+    pub kind: Cow<'a, str>,
     /// The details, for a person: not stable, do not match on it.
-    pub message: String,
+    pub message: Cow<'a, str>,
     /// From the run's start to the request's last byte written; `null` when
     /// the error came before the whole request was written. Absent before schema 2.
     #[serde(default, serialize_with = "opt_ms")]

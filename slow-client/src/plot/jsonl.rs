@@ -55,7 +55,7 @@ pub fn run_from_jsonl(label: &str, text: &str) -> Result<Run, JsonlError> {
         }
         last = line;
         let err = |message: String| JsonlError { line, message };
-        let parsed: Line = match serde_json::from_str(raw) {
+        let parsed: Line<'_> = match serde_json::from_str(raw) {
             Ok(parsed) => parsed,
             // A kind of line a newer version added: skipped, like an unknown member.
             Err(_) if is_unknown_event(raw) => continue,
@@ -92,7 +92,9 @@ pub fn run_from_jsonl(label: &str, text: &str) -> Result<Run, JsonlError> {
                     sent_ms: e.sent_ms,
                     done_ms: e.done_ms,
                     elapsed_ms: None,
-                    outcome: Outcome::Error { kind: e.kind },
+                    outcome: Outcome::Error {
+                        kind: e.kind.into_owned(),
+                    },
                 });
             }
             Line::Summary(s) => {

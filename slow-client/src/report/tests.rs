@@ -1,10 +1,11 @@
 //! The `--json` lines, byte for byte: a reader of earlier output sees no change.
 
-use super::{Format, Reporter};
+use super::{version_text, Format, Reporter};
 use crate::client::SendWindow;
 use crate::client::{ErrorKind, RequestError};
 use crate::http::{self, BodyFraming, Response};
 use crate::os::Usage;
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 /// A send from `start_us` to `end_us` microseconds after `t0`.
@@ -198,4 +199,15 @@ fn order_and_lateness_count_successful_responses_only() {
     // The 404 (delay 2000) before request 2 (delay 1000), both sent at 0,
     // would be an unexplained inversion if it counted.
     assert!(summary.contains(r#""unexplained_inversions":0,"#), "{out}");
+}
+
+#[test]
+fn the_version_member_names_the_minor_version_as_before() {
+    // "1.0" and "1.1" are borrowed; any other minor version is formatted as
+    // it always was (`format!("1.{}")`).
+    for minor in [0u8, 1, 2, 9, 255] {
+        assert_eq!(version_text(minor), format!("1.{minor}"));
+    }
+    assert!(matches!(version_text(0), Cow::Borrowed("1.0")));
+    assert!(matches!(version_text(1), Cow::Borrowed("1.1")));
 }

@@ -53,7 +53,7 @@ fn every_kind_of_line_reads_back_as_written() {
     ];
     for line in lines {
         let text = serde_json::to_string(&line).unwrap();
-        let back: Line = serde_json::from_str(&text).unwrap();
+        let back: Line<'_> = serde_json::from_str(&text).unwrap();
         assert_eq!(back, line, "{text}");
     }
 }
@@ -62,7 +62,7 @@ fn every_kind_of_line_reads_back_as_written() {
 fn unknown_members_are_ignored_so_newer_output_still_reads() {
     let text =
         r#"{"event":"error","id":1,"delay_ms":0,"kind":"reset","message":"m","future":[1,2]}"#;
-    let line: Line = serde_json::from_str(text).unwrap();
+    let line: Line<'_> = serde_json::from_str(text).unwrap();
     assert!(matches!(line, Line::Error(ErrorLine { id: 1, .. })));
 }
 
@@ -77,7 +77,7 @@ fn a_summary_of_the_first_format_reads_as_schema_1_without_argv() {
 
 #[test]
 fn an_unknown_event_is_an_error() {
-    let err = serde_json::from_str::<Line>(r#"{"event":"hello"}"#).unwrap_err();
+    let err = serde_json::from_str::<Line<'_>>(r#"{"event":"hello"}"#).unwrap_err();
     assert!(err.to_string().contains("hello"), "{err}");
 }
 
@@ -138,7 +138,7 @@ fn a_time_written_as_null_reads_back_as_nan() {
 #[test]
 fn a_missing_time_is_still_an_error() {
     let text = r#"{"event":"response","id":1,"delay_ms":0,"order":1,"lateness_ms":1,"status":200,"reason":"OK","version":"1.1","body_bytes":2}"#;
-    assert!(serde_json::from_str::<Line>(text).is_err());
+    assert!(serde_json::from_str::<Line<'_>>(text).is_err());
 }
 
 #[test]
@@ -149,4 +149,58 @@ fn a_summary_from_before_the_order_analysis_still_reads() {
     };
     assert_eq!(s.unexplained_inversions, 0);
     assert_eq!((s.write_window_ms, s.max_stall_ms), (None, None));
+}
+
+#[test]
+fn a_response_line_writes_the_bytes_the_derived_format_writes() {
+    let base = ResponseLine {
+        id: 3,
+        delay_ms: 2000,
+        order: 1,
+        elapsed_ms: 2000.457,
+        lateness_ms: 0.457,
+        status: 200,
+        reason: "OK".into(),
+        version: "1.1".into(),
+        body_bytes: 24,
+        sent_ms: Some(0.262),
+        done_ms: Some(2000.707),
+    };
+    let lines = [
+        base.clone(),
+        ResponseLine {
+            id: u32::MAX,
+            delay_ms: u64::MAX,
+            order: u64::MAX,
+            elapsed_ms: f64::NAN,
+            lateness_ms: -f64::INFINITY,
+            status: 599,
+            reason: "Fine \"really\" \\ \u{1}é\n".into(),
+            version: "1.0".into(),
+            body_bytes: 0,
+            sent_ms: None,
+            done_ms: Some(f64::INFINITY),
+        },
+        ResponseLine {
+            elapsed_ms: 4.0,
+            lateness_ms: -0.0004,
+            reason: "".into(),
+            sent_ms: Some(1e300),
+            done_ms: None,
+            ..base.clone()
+        },
+        ResponseLine {
+            elapsed_ms: 123_456_789.123_456,
+            lateness_ms: 1e-9,
+            sent_ms: Some(0.1 + 0.2),
+            done_ms: Some(-5.5),
+            ..base
+        },
+    ];
+    for line in lines {
+        let mut fast = Vec::new();
+        line.write_json(&mut fast).unwrap();
+        let derived = serde_json::to_string(&Line::Response(line)).unwrap();
+        assert_eq!(String::from_utf8(fast).unwrap(), derived);
+    }
 }
