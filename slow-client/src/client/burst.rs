@@ -17,13 +17,6 @@ impl Client<'_> {
         if !self.pacer.writer_started(Instant::now()) {
             return Ok(());
         }
-        if self.pacer.cursor().is_some_and(|c| c > 0)
-            && !self.first_due.may_write_on(Instant::now(), DUE_MARGIN)
-        {
-            // Mid-burst with answers due: let a server thread woken onto this
-            // CPU run before the next chunk (one sched_yield(2) per turn).
-            std::thread::yield_now();
-        }
         let mut written = 0;
         while written < WRITE_CHUNK || self.first_due.may_write_on(Instant::now(), DUE_MARGIN) {
             let Some(cursor) = self.cursor() else {

@@ -31,15 +31,11 @@
 //! due within [`DUE_MARGIN`] (`pacer.rs`, `FirstDue`); from then on it
 //! returns to the event loop every [`WRITE_CHUNK`] requests, so answers already
 //! due (with `--step-ms 0`, all of them) are read between chunks instead of
-//! queueing behind the whole burst. Each of those turns starts with a
-//! `sched_yield(2)`: the kernel wakes a loopback peer on the waker's CPU, so a
-//! server thread sharing this CPU (the embedded one, or `serve` when the other
-//! CPU is busy) would otherwise wait for this thread's scheduler slice to end
-//! (milliseconds) to read requests and write answers. Without it the step-0
-//! lateness p99 was 4x worse in interleaved runs (`xtask/src/bench/where_time_goes.md`);
-//! while no answer can be due (the whole burst at `--step-ms 2` and up) no
-//! yield is spent. Both choices live in one function of the event loop
-//! (`write_burst`, in `burst.rs`).
+//! queueing behind the whole burst. No `sched_yield(2)` between chunks: an
+//! answer that is due is read by the next zero-timeout wait, and measured
+//! against a separate and an embedded server, yielding kept neither the order
+//! nor the lateness better (`xtask/BENCHMARKS.md`). Both choices live in one
+//! function of the event loop (`write_burst`, in `burst.rs`).
 
 mod burst;
 mod config;
