@@ -156,9 +156,9 @@ impl Session {
             Err(e) if is_transient(&e) => return (Flow::Continue, false),
             Err(_) => return (Flow::Close, true),
         };
-        // Both clocks back to back, wall first, nothing in between (see `arrival`).
-        let wall = SystemTime::now();
-        let arrived = arrival::arrival(stamp, wall, Instant::now());
+        // Both clocks as one pair, wall first, nothing in between (see `arrival`).
+        let (wall, mono) = arrival::clock_pair(SystemTime::now, Instant::now);
+        let arrived = arrival::arrival(stamp, wall, mono);
         if self.phase != Phase::Open {
             self.linger = true;
             return (Flow::Continue, true);

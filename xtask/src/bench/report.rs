@@ -128,16 +128,30 @@ fn targets(r: &Results) -> Vec<Target> {
         if run.summary.requested != 9000.0 {
             continue;
         }
-        let what = if run.args[..4] == SPREAD_9000 {
-            "lateness p99 under 2 ms at 9,000 requests (step 1 ms)"
-        } else {
-            "lateness p99 under 2 ms at 9,000 requests (step 0: all due at once)"
-        };
         let p99 = run.summary.lateness.map(|l| l.p99);
-        t.push(Target {
-            what,
-            measured: p99.map_or("no responses".into(), |p| format!("{p:.3} ms")),
-            met: Some(p99.is_some_and(|p| p < 2.0)),
+        let measured = p99.map_or("no responses".into(), |p| format!("{p:.3} ms"));
+        t.push(if run.args[..4] == SPREAD_9000 {
+            Target {
+                what: "lateness p99 under 2 ms at 9,000 requests (step 1 ms)",
+                measured,
+                met: Some(p99.is_some_and(|p| p < 2.0)),
+            }
+        } else {
+            // Issue 13: with every answer due at once the lateness is queueing
+            // behind the burst and tracks the machine; reported, not judged.
+            let noise = run.noise.map_or(String::new(), |(steal, softirq)| {
+                format!(
+                    " (steal {:.1}%, softirq {:.1}%)",
+                    steal * 100.0,
+                    softirq * 100.0
+                )
+            });
+            Target {
+                what: "lateness p99 at 9,000 requests, step 0 (all due at once: queueing behind \
+                       the burst, reported beside the machine's noise, no target)",
+                measured: format!("{measured}{noise}"),
+                met: None,
+            }
         });
     }
     for series in &r.order {

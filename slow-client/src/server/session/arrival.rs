@@ -7,7 +7,10 @@
 //!   them: a preemption in between (a scheduler slice, ~4 ms on a busy machine) would
 //!   move that one deadline by as much and answer it late and out of order. Wall clock
 //!   first, so that a preemption between the two reads can only make an answer late,
-//!   never early.
+//!   never early; and [`clock_pair`] brackets the wall-clock read with two monotonic
+//!   ones and reads again when they are further apart than [`PAIR_SLACK`], so that
+//!   even a preemption (or a vCPU the hypervisor stopped) in those few nanoseconds
+//!   does not move the deadline.
 //! - The arrival is fixed at the read: a request held back by the pipeline bound and
 //!   parsed later still runs its delay from when it arrived, however long it waited.
 //! - A due time already past stays in the past (not "now"): answers read late in one
@@ -19,6 +22,30 @@ use std::time::{Duration, Instant, SystemTime};
 /// its sockets, so anything more is a wall-clock step, which must not make answers
 /// early.
 pub(crate) const MAX_AGE: Duration = Duration::from_secs(1);
+
+/// The most the two monotonic reads around the wall-clock read in [`clock_pair`]
+/// may be apart: the reads take tens of nanoseconds, so more is a preemption.
+pub(crate) const PAIR_SLACK: Duration = Duration::from_micros(20);
+
+/// Reads the wall clock and then the monotonic clock as one pair for [`arrival`]:
+/// `mono`, `wall`, `mono`, again (at most four times in all) while the two monotonic
+/// reads are more than [`PAIR_SLACK`] apart. Returns the wall reading and the second
+/// monotonic one, so a pair read across a preemption is still late, never early.
+pub(crate) fn clock_pair(
+    mut wall: impl FnMut() -> SystemTime,
+    mut mono: impl FnMut() -> Instant,
+) -> (SystemTime, Instant) {
+    let mut pair;
+    let mut tries = 0;
+    loop {
+        let before = mono();
+        pair = (wall(), mono());
+        tries += 1;
+        if pair.1.saturating_duration_since(before) <= PAIR_SLACK || tries == 4 {
+            return pair;
+        }
+    }
+}
 
 /// The arrival, as an [`Instant`], of bytes the kernel stamped `stamp` (wall clock),
 /// read at `wall_now` and `mono_now` (read back to back, wall clock first):
@@ -137,5 +164,39 @@ mod tests {
         let parsed_at = mono + 2 * MAX_AGE;
         assert_eq!(after(arrived, 2000 * MS), mono - 3 * MS + 2000 * MS);
         assert!(after(arrived, 2000 * MS) < parsed_at);
+    }
+
+    #[test]
+    fn a_clock_pair_read_across_a_preemption_is_read_again() {
+        // The first pair straddles a 4 ms preemption; the second is read back to back.
+        let start = Instant::now();
+        let monos = [start, start + 4 * MS, start + 5 * MS, start + 5 * MS];
+        let mut at = monos.iter().copied();
+        let mut walls = 0;
+        let wall0 = SystemTime::now();
+        let (wall, mono) = clock_pair(
+            || {
+                walls += 1;
+                wall0 + walls * MS
+            },
+            || at.next().unwrap_or(start + 6 * MS),
+        );
+        assert_eq!((wall, mono), (wall0 + 2 * MS, start + 5 * MS));
+    }
+
+    #[test]
+    fn a_clock_pair_gives_up_after_four_tries_and_stays_late_never_early() {
+        // Every pair straddles a preemption: the last one is kept, read wall first.
+        let start = Instant::now();
+        let mut step = 0;
+        let wall0 = SystemTime::now();
+        let (wall, mono) = clock_pair(
+            || wall0,
+            || {
+                step += 1;
+                start + step * 3 * MS
+            },
+        );
+        assert_eq!((wall, mono), (wall0, start + 24 * MS));
     }
 }
