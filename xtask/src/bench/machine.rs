@@ -60,17 +60,8 @@ pub fn describe() -> Machine {
 /// first line of `/proc/stat` (all CPUs; busy is everything but idle and
 /// iowait). The kernel reports it in USER_HZ ticks, 100 per second.
 pub fn cpu_seconds() -> Option<(f64, f64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let ticks: Vec<u64> = stat
-        .lines()
-        .next()?
-        .strip_prefix("cpu ")?
-        .split_whitespace()
-        .filter_map(|t| t.parse().ok())
-        .collect();
-    let total: u64 = ticks.iter().take(8).sum();
-    let idle = ticks.get(3)? + ticks.get(4).unwrap_or(&0);
-    Some(((total - idle) as f64 / 100.0, total as f64 / 100.0))
+    let t = Ticks::now()?;
+    Some(((t.total - t.idle) as f64 / 100.0, t.total as f64 / 100.0))
 }
 
 /// The machine's CPU time so far by kind, in USER_HZ ticks (all CPUs), from
@@ -79,6 +70,8 @@ pub fn cpu_seconds() -> Option<(f64, f64)> {
 pub struct Ticks {
     /// All of it (user, nice, system, idle, iowait, irq, softirq, steal).
     pub total: u64,
+    /// Idle and waiting for I/O: the part of `total` no one used.
+    pub idle: u64,
     /// Serving softirqs (on loopback: most of TCP's receive path).
     pub softirq: u64,
     /// Taken by the hypervisor for other guests while runnable.
@@ -113,6 +106,7 @@ fn parse_ticks(stat: &str) -> Option<Ticks> {
         .collect();
     Some(Ticks {
         total: ticks.iter().take(8).sum(),
+        idle: ticks.get(3)? + ticks.get(4).unwrap_or(&0),
         softirq: *ticks.get(6)?,
         steal: *ticks.get(7)?,
     })
@@ -164,8 +158,10 @@ mod tests {
     fn steal_and_softirq_are_read_as_shares_of_the_machine_between_two_reads() {
         let before = parse_ticks("cpu  100 0 50 800 10 0 20 20 0 0\ncpu0 1 2 3\n").unwrap();
         assert_eq!((before.total, before.softirq, before.steal), (1000, 20, 20));
+        assert_eq!(before.idle, 810, "idle and iowait");
         let after = Ticks {
             total: 1200,
+            idle: 900,
             softirq: 50,
             steal: 30,
         };
