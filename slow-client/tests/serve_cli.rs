@@ -28,6 +28,14 @@ fn serve(extra: &[&str]) -> (Child, String) {
     (child, addr)
 }
 
+/// Waits for a stopping server: it exits 0, and its stderr is returned.
+fn stopped(child: Child) -> String {
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
 fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .args([name, &child.id().to_string()])
@@ -65,9 +73,7 @@ fn serve_prints_its_address_answers_after_the_delay_and_stops_on_sigint() {
     );
 
     signal(&child, "-INT");
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stopped(child);
     assert!(
         stderr.contains("stopped: 1 connections, 1 requests: 1 answered, 0 rejected, 0 dropped"),
         "{stderr}"
@@ -97,9 +103,7 @@ fn sigterm_finishes_the_responses_in_flight_then_exits() {
         started.elapsed() >= Duration::from_millis(600),
         "never early"
     );
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stopped(child);
     // The idle connection had sent nothing: its first request counts as dropped.
     assert!(
         stderr.contains("stopped: 2 connections, 2 requests: 1 answered, 0 rejected, 1 dropped"),
@@ -133,9 +137,7 @@ fn several_threads_share_the_port_and_all_drain_on_sigterm() {
         started.elapsed() >= Duration::from_millis(400),
         "never early"
     );
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stopped(child);
     assert!(
         stderr.contains("stopped: 9 connections, 9 requests: 9 answered, 0 rejected, 0 dropped"),
         "{stderr}"
@@ -181,21 +183,7 @@ fn serving_beyond_loopback_needs_allow_public() {
 
 #[test]
 fn a_url_pasted_from_the_browser_reaches_a_separate_server() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slow-client"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let addr = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    let (mut child, addr) = serve(&[]);
     let run = Command::new(env!("CARGO_BIN_EXE_slow-client"))
         .args(["--server", &format!("http://{addr}/"), "--count", "2"])
         .args(["--step-ms", "0", "--json"])
