@@ -18,6 +18,8 @@
 
 mod dispatch;
 mod e2e;
+#[cfg(test)]
+mod fixture;
 mod floor;
 mod machine;
 mod order;

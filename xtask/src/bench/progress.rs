@@ -17,16 +17,16 @@ const ROUNDS: usize = 3;
 
 /// One measured run.
 #[derive(Debug, Clone, Copy)]
-struct Sample {
-    p99_ms: f64,
-    cpu_ms: f64,
+pub struct Sample {
+    pub p99_ms: f64,
+    pub cpu_ms: f64,
     /// The rest of the machine's CPU share meanwhile (`None` under `script`).
-    others: Option<f64>,
+    pub others: Option<f64>,
 }
 
 /// How the progress is shown in a run.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Shown {
+pub enum Shown {
     Off,
     Plain,
     Terminal,
@@ -58,6 +58,31 @@ pub fn run(b: &mut Bench) -> Outcome {
         }
     }
     let load_after = loadavg();
+    let measured = Progress {
+        modes,
+        samples,
+        load: (load_before, load_after),
+    };
+    b.add_markdown("Progress line: on vs off", render(&measured));
+    Ok(())
+}
+
+/// What the section measured.
+#[derive(Debug)]
+pub struct Progress {
+    /// The modes run, in order (the terminal only when `script` is installed).
+    pub modes: Vec<Shown>,
+    /// Every run, `ROUNDS` per mode, interleaved.
+    pub samples: Vec<(Shown, Sample)>,
+    /// The 1-minute load average before and after.
+    pub load: (String, String),
+}
+
+/// The section as markdown.
+pub fn render(p: &Progress) -> String {
+    let (modes, samples) = (&p.modes, &p.samples);
+    let (load_before, load_after) = (&p.load.0, &p.load.1);
+    let pty = modes.contains(&Shown::Terminal);
     let mut md = String::new();
     let _ = writeln!(
         md,
@@ -72,7 +97,7 @@ pub fn run(b: &mut Bench) -> Outcome {
     );
     md.push_str("| progress | lateness p99 (ms), each round | median | CPU user+sys (ms), each round | median | others' CPU share |\n");
     md.push_str("|---|---|---|---|---|---|\n");
-    for &mode in &modes {
+    for &mode in modes {
         let mine: Vec<Sample> = samples
             .iter()
             .filter(|(m, _)| *m == mode)
@@ -98,9 +123,7 @@ pub fn run(b: &mut Bench) -> Outcome {
             others.join(", ")
         );
     }
-    println!("{md}");
-    b.add_markdown("Progress line: on vs off", md);
-    Ok(())
+    md
 }
 
 fn one(exe: &Path, mode: Shown, scratch: &Scratch) -> Outcome<Sample> {

@@ -352,3 +352,48 @@ fn per_wait_section(s: &mut String, per_wait: Option<&Measured<Vec<PerWait>>>) {
         None => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{fixture, floor, progress, serve, Results};
+    use super::render;
+    use std::time::Duration;
+
+    /// The report of every section's fixed result, as the renderer wrote it
+    /// before the sections shared one result type.
+    const GOLDEN: &str = include_str!("report/golden.md");
+
+    #[test]
+    fn the_report_of_fixed_results_is_the_golden_text() {
+        let mut r = Results {
+            dispatch: Some(fixture::dispatch()),
+            per_wait: Some(fixture::per_wait()),
+            runs: fixture::runs(),
+            order: fixture::order(),
+            syscalls: Some(fixture::syscalls()),
+            memory: Some(fixture::memory()),
+            profile: Some(fixture::profiles()),
+            sections: Vec::new(),
+        };
+        r.sections
+            .push((floor::HEADING, floor::render(&fixture::floor())));
+        r.sections.push((
+            "Progress line: on vs off",
+            progress::render(&fixture::progress()),
+        ));
+        r.sections.push((
+            serve::HEADING,
+            format!("{}\n{}", serve::render(&fixture::serve()), serve::READING),
+        ));
+        let text = render(&r, &fixture::machine(), Duration::from_secs(650));
+        // The hand-written readings change on their own; the golden text holds their place.
+        let text = text
+            .replace(super::READING.trim_end(), "<where_time_goes.md>")
+            .replace(serve::READING.trim_end(), "<serve/reading.md>");
+        if std::env::var_os("XTASK_WRITE_GOLDEN").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/bench/report/golden.md");
+            std::fs::write(path, &text).unwrap();
+        }
+        assert_eq!(text, GOLDEN);
+    }
+}
