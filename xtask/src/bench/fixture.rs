@@ -6,11 +6,13 @@ use super::dispatch::{self, Dispatch, PerWait};
 use super::e2e::{Lateness, Run, Summary};
 use super::floor::{self, Cpu, CpuComparison, Floor, SyscallComparison};
 use super::machine::Machine;
+use super::memory::Memory;
 use super::order::Series;
-use super::profile::Profile;
+use super::profile::{Profile, Profiles};
 use super::progress::{Progress, Sample, Shown};
 use super::serve::{Compared, Load, ServeBench, LOADS};
-use super::{Measured, Memory, Profiles, Syscalls};
+use super::syscalls::Syscalls;
+use super::Measured;
 
 pub fn machine() -> Machine {
     Machine {
