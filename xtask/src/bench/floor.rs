@@ -24,8 +24,8 @@ use crate::steps::{built_executable, cargo, Outcome};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Rounds of the CPU comparison: a median of five shrugs off one round that
-/// a busy machine disturbed, and the range shows how far the rest agree.
+/// Rounds of the CPU comparison: their median ignores up to two rounds a
+/// busy machine disturbed, and their range shows how far the rounds agree.
 pub const ROUNDS: usize = 5;
 /// `(requests, step ms)` of the CPU comparison.
 pub const CPU_LOADS: [(u32, u32); 2] = [(9000, 0), (5000, 2)];
