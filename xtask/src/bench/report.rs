@@ -172,11 +172,17 @@ pub fn render(found: &[Findings], m: &Machine, took: Duration) -> String {
 /// one already there continues that one.
 fn join(into: &mut Chapter, blocks: &[Block]) {
     for block in blocks {
-        let same = |b: &&mut Block| matches!((b, block), (Block::Table(t), Block::Table(n)) if t.columns == n.columns);
-        match (into.blocks.iter_mut().find(same), block) {
-            (Some(Block::Table(t)), Block::Table(more)) => t.rows.extend(more.rows.iter().cloned()),
-            _ => into.blocks.push(block.clone()),
+        if let Block::Table(more) = block {
+            let same_columns = into.blocks.iter_mut().find_map(|b| match b {
+                Block::Table(t) if t.columns == more.columns => Some(t),
+                _ => None,
+            });
+            if let Some(table) = same_columns {
+                table.rows.extend(more.rows.iter().cloned());
+                continue;
+            }
         }
+        into.blocks.push(block.clone());
     }
 }
 
