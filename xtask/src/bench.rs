@@ -2,36 +2,43 @@
 //! one epoll loop goes, as tables written to `xtask/BENCHMARKS.md`.
 //!
 //! The bench is a list of sections ([`SECTIONS`]), each one step printed with
-//! its duration; `slow-client` is built in release first when a chosen
-//! section needs it. With no arguments every section runs and the report is
-//! printed and written; with some, only those run and the report is printed,
-//! not written (a partial report would replace the full one).
+//! its duration that returns what it found ([`report::Findings`]: chapters
+//! of prose and tables, and the targets it judged); `slow-client` is built in
+//! release first when a chosen section needs it. One renderer
+//! ([`report::render`]) turns the findings into the report. With no
+//! arguments every section runs and the report is printed and written; with
+//! some, only those run and the report is printed, not written (a partial
+//! report would replace the full one).
 //!
 //! Targets are judged by reading the numbers, never by timed assertions; a
 //! missed target is reported, not turned into a failure. Not part of
 //! `cargo xtask test`.
 //!
-//! To add a section: write it in its own module (a function taking
-//! [`&mut Bench`](Bench) that stores its results, and renders them with
-//! [`Bench::add_markdown`] unless the report knows them), then add one line
-//! to [`SECTIONS`].
+//! To add a section: write it in its own module (what it measures, and a
+//! function from that to [`report::Findings`]), then add it to [`SECTIONS`]
+//! where its chapters belong in the report.
 
 mod dispatch;
 mod e2e;
+#[cfg(test)]
+mod fixture;
 mod floor;
 mod machine;
+mod memory;
 mod order;
 mod process;
 mod profile;
 mod progress;
 mod report;
 mod serve;
+mod stats;
 mod strace;
+mod syscalls;
 
 use crate::steps::{built_executable, cargo, secs, workspace_root, Outcome, Task};
-use process::{Scratch, Server};
+use process::Scratch;
+use report::Findings;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 /// Where the report goes, relative to the workspace root.
@@ -46,72 +53,12 @@ pub enum Measured<T> {
     Skipped(String),
 }
 
-/// Syscalls per request of one client run under `strace -f -c`.
-#[derive(Debug)]
-pub struct Syscalls {
-    /// The traced command, as the report shows it.
-    pub command: String,
-    /// Requests the run made.
-    pub requests: u64,
-    /// `(syscall, calls per request)`, most frequent first.
-    pub per_request: Vec<(String, f64)>,
-    /// All syscalls over all requests.
-    pub total_per_request: f64,
-    /// The traced run's summary (its timings are strace's, not ours).
-    pub summary: e2e::Summary,
-}
-
-/// Client memory per in-flight request.
-#[derive(Debug)]
-pub struct Memory {
-    /// One request.
-    pub one: e2e::Run,
-    /// Many requests in flight at once.
-    pub many: e2e::Run,
-    /// `(rss(many) - rss(one)) / (many - one)`, in bytes.
-    pub bytes_per_request: f64,
-}
-
-/// Everything the report is made of.
-#[derive(Debug, Default)]
-pub struct Results {
-    /// The dispatch bench's tables.
-    pub dispatch: Option<dispatch::Dispatch>,
-    /// Syscalls per wait of each dispatch implementation.
-    pub per_wait: Option<Measured<Vec<dispatch::PerWait>>>,
-    /// End-to-end runs with the embedded server.
-    pub runs: Vec<e2e::Run>,
-    /// Repeated runs at 1 ms steps: the order on a noisy machine.
-    pub order: Vec<order::Series>,
-    /// Syscalls per request.
-    pub syscalls: Option<Measured<Syscalls>>,
-    /// Memory per in-flight request.
-    pub memory: Option<Memory>,
-    /// CPU profiles.
-    pub profile: Option<Measured<Profiles>>,
-    /// Sections the report does not know, rendered by themselves:
-    /// `(heading, markdown)`, in the order they ran.
-    pub sections: Vec<(&'static str, String)>,
-}
-
-/// The CPU profiles behind "where the time goes".
-#[derive(Debug)]
-pub struct Profiles {
-    /// slow-client, 9,000 requests all due at once, embedded server.
-    pub client: profile::Profile,
-    /// The dispatch bench's probe, `(impl, profile)`: raw libc and epoll-safe.
-    pub dispatch: Vec<(&'static str, profile::Profile)>,
-}
-
-/// Waits per profiled dispatch probe: about 1.5 s of waiting.
-const PROFILED_WAITS: &str = "300000";
-
 /// The run the lateness target is judged on, and the one perf profiles.
 pub const SPREAD_9000: [&str; 4] = ["--count", "9000", "--step-ms", "1"];
 /// 9,000 requests all due at once: throughput.
 pub const BURST_9000: [&str; 4] = ["--count", "9000", "--step-ms", "0"];
-const SPREAD_5000: [&str; 4] = ["--count", "5000", "--step-ms", "2"];
-const TRACED: [&str; 4] = ["--count", "5000", "--step-ms", "0"];
+/// 5,000 requests 2 ms apart in delay.
+pub const SPREAD_5000: [&str; 4] = ["--count", "5000", "--step-ms", "2"];
 
 /// One section of the bench: a name to choose it by and its work.
 #[derive(Debug)]
@@ -122,20 +69,18 @@ pub struct Section {
     pub about: &'static str,
     /// Whether it runs the release build of slow-client ([`Bench::slow_client`]).
     pub needs_slow_client: bool,
-    /// The work: measures and stores its results in [`Bench::results`].
-    pub run: fn(&mut Bench) -> Outcome,
+    /// The work: measures, and returns what the report shows of it.
+    pub run: fn(&Bench) -> Outcome<Findings>,
 }
 
-/// Every section, in the order a full run takes them.
+/// Every section, in the order a full run takes them, which is also the
+/// order of their chapters in the report.
 pub const SECTIONS: &[Section] = &[
     Section {
         name: "dispatch",
         about: "epoll-safe vs raw libc, mio and polling (cargo bench, release)",
         needs_slow_client: false,
-        run: |b| {
-            b.results.dispatch = Some(dispatch::run()?);
-            Ok(())
-        },
+        run: |_| Ok(dispatch::findings(&dispatch::run()?)),
     },
     Section {
         name: "e2e",
@@ -143,19 +88,11 @@ pub const SECTIONS: &[Section] = &[
                 then 10 runs each of 9000 x 1 ms and 19000 x 1 ms (order, stalls, steal, softirq)",
         needs_slow_client: true,
         run: |b| {
-            b.results.runs = end_to_end(b.slow_client(), &b.scratch)?;
-            b.results.order = order::measure(b.slow_client(), &b.scratch)?;
-            Ok(())
-        },
-    },
-    Section {
-        name: "floor",
-        about: "slow-client's CPU and syscalls against the leanest client (floor_client)",
-        needs_slow_client: true,
-        run: |b| {
-            let measured = floor::measure(b.slow_client(), &b.scratch)?;
-            b.add_markdown(floor::HEADING, floor::render(&measured));
-            Ok(())
+            let runs = e2e::findings(&e2e::measure(b.slow_client(), &b.scratch)?);
+            Ok(runs.and(order::findings(&order::measure(
+                b.slow_client(),
+                &b.scratch,
+            )?)))
         },
     },
     Section {
@@ -163,9 +100,8 @@ pub const SECTIONS: &[Section] = &[
         about: "syscalls per request and per dispatch wait (strace)",
         needs_slow_client: true,
         run: |b| {
-            let (per_request, per_wait) = syscalls(b.slow_client(), &b.scratch)?;
-            (b.results.syscalls, b.results.per_wait) = (Some(per_request), Some(per_wait));
-            Ok(())
+            let (per_request, per_wait) = syscalls::measure(b.slow_client(), &b.scratch)?;
+            Ok(syscalls::findings(&per_request, &per_wait))
         },
     },
     Section {
@@ -173,8 +109,21 @@ pub const SECTIONS: &[Section] = &[
         about: "client memory per in-flight request",
         needs_slow_client: true,
         run: |b| {
-            b.results.memory = Some(memory(b.slow_client(), &b.scratch)?);
-            Ok(())
+            Ok(memory::findings(&memory::measure(
+                b.slow_client(),
+                &b.scratch,
+            )?))
+        },
+    },
+    Section {
+        name: "floor",
+        about: "slow-client's CPU and syscalls against the leanest client (floor_client)",
+        needs_slow_client: true,
+        run: |b| {
+            Ok(floor::findings(&floor::measure(
+                b.slow_client(),
+                &b.scratch,
+            )?))
         },
     },
     Section {
@@ -184,17 +133,16 @@ pub const SECTIONS: &[Section] = &[
         run: |b| {
             let measured = match profile::unavailable(&b.scratch) {
                 Some(why) => Measured::Skipped(why),
-                None => Measured::Done(profiles(b.slow_client(), &b.scratch)?),
+                None => Measured::Done(profile::measure(b.slow_client(), &b.scratch)?),
             };
-            b.results.profile = Some(measured);
-            Ok(())
+            Ok(profile::findings(&measured))
         },
     },
     Section {
         name: "progress",
         about: "the progress line's cost: 9000 x 1 ms with it off, plain, on a terminal",
         needs_slow_client: true,
-        run: progress::run,
+        run: |b| Ok(progress::findings(&progress::measure(b)?)),
     },
     Section {
         name: "serve",
@@ -205,21 +153,17 @@ pub const SECTIONS: &[Section] = &[
                 Some(why) => Measured::Skipped(why),
                 None => Measured::Done(serve::run(b.slow_client(), &b.scratch)?),
             };
-            let markdown = format!("{}\n{}", serve::render(&measured), serve::READING);
-            b.add_markdown(serve::HEADING, markdown);
-            Ok(())
+            Ok(serve::findings(&measured))
         },
     },
 ];
 
-/// What a section works with: scratch space, the release build of
-/// slow-client, and the results so far.
+/// What a section works with: scratch space and the release build of
+/// slow-client.
 #[derive(Debug)]
 pub struct Bench {
     /// Temporary files of this run.
     pub scratch: Scratch,
-    /// Everything measured so far.
-    pub results: Results,
     slow_client: PathBuf,
 }
 
@@ -228,11 +172,6 @@ impl Bench {
     /// declares [`Section::needs_slow_client`]).
     pub fn slow_client(&self) -> &Path {
         &self.slow_client
-    }
-
-    /// Adds a section the report does not know, as markdown under `heading`.
-    pub fn add_markdown(&mut self, heading: &'static str, markdown: String) {
-        self.results.sections.push((heading, markdown));
     }
 }
 
@@ -282,17 +221,17 @@ pub fn bench(sections: &[&Section]) -> Outcome {
     } else {
         PathBuf::new()
     };
-    let mut b = Bench {
+    let b = Bench {
         scratch: Scratch::new()?,
-        results: Results::default(),
         slow_client,
     };
+    let mut found = Vec::new();
     for section in sections {
-        task.step(section.name, || (section.run)(&mut b))?;
+        found.push(task.step(section.name, || (section.run)(&b))?);
     }
     task.passed();
     let took = started.elapsed();
-    let text = report::render(&b.results, &machine::describe(), took);
+    let text = report::render(&found, &machine::describe(), took);
     println!("\n{text}");
     if sections.len() < SECTIONS.len() {
         println!("==> bench: {REPORT} not written: only some sections ran");
@@ -302,19 +241,6 @@ pub fn bench(sections: &[&Section]) -> Outcome {
     std::fs::write(&path, &text).map_err(|e| format!("writing {}: {e}", path.display()))?;
     println!("==> bench: wrote {REPORT} ({} in all)", secs(took));
     Ok(())
-}
-
-/// slow-client with its embedded server: all due at once, then spread.
-fn end_to_end(exe: &Path, scratch: &Scratch) -> Outcome<Vec<e2e::Run>> {
-    let mut runs = Vec::new();
-    for (label, args) in [
-        ("embedded server, all due at once", BURST_9000),
-        ("embedded server", SPREAD_5000),
-        ("embedded server", SPREAD_9000),
-    ] {
-        runs.push(e2e::client(exe, label, &args, scratch, None)?);
-    }
-    Ok(runs)
 }
 
 /// `cargo build --release -p slow-client`, returning the executable cargo reports.
@@ -329,82 +255,6 @@ pub fn build_slow_client() -> Outcome<PathBuf> {
         "slow-client",
     ]);
     built_executable(cmd, "slow-client")
-}
-
-/// Profiles slow-client's 9,000-request burst, and the dispatch probes of
-/// raw libc and epoll-safe (to show where a wait's time goes, and that the
-/// safe layer's own code is not where).
-fn profiles(exe: &Path, scratch: &Scratch) -> Outcome<Profiles> {
-    let args = [&BURST_9000[..], &["--json"]].concat();
-    let client = profile::record(exe, "slow-client", &args, scratch)?;
-    let bench = dispatch::executable()?;
-    let mut probes = Vec::new();
-    for name in ["raw libc", "epoll-safe"] {
-        let args = ["--probe", name, PROFILED_WAITS];
-        let shown = "dispatch";
-        probes.push((name, profile::record(&bench, shown, &args, scratch)?));
-    }
-    Ok(Profiles {
-        client,
-        dispatch: probes,
-    })
-}
-
-/// Syscalls per request (client only: the server runs in its own process,
-/// untraced) and per dispatch wait, or why they could not be counted.
-fn syscalls(
-    exe: &Path,
-    scratch: &Scratch,
-) -> Outcome<(Measured<Syscalls>, Measured<Vec<dispatch::PerWait>>)> {
-    let Some(strace_bin) = strace::find() else {
-        let why = "strace is not on PATH, so syscalls were not counted".to_string();
-        return Ok((Measured::Skipped(why.clone()), Measured::Skipped(why)));
-    };
-    let server = Server::start(exe, scratch)?;
-    let file = scratch.path("client.strace");
-    let mut cmd = Command::new(&strace_bin);
-    cmd.args(["-f", "-c", "-o"]).arg(&file).arg(exe);
-    cmd.args(["--server", server.addr()])
-        .args(TRACED)
-        .arg("--json");
-    let summary = e2e::summary_of(cmd, scratch, "strace")?;
-    server.stop();
-    let text = std::fs::read_to_string(&file).map_err(|e| format!("reading strace output: {e}"))?;
-    let table = strace::parse(&text)?;
-    let requests = summary.requested as u64;
-    let per_wait = dispatch::syscalls_per_wait(&strace_bin, scratch)?;
-    let measured = Syscalls {
-        command: format!(
-            "strace -f -c -o FILE slow-client --server IP:PORT {} --json",
-            TRACED.join(" ")
-        ),
-        requests,
-        per_request: table.per_unit(&strace::Table::default(), requests),
-        total_per_request: table.total as f64 / requests as f64,
-        summary,
-    };
-    Ok((Measured::Done(measured), Measured::Done(per_wait)))
-}
-
-/// Client peak RSS at one request and at 9,000 in flight at once (step 1 ms:
-/// the last answer is due 9 s after the first request, long after the last
-/// connection is made), against a server in its own process so that only
-/// the client's memory is counted.
-fn memory(exe: &Path, scratch: &Scratch) -> Outcome<Memory> {
-    let server = Server::start(exe, scratch)?;
-    let label = "separate server";
-    let one = ["--server", server.addr(), "--count", "1"];
-    let one = e2e::client(exe, label, &one, scratch, Some(&server))?;
-    let many = [&["--server", server.addr()][..], &SPREAD_9000[..]].concat();
-    let many = e2e::client(exe, label, &many, scratch, Some(&server))?;
-    server.stop();
-    let extra = many.summary.requested - one.summary.requested;
-    let bytes = (many.summary.max_rss_kib - one.summary.max_rss_kib) * 1024.0 / extra;
-    Ok(Memory {
-        one,
-        many,
-        bytes_per_request: bytes,
-    })
 }
 
 #[cfg(test)]

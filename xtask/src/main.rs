@@ -35,7 +35,7 @@ Tasks:
            dispatch cost (epoll-safe vs raw libc, mio, polling) and slow-client
            end to end (time, CPU, RSS, lateness, syscalls, memory per request);
            prints the report and, when every section ran, writes
-           xtask/BENCHMARKS.md (all sections take ~4 min). Sections:
+           xtask/BENCHMARKS.md (all sections take about 11 min). Sections:
 {SECTIONS}
   plots    draw the README's pictures from real runs (release build):
            slow-client/docs/demo.svg (the default demo) and

@@ -1,15 +1,17 @@
-//! End-to-end runs of slow-client: the `--json` summary line of each run.
+//! End-to-end runs of slow-client: the `--json` summary line of each run,
+//! and the report's table of them.
 
 use super::machine;
 use super::process::{self, Scratch, Server};
+use super::report::{Align, Block, Chapter, Findings, Table, Target};
+use super::{BURST_9000, SPREAD_5000, SPREAD_9000};
 use crate::steps::Outcome;
 use slow_client::schema::Line;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
-/// The longest any one run may take; the longest planned run is about 10 s.
-const LIMIT: Duration = Duration::from_secs(90);
+/// The chapter of the end-to-end runs.
+pub const HEADING: &str = "End to end: slow-client";
 
 pub use slow_client::schema::Lateness;
 
@@ -100,7 +102,7 @@ pub struct Run {
 ///
 /// When it hangs, exits with another status, or prints no summary.
 pub fn summary_of(cmd: Command, scratch: &Scratch, name: &str) -> Outcome<Summary> {
-    let done = process::run(cmd, scratch, name, LIMIT)?;
+    let done = process::run(cmd, scratch, name)?;
     let code = done.status.code();
     if !matches!(code, Some(0 | 1)) {
         return Err(format!(
@@ -157,6 +159,130 @@ pub fn client(
         others,
         noise,
     })
+}
+
+/// slow-client with its embedded server: all due at once, then spread.
+///
+/// # Errors
+///
+/// As [`client`].
+pub fn measure(exe: &Path, scratch: &Scratch) -> Outcome<Vec<Run>> {
+    let mut runs = Vec::new();
+    for (label, args) in [
+        ("embedded server, all due at once", BURST_9000),
+        ("embedded server", SPREAD_5000),
+        ("embedded server", SPREAD_9000),
+    ] {
+        runs.push(client(exe, label, &args, scratch, None)?);
+    }
+    Ok(runs)
+}
+
+/// The runs' chapter, and the lateness of the 9,000-request runs as targets.
+pub fn findings(runs: &[Run]) -> Findings {
+    let mut targets = Vec::new();
+    for run in runs.iter().filter(|r| r.summary.requested == 9000.0) {
+        let p99 = run.summary.lateness.map(|l| l.p99);
+        let measured = p99.map_or("no responses".into(), |p| format!("{p:.3} ms"));
+        targets.push(if run.args[..4] == SPREAD_9000 {
+            Target {
+                what: "lateness p99 under 2 ms at 9,000 requests (step 1 ms)",
+                measured,
+                met: Some(p99.is_some_and(|p| p < 2.0)),
+            }
+        } else {
+            // With every answer due at once the lateness is queueing behind
+            // the burst and tracks the machine: reported, not judged.
+            let noise = run.noise.map_or(String::new(), |(steal, softirq)| {
+                format!(
+                    " (steal {:.1}%, softirq {:.1}%)",
+                    steal * 100.0,
+                    softirq * 100.0
+                )
+            });
+            Target {
+                what: "lateness p99 at 9,000 requests, step 0 (all due at once: queueing behind \
+                       the burst, reported beside the machine's noise, no target)",
+                measured: format!("{measured}{noise}"),
+                met: None,
+            }
+        });
+    }
+    let chapter = Chapter::new(
+        HEADING,
+        vec![
+            Block::Text(
+                "Release build, `--json` summary line of each run. CPU time (`getrusage`) and\n\
+                 peak RSS (`VmHWM`) are the whole slow-client process's: with the embedded\n\
+                 server that is both ends of every connection. Lateness is arrival time minus\n\
+                 asked delay, from the request being fully written."
+                    .into(),
+            ),
+            Block::Table(runs_table(runs)),
+            Block::Text(
+                "*Other load*: the share of the machine's CPU (from `/proc/stat`) that other\n\
+                 processes used during the run, everything but the client and its server.\n\
+                 Lateness on this shared two-core machine moves with it."
+                    .into(),
+            ),
+        ],
+    );
+    Findings {
+        targets,
+        chapters: vec![chapter],
+    }
+}
+
+/// A row per run, under the columns every table of runs shares (another
+/// section's runs join [`HEADING`]'s table through them).
+pub fn runs_table(runs: &[Run]) -> Table {
+    use Align::{Left, Right};
+    let mut table = Table::new(&[
+        ("command", Left),
+        ("server", Left),
+        ("ok / failed", Right),
+        ("inversions", Right),
+        ("wall ms", Right),
+        ("CPU user + sys ms", Right),
+        ("CPU µs/request", Right),
+        ("max RSS KiB", Right),
+        ("lateness p50 / p99 / max ms", Right),
+        ("other load", Right),
+    ]);
+    for run in runs {
+        let v = &run.summary;
+        let cpu = v.cpu_user_ms + v.cpu_sys_ms;
+        let lateness = v.lateness.map_or("-".into(), |l| {
+            format!("{:.2} / {:.2} / {:.2}", l.p50, l.p99, l.max)
+        });
+        table.row(vec![
+            format!("`{}`", command(run)),
+            run.label.to_string(),
+            format!("{} / {}", v.ok, v.failed),
+            v.inversions.to_string(),
+            format!("{:.0}", v.wall_ms),
+            format!("{:.0} + {:.0}", v.cpu_user_ms, v.cpu_sys_ms),
+            format!("{:.1}", cpu * 1000.0 / v.requested),
+            v.max_rss_kib.to_string(),
+            lateness,
+            run.others
+                .map_or("?".into(), |o| format!("{:.0}%", o * 100.0)),
+        ]);
+    }
+    table
+}
+
+/// The arguments as a user would type them; a server address, which changes
+/// from run to run, is shown as `IP:PORT`.
+pub fn command(run: &Run) -> String {
+    let mut out = String::from("slow-client");
+    let mut after_server = false;
+    for arg in &run.args {
+        out.push(' ');
+        out.push_str(if after_server { "IP:PORT" } else { arg });
+        after_server = arg == "--server";
+    }
+    out
 }
 
 #[cfg(test)]

@@ -126,6 +126,40 @@ fn cpu_of_stat(stat: &str) -> Option<f64> {
     Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
 }
 
+/// `/proc/loadavg`'s 1, 5 and 15 minute load averages, as the kernel writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadAverage {
+    /// Over the last minute.
+    pub one: String,
+    /// The 1, 5 and 15 minute averages, space-separated.
+    pub three: String,
+}
+
+impl LoadAverage {
+    /// Reads them now; `None` when `/proc/loadavg` cannot be read.
+    pub fn now() -> Option<LoadAverage> {
+        parse_loadavg(&std::fs::read_to_string("/proc/loadavg").ok()?)
+    }
+}
+
+/// The 1-minute load average now, or `unknown`.
+pub fn load_average_1() -> String {
+    LoadAverage::now().map_or_else(|| "unknown".to_string(), |l| l.one)
+}
+
+/// The 1, 5 and 15 minute load averages now, or `unknown`.
+pub fn load_average_3() -> String {
+    LoadAverage::now().map_or_else(|| "unknown".to_string(), |l| l.three)
+}
+
+fn parse_loadavg(text: &str) -> Option<LoadAverage> {
+    let fields: Vec<&str> = text.split_whitespace().take(3).collect();
+    (fields.len() == 3).then(|| LoadAverage {
+        one: fields[0].to_string(),
+        three: fields.join(" "),
+    })
+}
+
 /// The first line `cmd` prints, when it succeeds.
 fn first_line(cmd: &mut Command) -> Option<String> {
     let out = cmd.output().ok().filter(|o| o.status.success())?;
@@ -152,7 +186,18 @@ fn utc(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{cpu_of_stat, parse_ticks, utc, Ticks};
+    use super::{cpu_of_stat, parse_loadavg, parse_ticks, utc, Ticks};
+
+    #[test]
+    fn load_average_is_the_first_three_fields_of_proc_loadavg() {
+        let l = parse_loadavg("0.31 0.55 0.86 2/345 6789\n").unwrap();
+        assert_eq!(
+            (l.one.as_str(), l.three.as_str()),
+            ("0.31", "0.31 0.55 0.86")
+        );
+        assert_eq!(parse_loadavg("0.31\n"), None);
+        assert_eq!(parse_loadavg(""), None);
+    }
 
     #[test]
     fn steal_and_softirq_are_read_as_shares_of_the_machine_between_two_reads() {

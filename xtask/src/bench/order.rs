@@ -7,11 +7,11 @@
 //! inversions no stall while writing explains.
 
 use super::e2e::{self, Run};
-use super::floor::{median, range};
 use super::process::{Scratch, Server};
+use super::report::{Align, Block, Chapter, Findings, Table, Target};
+use super::stats::{median, range};
 use super::SPREAD_9000;
 use crate::steps::Outcome;
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// Runs per series.
@@ -95,66 +95,115 @@ fn pct(v: Option<f64>) -> String {
     v.map_or("?".into(), |v| format!("{:.1}%", v * 100.0))
 }
 
-/// The section as markdown (under [`HEADING`]).
-pub fn render(all: &[Series]) -> String {
-    let mut s = String::from(
+/// The series' chapter, and their order and lateness as targets.
+pub fn findings(all: &[Series]) -> Findings {
+    let mut targets = Vec::new();
+    for series in all {
+        let worst = most_unexplained(series);
+        targets.push(Target {
+            what: "no unexplained inversion in any run at 1 ms steps",
+            measured: format!(
+                "{worst} in the worst of {} runs of `{}`",
+                series.runs.len(),
+                series.command
+            ),
+            met: Some(worst == 0.0),
+        });
+    }
+    if let Some(p99) = all.first().and_then(|s| median(&p99s(s))) {
+        targets.push(Target {
+            what: "lateness p99 at most 0.3 ms at 9,000 requests (step 1 ms), median of 10 runs",
+            measured: format!("{p99:.3} ms"),
+            met: Some(p99 <= 0.3),
+        });
+    }
+    let mut blocks = vec![Block::Text(
         "Each row is one run. *Steal* and *softirq* are the machine's CPU time during \
          the run (all CPUs, `/proc/stat`) that the hypervisor took and that softirqs \
          (loopback TCP) used. *Stall* is the client's longest event-loop gap while it \
          had work (`max_stall_ms`); *write window* is first to last request written \
          (`write_window_ms`); *unexplained* counts the inversions no stall while \
-         writing explains (`unexplained_inversions`, see `slow_client::order`).\n\n",
-    );
+         writing explains (`unexplained_inversions`, see `slow_client::order`)."
+            .into(),
+    )];
     for series in all {
-        let _ = writeln!(s, "`{}` ({} server):\n", series.command, series.server);
-        s.push_str(
-            "| run | steal | softirq | stall ms | write window ms | inversions | unexplained \
-             | lateness p50 / p99 / max ms |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-        );
-        for (i, run) in series.runs.iter().enumerate() {
-            let v = &run.summary;
-            let late = v.lateness.map_or("-".into(), |l| {
-                format!("{:.2} / {:.2} / {:.2}", l.p50, l.p99, l.max)
-            });
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {} | {} | {} | {late} |",
-                i + 1,
-                pct(run.noise.map(|n| n.0)),
-                pct(run.noise.map(|n| n.1)),
-                ms(v.max_stall_ms),
-                ms(v.write_window_ms),
-                v.inversions,
-                v.unexplained_inversions,
-            );
-        }
-        let p99 = p99s(series);
-        let stalls: Vec<f64> = series
-            .runs
-            .iter()
-            .filter_map(|r| r.summary.max_stall_ms)
-            .collect();
-        let spread = |v: &[f64]| match (median(v), range(v)) {
-            (Some(m), Some((lo, hi))) => format!("{m:.2} ms (range {lo:.2}–{hi:.2})"),
-            _ => "-".into(),
-        };
-        let _ = writeln!(
-            s,
-            "\nLateness p99, median of {} runs: {}; largest stall, median: {}; \
-             unexplained inversions in the worst run: {}.\n",
+        blocks.extend(series_blocks(series));
+    }
+    Findings {
+        targets,
+        chapters: vec![Chapter::new(HEADING, blocks)],
+    }
+}
+
+/// One series: its command, a row per run, and the spread.
+fn series_blocks(series: &Series) -> [Block; 3] {
+    use Align::Right;
+    let mut table = Table::new(&[
+        ("run", Right),
+        ("steal", Right),
+        ("softirq", Right),
+        ("stall ms", Right),
+        ("write window ms", Right),
+        ("inversions", Right),
+        ("unexplained", Right),
+        ("lateness p50 / p99 / max ms", Right),
+    ]);
+    for (i, run) in series.runs.iter().enumerate() {
+        let v = &run.summary;
+        let late = v.lateness.map_or("-".into(), |l| {
+            format!("{:.2} / {:.2} / {:.2}", l.p50, l.p99, l.max)
+        });
+        table.row(vec![
+            (i + 1).to_string(),
+            pct(run.noise.map(|n| n.0)),
+            pct(run.noise.map(|n| n.1)),
+            ms(v.max_stall_ms),
+            ms(v.write_window_ms),
+            v.inversions.to_string(),
+            v.unexplained_inversions.to_string(),
+            late,
+        ]);
+    }
+    let p99 = p99s(series);
+    let stalls: Vec<f64> = series
+        .runs
+        .iter()
+        .filter_map(|r| r.summary.max_stall_ms)
+        .collect();
+    let spread = |v: &[f64]| match (median(v), range(v)) {
+        (Some(m), Some((lo, hi))) => format!("{m:.2} ms (range {lo:.2}–{hi:.2})"),
+        _ => "-".into(),
+    };
+    [
+        Block::Text(format!("`{}` ({} server):", series.command, series.server)),
+        Block::Table(table),
+        Block::Text(format!(
+            "Lateness p99, median of {} runs: {}; largest stall, median: {}; \
+             unexplained inversions in the worst run: {}.",
             series.runs.len(),
             spread(&p99),
             spread(&stalls),
             most_unexplained(series),
-        );
-    }
-    s
+        )),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use e2e::{Lateness, Summary};
+
+    fn render_one(series: &Series) -> String {
+        let found = findings(std::slice::from_ref(series));
+        let [chapter] = &found.chapters[..] else {
+            panic!("one chapter")
+        };
+        let mut text = String::new();
+        for block in &chapter.blocks {
+            text.push_str(&crate::bench::report::block_text(block));
+        }
+        text
+    }
 
     fn run(p99: f64, unexplained: f64) -> Run {
         Run {
@@ -190,7 +239,7 @@ mod tests {
             server: "embedded",
             runs: vec![run(0.2, 0.0), run(0.4, 3.0), run(0.3, 0.0)],
         };
-        let text = render(std::slice::from_ref(&series));
+        let text = render_one(&series);
         assert!(
             text.contains("| 2 | 1.0% | 12.5% | 4.5 | 120.0 | 5 | 3 | 0.10 / 0.40 / 5.00 |"),
             "{text}"

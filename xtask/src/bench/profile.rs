@@ -7,14 +7,53 @@
 //! hides the hardware counters (where `perf stat -e instructions` says
 //! `<not supported>`).
 
+mod report;
+
+pub use report::findings;
+
 use super::process::{self, Scratch};
+use super::{dispatch, BURST_9000};
 use crate::steps::Outcome;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 /// Samples per second of CPU time.
 const FREQUENCY: &str = "4000";
+
+/// Waits per profiled dispatch probe: about 1.5 s of waiting.
+const PROFILED_WAITS: &str = "300000";
+
+/// The CPU profiles behind "where the time goes".
+#[derive(Debug)]
+pub struct Profiles {
+    /// slow-client, 9,000 requests all due at once, embedded server.
+    pub client: Profile,
+    /// The dispatch bench's probe, `(impl, profile)`: raw libc and epoll-safe.
+    pub dispatch: Vec<(&'static str, Profile)>,
+}
+
+/// Profiles slow-client's 9,000-request burst, and the dispatch probes of
+/// raw libc and epoll-safe (to show where a wait's time goes, and that the
+/// safe layer's own code is not where).
+///
+/// # Errors
+///
+/// As [`record`], or when the dispatch bench cannot be built.
+pub fn measure(exe: &Path, scratch: &Scratch) -> Outcome<Profiles> {
+    let args = [&BURST_9000[..], &["--json"]].concat();
+    let client = record(exe, "slow-client", &args, scratch)?;
+    let bench = dispatch::executable()?;
+    let mut probes = Vec::new();
+    for name in ["raw libc", "epoll-safe"] {
+        let args = ["--probe", name, PROFILED_WAITS];
+        let shown = "dispatch";
+        probes.push((name, record(&bench, shown, &args, scratch)?));
+    }
+    Ok(Profiles {
+        client,
+        dispatch: probes,
+    })
+}
 
 /// A share of the samples.
 pub type Share = (String, f64);
@@ -80,7 +119,7 @@ pub fn record(program: &Path, shown: &str, args: &[&str], scratch: &Scratch) -> 
         "perf record -e cpu-clock -F {FREQUENCY} -g -- {shown} {}",
         quoted.join(" ")
     );
-    let done = process::run(cmd, scratch, "perf", Duration::from_secs(90))?;
+    let done = process::run(cmd, scratch, "perf")?;
     if !matches!(done.status.code(), Some(0 | 1)) {
         return Err(format!("{command} failed:\n{}", done.stderr_tail(10)));
     }
@@ -89,7 +128,7 @@ pub fn record(program: &Path, shown: &str, args: &[&str], scratch: &Scratch) -> 
         cmd.args(["report", "--stdio", "-g", "none", "-i"])
             .arg(&data);
         cmd.args(extra);
-        let done = process::run(cmd, scratch, "perf-report", Duration::from_secs(60))?;
+        let done = process::run(cmd, scratch, "perf-report")?;
         if done.status.success() {
             Ok(done.stdout)
         } else {

@@ -4,29 +4,33 @@
 //! that a change in the machine's load hits every mode alike.
 
 use super::e2e::{self, parse_summary};
+use super::machine::load_average_1;
 use super::process::{self, Scratch};
+use super::report::{Align, Block, Chapter, Findings, Table};
+use super::stats::median;
 use super::{Bench, SPREAD_9000};
 use crate::steps::Outcome;
-use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
+
+/// The section's heading in the report.
+pub const HEADING: &str = "Progress line: on vs off";
 
 /// Rounds of each mode.
 const ROUNDS: usize = 3;
 
 /// One measured run.
 #[derive(Debug, Clone, Copy)]
-struct Sample {
-    p99_ms: f64,
-    cpu_ms: f64,
+pub struct Sample {
+    pub p99_ms: f64,
+    pub cpu_ms: f64,
     /// The rest of the machine's CPU share meanwhile (`None` under `script`).
-    others: Option<f64>,
+    pub others: Option<f64>,
 }
 
 /// How the progress is shown in a run.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Shown {
+pub enum Shown {
     Off,
     Plain,
     Terminal,
@@ -42,27 +46,51 @@ impl Shown {
     }
 }
 
-/// Runs the section and adds its table to the report.
-pub fn run(b: &mut Bench) -> Outcome {
+/// Runs every mode [`ROUNDS`] times, interleaved.
+///
+/// # Errors
+///
+/// When a run fails (see [`e2e::client`]) or prints no summary.
+pub fn measure(b: &Bench) -> Outcome<Progress> {
     let exe = b.slow_client().to_path_buf();
     let pty = Command::new("script").arg("--version").output().is_ok();
     let mut modes = vec![Shown::Off, Shown::Plain];
     if pty {
         modes.push(Shown::Terminal);
     }
-    let load_before = loadavg();
+    let load_before = load_average_1();
     let mut samples: Vec<(Shown, Sample)> = Vec::new();
     for _ in 0..ROUNDS {
         for &mode in &modes {
             samples.push((mode, one(&exe, mode, &b.scratch)?));
         }
     }
-    let load_after = loadavg();
-    let mut md = String::new();
-    let _ = writeln!(
-        md,
+    let load_after = load_average_1();
+    Ok(Progress {
+        modes,
+        samples,
+        load: (load_before, load_after),
+    })
+}
+
+/// What the section measured.
+#[derive(Debug)]
+pub struct Progress {
+    /// The modes run, in order (the terminal only when `script` is installed).
+    pub modes: Vec<Shown>,
+    /// Every run, `ROUNDS` per mode, interleaved.
+    pub samples: Vec<(Shown, Sample)>,
+    /// The 1-minute load average before and after.
+    pub load: (String, String),
+}
+
+/// The section's chapter: a row per mode (it judges no target).
+pub fn findings(p: &Progress) -> Findings {
+    let (load_before, load_after) = (&p.load.0, &p.load.1);
+    let pty = p.modes.contains(&Shown::Terminal);
+    let text = format!(
         "`slow-client {} --json`, {ROUNDS} interleaved rounds per mode; load average \
-         (1 min) {load_before} before, {load_after} after.{}\n",
+         (1 min) {load_before} before, {load_after} after.{}",
         SPREAD_9000.join(" "),
         if pty {
             ""
@@ -70,10 +98,17 @@ pub fn run(b: &mut Bench) -> Outcome {
             " The terminal mode was skipped: util-linux `script` is not installed."
         }
     );
-    md.push_str("| progress | lateness p99 (ms), each round | median | CPU user+sys (ms), each round | median | others' CPU share |\n");
-    md.push_str("|---|---|---|---|---|---|\n");
-    for &mode in &modes {
-        let mine: Vec<Sample> = samples
+    let mut table = Table::new(&[
+        ("progress", Align::Left),
+        ("lateness p99 (ms), each round", Align::Left),
+        ("median", Align::Left),
+        ("CPU user+sys (ms), each round", Align::Left),
+        ("median", Align::Left),
+        ("others' CPU share", Align::Left),
+    ]);
+    for &mode in &p.modes {
+        let mine: Vec<Sample> = p
+            .samples
             .iter()
             .filter(|(m, _)| *m == mode)
             .map(|&(_, s)| s)
@@ -87,20 +122,22 @@ pub fn run(b: &mut Bench) -> Outcome {
                     .map_or("-".into(), |o| format!("{:.0}%", o * 100.0))
             })
             .collect();
-        let _ = writeln!(
-            md,
-            "| {} | {} | {:.2} | {} | {:.0} | {} |",
-            mode.name(),
+        table.row(vec![
+            mode.name().to_string(),
             join(&p99, 2),
-            median(&p99),
+            format!("{:.2}", median(&p99).unwrap_or(f64::NAN)),
             join(&cpu, 0),
-            median(&cpu),
-            others.join(", ")
-        );
+            format!("{:.0}", median(&cpu).unwrap_or(f64::NAN)),
+            others.join(", "),
+        ]);
     }
-    println!("{md}");
-    b.add_markdown("Progress line: on vs off", md);
-    Ok(())
+    Findings {
+        targets: Vec::new(),
+        chapters: vec![Chapter::new(
+            HEADING,
+            vec![Block::Text(text), Block::Table(table)],
+        )],
+    }
 }
 
 fn one(exe: &Path, mode: Shown, scratch: &Scratch) -> Outcome<Sample> {
@@ -125,7 +162,7 @@ fn one(exe: &Path, mode: Shown, scratch: &Scratch) -> Outcome<Sample> {
             );
             let mut cmd = Command::new("script");
             cmd.args(["-q", "-e", "-c", &line, "/dev/null"]);
-            let done = process::run(cmd, scratch, "progress-pty", Duration::from_secs(90))?;
+            let done = process::run(cmd, scratch, "progress-pty")?;
             if !matches!(done.status.code(), Some(0 | 1)) {
                 return Err(format!("{line}: {}\n{}", done.status, done.stdout));
             }
@@ -148,18 +185,4 @@ fn sample(s: &e2e::Summary, others: Option<f64>) -> Outcome<Sample> {
 fn join(values: &[f64], decimals: usize) -> String {
     let shown: Vec<String> = values.iter().map(|v| format!("{v:.decimals$}")).collect();
     shown.join(", ")
-}
-
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
-/// The 1-minute load average, as `/proc/loadavg` says it.
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".into())
 }

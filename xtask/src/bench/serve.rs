@@ -9,7 +9,7 @@
 
 mod report;
 
-pub use report::{render, HEADING};
+pub use report::findings;
 
 /// The hand-written reading of the serve section; the numbers it cites are from the
 /// run it was written after.
@@ -160,7 +160,7 @@ fn find(program: &str) -> Option<PathBuf> {
 pub fn run(exe: &Path, scratch: &Scratch) -> Outcome<ServeBench> {
     let nginx = Nginx::start(scratch)?;
     let serve = Server::start(exe, scratch)?;
-    let loadavg_before = loadavg();
+    let loadavg_before = machine::load_average_3();
     let machine_before = machine::cpu_seconds();
     let mut loads: Vec<Compared> = LOADS
         .iter()
@@ -188,7 +188,7 @@ pub fn run(exe: &Path, scratch: &Scratch) -> Outcome<ServeBench> {
         (Some((b0, t0)), Some((b1, t1))) if t1 > t0 => Some((b1 - b0) / (t1 - t0)),
         _ => None,
     };
-    let loadavg_after = loadavg();
+    let loadavg_after = machine::load_average_3();
     let syscalls = match strace::find() {
         None => Measured::Skipped("strace is not installed (apt-get install strace)".into()),
         Some(strace) => {
@@ -385,12 +385,6 @@ fn lateness(exe: &Path, scratch: &Scratch) -> Outcome<Option<(f64, f64, f64)>> {
     late.sort_by(f64::total_cmp);
     let at = |q: f64| late[((late.len() - 1) as f64 * q) as usize];
     Ok(Some((at(0.5), at(0.99), late[late.len() - 1])))
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
 }
 
 fn version(cmd: &mut Command) -> String {

@@ -1,4 +1,12 @@
+use super::report::load_name;
 use super::*;
+use crate::bench::report::block_text;
+
+/// The chapter as the report writes it.
+fn render(f: &Floor) -> String {
+    let found = findings(f);
+    found.chapters[0].blocks.iter().map(block_text).collect()
+}
 
 fn cpu(ms: f64) -> Cpu {
     Cpu {
@@ -44,15 +52,6 @@ fn a_floor_line_without_cpu_or_no_line_at_all_is_refused() {
     let cut = "floor: completed 1 failed 0 elapsed_ms 1.0\n";
     assert!(parse_floor_line(cut).unwrap_err().contains("cpu_user_ms"));
     assert!(parse_floor_line("error: refused\n").is_err());
-}
-
-#[test]
-fn median_takes_the_middle_or_the_mean_of_the_middle_two() {
-    assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
-    assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
-    assert_eq!(median(&[]), None);
-    assert_eq!(range(&[1.2, 0.9, 1.1]), Some((0.9, 1.2)));
-    assert_eq!(range(&[]), None);
 }
 
 #[test]
