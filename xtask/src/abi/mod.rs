@@ -93,6 +93,16 @@ pub fn run(which: Which) -> Outcome {
         .iter()
         .filter_map(|(label, v)| v.failure().map(|f| format!("{label}: {f}")))
         .collect();
+    let skipped = results
+        .iter()
+        .filter(|(_, v)| matches!(v, Verdict::Skipped(_)))
+        .count();
+    println!(
+        "==> abi: {} of {} targets match, {skipped} skipped, {} failed",
+        results.len() - skipped - failed.len(),
+        results.len(),
+        failed.len()
+    );
     if failed.is_empty() {
         Ok(())
     } else {
