@@ -10,7 +10,7 @@
 //!
 //! `epoll(7)` shows `struct epoll_event { uint32_t events; epoll_data_t data; }`
 //! and leaves out that the kernel declares it with `__attribute__((packed))`
-//! **on x86_64 only** (`__EPOLL_PACKED` in glibc). There the struct is 12
+//! **on x86_64 only** (`EPOLL_PACKED`). There the struct is 12
 //! bytes with `data` at offset 4; everywhere else (aarch64, riscv64, …) the
 //! natural C layout applies: 16 bytes with `data` at offset 8 on 64-bit
 //! targets. 32-bit x86 is the odd one: `u64` is aligned to 4 there, so the
