@@ -17,6 +17,15 @@
 #[doc(alias = "epoll_data")]
 #[derive(Clone, Copy, Debug)]
 #[repr(C)]
+// Packed exactly where the headers pack it (checked by `cargo xtask abi`
+// against each target's own headers, see the crate docs):
+// - the kernel's <linux/eventpoll.h> (`EPOLL_PACKED`) and musl's
+//   <sys/epoll.h> pack it under `#ifdef __x86_64__`: x86_64, x32 included;
+// - glibc's sysdeps/unix/sysv/linux/x86/bits/epoll.h defines `__EPOLL_PACKED`
+//   for every x86 glibc target, so i686 with glibc is packed too (there it
+//   only lowers the alignment from 4 to 1: `u64` is aligned to 4 on i386).
+// Everywhere else (glibc's generic bits/epoll.h, bionic's uapi struct, musl
+// off x86_64) nothing packs it.
 #[cfg_attr(
     any(target_arch = "x86_64", all(target_arch = "x86", target_env = "gnu")),
     repr(packed)

@@ -44,9 +44,13 @@ pub const EPIOCGPARAMS: c_ulong = ioc(IOC_READ, EPOLL_IOC_TYPE, 0x02, PARAMS_SIZ
 
 const PARAMS_SIZE: u32 = core::mem::size_of::<epoll_params>() as u32;
 
-// The `_IOC` encoding: `dir << DIRSHIFT | size << 16 | type << 8 | nr`. The
-// direction bits and their position differ on mips, powerpc and sparc
-// (`arch/*/include/uapi/asm/ioctl.h`); alpha and parisc are not Rust targets.
+// The `_IOC` encoding: `dir << DIRSHIFT | size << 16 | type << 8 | nr`, with
+// `DIRSHIFT = 16 + _IOC_SIZEBITS`. asm-generic/ioctl.h (every architecture
+// without its own asm/ioctl.h) has 14 size bits, `_IOC_WRITE` 1 and
+// `_IOC_READ` 2. mips, powerpc and sparc have their own
+// (arch/{mips,powerpc,sparc}/include/uapi/asm/ioctl.h): 13 size bits, 3
+// direction bits, `_IOC_NONE` 1, `_IOC_READ` 2, `_IOC_WRITE` 4. alpha (the
+// same as those) and parisc (read and write swapped) are not Rust targets.
 #[cfg(any(
     target_arch = "mips",
     target_arch = "mips32r6",

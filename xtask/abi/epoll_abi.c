@@ -9,7 +9,15 @@
  *
  * Optional entries, which older headers lack, are printed as "absent NAME"
  * when these headers do not have them; the comparison skips those names and
- * reports them as "not in this system's headers".
+ * reports them as "not in this system's headers". The busy-poll entries
+ * (Linux 6.9) are never absent: where the headers lack them, they are
+ * computed here from the struct as the kernel declares it and this
+ * architecture's own _IOW/_IOR (<asm/ioctl.h>: the direction bits differ on
+ * mips, powerpc and sparc), and printed as "computed NAME VALUE".
+ *
+ * The same file is built for every target `cargo xtask abi --target` knows,
+ * by that target's cross gcc against its own headers: nothing here may
+ * assume x86_64.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +42,7 @@ static const uint32_t uapi_uring_wake = (uint32_t)EPOLL_URING_WAKE;
 #endif
 #ifdef EPIOCSPARAMS
 #define HAVE_UAPI_EPOLL_PARAMS 1
+static const unsigned long uapi_ioc_type = (unsigned long)EPOLL_IOC_TYPE;
 /* Read while `epoll_params` still names the renamed uapi struct. */
 static const unsigned long uapi_epiocsparams = (unsigned long)EPIOCSPARAMS;
 static const unsigned long uapi_epiocgparams = (unsigned long)EPIOCGPARAMS;
@@ -65,22 +74,49 @@ static const unsigned long uapi_epiocgparams = (unsigned long)EPIOCGPARAMS;
 #undef EPOLL_CTL_MOD
 
 #include <sys/epoll.h>
+#include <linux/ioctl.h> /* _IOW/_IOR, from this architecture's <asm/ioctl.h> */
 
 #define LAYOUT(name, expr) printf("%s %llu\n", name, (unsigned long long)(expr))
 #define BIT(c) printf("%s %llu\n", #c, (unsigned long long)(uint32_t)(c))
 #define INT(c) printf("%s %lld\n", #c, (long long)(int)(c))
 #define ABSENT(name) printf("absent %s\n", name)
 
-/* The busy-poll rows, from whichever header has them (the uapi one first). */
+/*
+ * The busy-poll rows, from whichever header has them (the uapi one first),
+ * else computed: the struct exactly as include/uapi/linux/eventpoll.h
+ * (Linux 6.9) declares it, and its two ioctls through this architecture's
+ * own _IOW/_IOR. Only the literal type byte and field list are transcribed;
+ * sizes, offsets and the ioctl encoding are this compiler's and these
+ * headers' answer.
+ */
 #if defined(HAVE_UAPI_EPOLL_PARAMS)
 #define PARAMS struct uapi_epoll_params
+#define IOC_TYPE uapi_ioc_type
 #define SPARAMS uapi_epiocsparams
 #define GPARAMS uapi_epiocgparams
+#define PARAMS_FROM ""
 #elif defined(EPIOCSPARAMS)
 #define PARAMS struct epoll_params
+#define IOC_TYPE ((unsigned long)EPOLL_IOC_TYPE)
 #define SPARAMS ((unsigned long)EPIOCSPARAMS)
 #define GPARAMS ((unsigned long)EPIOCGPARAMS)
+#define PARAMS_FROM ""
+#else
+struct kernel_epoll_params {
+    uint32_t busy_poll_usecs;
+    uint16_t busy_poll_budget;
+    uint8_t prefer_busy_poll;
+    /* pad the struct to a multiple of 64bits */
+    uint8_t __pad;
+};
+#define PARAMS struct kernel_epoll_params
+#define IOC_TYPE 0x8AUL
+#define SPARAMS ((unsigned long)_IOW(IOC_TYPE, 0x01, struct kernel_epoll_params))
+#define GPARAMS ((unsigned long)_IOR(IOC_TYPE, 0x02, struct kernel_epoll_params))
+#define PARAMS_FROM "computed "
 #endif
+#define PARAMS_ROW(name, expr) \
+    printf("%s%s %llu\n", PARAMS_FROM, name, (unsigned long long)(expr))
 
 static const char *const params_rows[] = {
     "sizeof(struct epoll_params)",
@@ -100,6 +136,9 @@ int main(void)
     LAYOUT("offsetof(struct epoll_event, events)", offsetof(struct epoll_event, events));
     LAYOUT("offsetof(struct epoll_event, data)", offsetof(struct epoll_event, data));
     LAYOUT("sizeof(epoll_data_t)", sizeof(epoll_data_t));
+    /* epoll_pwait's mask, as the C library (not the kernel) defines it. */
+    LAYOUT("sizeof(sigset_t)", sizeof(sigset_t));
+    LAYOUT("alignof(sigset_t)", _Alignof(sigset_t));
 
     BIT(EPOLLIN);
     BIT(EPOLLPRI);
@@ -129,19 +168,15 @@ int main(void)
     ABSENT("EPOLL_URING_WAKE");
 #endif
 
-    /* Optional: headers before 6.9 (and glibc before 2.40) lack these. */
-#ifdef PARAMS
-    LAYOUT(params_rows[0], sizeof(PARAMS));
-    LAYOUT(params_rows[1], _Alignof(PARAMS));
-    LAYOUT(params_rows[2], offsetof(PARAMS, busy_poll_usecs));
-    LAYOUT(params_rows[3], offsetof(PARAMS, busy_poll_budget));
-    LAYOUT(params_rows[4], offsetof(PARAMS, prefer_busy_poll));
-    LAYOUT(params_rows[5], offsetof(PARAMS, __pad));
-    LAYOUT(params_rows[6], SPARAMS);
-    LAYOUT(params_rows[7], GPARAMS);
-#else
-    for (size_t i = 0; i < sizeof params_rows / sizeof params_rows[0]; i++)
-        ABSENT(params_rows[i]);
-#endif
+    /* From the headers where they have them (6.9+ uapi, glibc 2.40+), else computed. */
+    PARAMS_ROW("EPOLL_IOC_TYPE", IOC_TYPE);
+    PARAMS_ROW(params_rows[0], sizeof(PARAMS));
+    PARAMS_ROW(params_rows[1], _Alignof(PARAMS));
+    PARAMS_ROW(params_rows[2], offsetof(PARAMS, busy_poll_usecs));
+    PARAMS_ROW(params_rows[3], offsetof(PARAMS, busy_poll_budget));
+    PARAMS_ROW(params_rows[4], offsetof(PARAMS, prefer_busy_poll));
+    PARAMS_ROW(params_rows[5], offsetof(PARAMS, __pad));
+    PARAMS_ROW(params_rows[6], SPARAMS);
+    PARAMS_ROW(params_rows[7], GPARAMS);
     return 0;
 }

@@ -27,9 +27,20 @@ Tasks:
              abi      the C-header ABI check (see `abi`)
              package  cargo package --workspace --exclude xtask --allow-dirty
              demo     slow-client --json: ids 5 4 3 2 1 answered, in order (slow_client::contract)
-  abi      compile xtask/abi/epoll_abi.c with $CC (default cc), print the
+  abi [--target TRIPLE | --all-targets]
+           compile xtask/abi/epoll_abi.c with $CC (default cc), print the
            layout and constants of <sys/epoll.h>, and fail on any difference
            from epoll-sys (examples/abi_table.rs)
+             --target TRIPLE  the same for another architecture: both sides
+                              built with Debian's cross gcc and rustc 1.63
+                              (/usr/bin/rustc), run under qemu-user
+             --all-targets    this machine, then every TRIPLE:
+                              aarch64-unknown-linux-gnu, armv7-unknown-linux-gnueabihf,
+                              i686-unknown-linux-gnu, powerpc64le-unknown-linux-gnu,
+                              s390x-unknown-linux-gnu, mips64el-unknown-linux-gnuabi64
+           prints one line per target (entries compared, absent, mismatched);
+           a target whose tools are missing says `skipped: install ...` and
+           does not fail (the README lists the apt lines)
   package  package every publishable crate and build each from its package
   bench [SECTION...]
            dispatch cost (epoll-safe vs raw libc, mio, polling) and slow-client
@@ -62,7 +73,7 @@ fn main() -> ExitCode {
     };
     if let Some(extra) = args.get(1) {
         let help = extra == "-h" || extra == "--help";
-        if !help && !matches!(task.as_str(), "help" | "-h" | "--help" | "bench") {
+        if !help && !matches!(task.as_str(), "help" | "-h" | "--help" | "bench" | "abi") {
             eprintln!("error: task `{task}` takes no arguments, got `{extra}`");
             return ExitCode::from(2);
         }
@@ -79,7 +90,13 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         "test" => run_all("test", gate()),
-        "abi" => run_all("abi", vec![Step::new("abi", abi::check)]),
+        "abi" => match abi::choose(&args[1..]) {
+            Ok(which) => abi::run(which),
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                return ExitCode::from(2);
+            }
+        },
         "package" => run_all("package", vec![Step::new("package", package::package)]),
         "plots" => run_all("plots", vec![Step::new("plots", plots::plots)]),
         "bench" => match bench::choose(&args[1..]) {

@@ -1,98 +1,67 @@
-//! The C-header ABI check: the system's `<sys/epoll.h>`, compiled by the
-//! system C compiler, is the oracle nobody here wrote. Its table of sizes,
-//! offsets and constants must equal the one epoll-sys prints, line for line,
-//! except the optional entries (newer than some headers) that the C side
-//! prints as `absent NAME`: those are listed as not in this system's headers.
+//! The two tables of the ABI check and their comparison: `name value` lines
+//! printed by the C oracle (`xtask/abi/epoll_abi.c`) and by epoll-sys
+//! (`epoll-sys/examples/abi_table.rs`), for whichever target they were built.
 
-use crate::steps::{cargo, run_captured, target_dir, workspace_root, Outcome};
-use std::process::Command;
+use crate::steps::Outcome;
 
-/// Compiles and runs `xtask/abi/epoll_abi.c`, runs the `abi_table` example of
-/// epoll-sys, and compares the two tables.
+/// What comparing the C table with epoll-sys's found, for one target.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Comparison {
+    /// How many of the C side's entries were compared.
+    pub compared: usize,
+    /// The optional names the C side's headers lack (not compared).
+    pub absent: Vec<String>,
+    /// The names the C side computed from the kernel's definition because
+    /// its headers lack them (compared like the others).
+    pub computed: Vec<String>,
+    /// One line per difference; empty when the tables agree.
+    pub mismatches: Vec<String>,
+}
+
+/// Parses both sides' output and compares them.
 ///
 /// # Errors
 ///
-/// When either side cannot be built or run, or when the tables differ: every
-/// differing value and every name missing on one side is listed.
-pub fn check() -> Outcome {
-    let c_table = parse_table("C", &c_side()?)?;
-    let rust_table = parse_table("epoll-sys", &rust_side()?)?;
-    let differences = compare(&c_table, &rust_table);
-    if differences.is_empty() {
-        println!(
-            "    ABI matches <sys/epoll.h>: {} entries compared",
-            c_table.rows.len()
-        );
-        if !c_table.absent.is_empty() {
-            println!(
-                "    not in this system's headers (not compared): {}",
-                c_table.absent.join(", ")
-            );
-        }
-        Ok(())
-    } else {
-        Err(format!(
-            "epoll-sys disagrees with <sys/epoll.h> on {} of {} entries:\n  {}",
-            differences.len(),
-            c_table.rows.len().max(rust_table.rows.len()),
-            differences.join("\n  ")
-        ))
-    }
+/// When either side printed something that is not a table.
+pub fn compare_outputs(c_output: &str, rust_output: &str) -> Outcome<Comparison> {
+    let c = parse_table("C", c_output)?;
+    let rust = parse_table("epoll-sys", rust_output)?;
+    Ok(Comparison {
+        compared: c.rows.len(),
+        mismatches: compare(&c, &rust),
+        absent: c.absent,
+        computed: c.computed,
+    })
 }
 
-/// Builds the C oracle with `$CC` (default `cc`) into the target directory and runs it.
-fn c_side() -> Outcome<String> {
-    let source = workspace_root().join("xtask/abi/epoll_abi.c");
-    let out_dir = target_dir()?.join("xtask");
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
-    let exe = out_dir.join("epoll_abi");
-
-    // $CC may carry arguments ("ccache cc", "gcc -m32"), as make and the cc crate allow.
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
-    let mut words = cc.split_whitespace();
-    let program = words.next().ok_or("the CC environment variable is empty")?;
-    let mut compile = Command::new(program);
-    compile.args(words);
-    // Warnings are shown, not fatal: a newer compiler's new warning must not
-    // break the gate, while a wrong value does.
-    compile.args(["-std=gnu11", "-Wall", "-Wextra", "-o"]);
-    compile.arg(&exe).arg(&source);
-    run_captured(compile)
-        .map_err(|e| format!("{e}\n(is a C compiler installed? set CC to choose one)"))?;
-    run_captured(Command::new(&exe))
-}
-
-/// Runs `cargo run -p epoll-sys --example abi_table`.
-fn rust_side() -> Outcome<String> {
-    let mut cmd = cargo();
-    cmd.args([
-        "run",
-        "--quiet",
-        "-p",
-        "epoll-sys",
-        "--example",
-        "abi_table",
-    ]);
-    run_captured(cmd)
-}
-
-/// A printed table: its `(name, value)` rows in printed order, and the
-/// optional names the printing side's headers lack (`absent NAME` lines).
+/// A printed table: its `(name, value)` rows in printed order, the
+/// optional names the printing side's headers lack (`absent NAME` lines),
+/// and the rows it computed because its headers lack them
+/// (`computed NAME VALUE` lines, also in `rows`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Table {
     rows: Vec<(String, u64)>,
     absent: Vec<String>,
+    computed: Vec<String>,
 }
 
 /// The marker the C side prints before an optional name its headers lack.
 const ABSENT: &str = "absent ";
 
+/// The marker the C side prints before a row its headers lack but that it
+/// computed from the kernel's definition (the busy-poll struct and ioctls).
+const COMPUTED: &str = "computed ";
+
 /// Parses `name value` lines (the name may contain spaces; the value is the
-/// last word) and `absent NAME` lines, refusing duplicates and non-numbers.
+/// last word), `computed name value` lines and `absent NAME` lines,
+/// refusing duplicates and non-numbers.
 fn parse_table(side: &str, text: &str) -> Outcome<Table> {
     let mut table = Table::default();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (line, computed) = match line.trim().strip_prefix(COMPUTED) {
+            Some(rest) => (rest, true),
+            None => (line, false),
+        };
         if let Some(name) = line.trim().strip_prefix(ABSENT) {
             let name = name.trim();
             if lookup(&table, name).is_some() || table.absent.iter().any(|n| n == name) {
@@ -110,6 +79,9 @@ fn parse_table(side: &str, text: &str) -> Outcome<Table> {
             .map_err(|_| format!("{side} printed a non-number for {name}: {value:?}"))?;
         if lookup(&table, name).is_some() || table.absent.iter().any(|n| n == name) {
             return Err(format!("{side} printed {name} twice"));
+        }
+        if computed {
+            table.computed.push(name.to_string());
         }
         table.rows.push((name.to_string(), value));
     }
@@ -164,7 +136,7 @@ fn show(v: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{compare, parse_table};
+    use super::{compare, compare_outputs, parse_table};
 
     #[test]
     fn names_may_contain_spaces_and_the_value_is_the_last_word() {
@@ -247,6 +219,28 @@ mod tests {
         // either; a value that differs elsewhere still is.
         let r = parse_table("epoll-sys", "EPOLLIN 2\n").unwrap();
         assert_eq!(compare(&c, &r), ["EPOLLIN: C says 1, epoll-sys says 2"]);
+    }
+
+    #[test]
+    fn computed_rows_are_compared_and_counted() {
+        let c = parse_table("C", "EPOLLIN 1\ncomputed EPIOCSPARAMS 1074301441\n").unwrap();
+        assert_eq!(c.computed, ["EPIOCSPARAMS"]);
+        assert_eq!(c.rows.len(), 2);
+        let found = compare_outputs(
+            "EPOLLIN 1\ncomputed EPIOCSPARAMS 1074301441\nabsent EPOLL_URING_WAKE\n",
+            "EPOLLIN 1\nEPIOCSPARAMS 2148043265\nEPOLL_URING_WAKE 134217728\n",
+        )
+        .unwrap();
+        assert_eq!(found.compared, 2);
+        assert_eq!(found.absent, ["EPOLL_URING_WAKE"]);
+        assert_eq!(found.computed, ["EPIOCSPARAMS"]);
+        assert_eq!(
+            found.mismatches,
+            ["EPIOCSPARAMS: C says 1074301441 (0x40088a01), epoll-sys says 2148043265 (0x80088a01)"]
+        );
+        assert!(parse_table("C", "computed A x\n")
+            .unwrap_err()
+            .contains("non-number"));
     }
 
     #[test]
