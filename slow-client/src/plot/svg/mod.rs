@@ -3,10 +3,11 @@
 //! Every request's mark is one element with `class="mark …"` and `data-id`;
 //! shared looks live in the `<style>` block so each mark stays short.
 
-use super::lateness::LatenessPanel;
-use super::timeline::{Mark, MarkKind, Timeline, YKey};
-use super::{Layout, LineStyle, Rect};
+use super::timeline::MarkKind;
+use super::{Layout, LineStyle};
 use std::fmt::Write;
+
+mod panels;
 
 /// Run colours, in order (overlaid runs beyond these reuse them).
 const RUN_COLOURS: [&str; 6] = [
@@ -14,8 +15,6 @@ const RUN_COLOURS: [&str; 6] = [
 ];
 /// Failure-kind colours, in legend order.
 const FAIL_COLOURS: [&str; 5] = ["#d62728", "#e377c2", "#bcbd22", "#6b0f1a", "#ff9896"];
-/// Up to this many lines, each is labelled with its request id.
-const MAX_LABELLED: usize = 40;
 /// Inversions are ringed in this.
 const INVERSION: &str = "#ff7f0e";
 
@@ -44,8 +43,9 @@ pub fn render(layout: &Layout) -> String {
         text(&mut s, 20.0, line.y, class, &fill, &line.text);
     }
     legend(&mut s, layout);
-    timeline(&mut s, &layout.timeline);
-    lateness(&mut s, &layout.lateness);
+    panels::timeline(&mut s, &layout.timeline);
+    panels::writes(&mut s, &layout.writes, &layout.timeline, &layout.run_labels);
+    panels::spectrum(&mut s, &layout.lateness, &layout.run_labels);
     s.push_str("</svg>\n");
     s
 }
@@ -53,13 +53,15 @@ pub fn render(layout: &Layout) -> String {
 fn style(s: &mut String) {
     s.push_str("<style>text{fill:#222}.title{font-size:15px;font-weight:bold}.note{fill:#555}");
     s.push_str(".axis{stroke:#444;fill:none}.grid{stroke:#e8e8e8}.tick{fill:#444;font-size:11px}");
+    s.push_str(".lane{fill:#f6f6f6}.halo{paint-order:stroke;stroke:#fff;stroke-width:3px}");
     s.push_str(".mark{fill:none;stroke-linecap:round}.sparse .mark{stroke-width:1.6}");
-    s.push_str(".dense .mark{stroke-width:2.2}.front{fill:none;stroke-width:1;opacity:.45}");
+    s.push_str(".dense .mark{stroke-width:2.2}.front{fill:none;stroke-width:1.5}");
     s.push_str(".dot{stroke-width:0}.cross{stroke-width:1.8}.dense .failure{stroke-width:1.4}");
-    let _ = write!(s, ".inv{{stroke:{INVERSION};stroke-width:2;fill:none}}");
-    s.push_str(
-        ".diag{stroke:#999;stroke-dasharray:6 4;fill:none}.hist{stroke-width:1.5;fill-opacity:.15}.pmark{stroke-dasharray:4 3;stroke-width:1}",
+    let _ = write!(
+        s,
+        ".inv{{stroke:{INVERSION};stroke-width:1.5;fill:none}}.count{{fill:{INVERSION};font-size:11px;font-weight:bold}}"
     );
+    s.push_str(".spec{fill:none;stroke-width:2}.pdot{stroke-width:0}.col{stroke:#ccc;stroke-dasharray:3 3}");
     for (i, c) in RUN_COLOURS.iter().enumerate() {
         let _ = write!(s, ".r{i}{{stroke:{c};fill:{c}}}");
     }
@@ -67,7 +69,7 @@ fn style(s: &mut String) {
         let _ = write!(s, ".f{i}{{stroke:{c};fill:{c}}}");
     }
     s.push_str(
-        ".mark.r0,.mark.r1,.mark.r2,.mark.r3,.mark.r4,.mark.r5,.mark.failure{fill:none}</style>",
+        ".mark.r0,.mark.r1,.mark.r2,.mark.r3,.mark.r4,.mark.r5,.mark.failure,.front,.spec{fill:none}</style>",
     );
 }
 
@@ -147,13 +149,14 @@ fn legend(s: &mut String, layout: &Layout) {
         let dot = format!(r#"<circle class="r{c}" cx="X0" cy="Y0" r="4"/>"#);
         legend.item(s, &dot, label);
     }
-    if t.diagonal.is_some() {
-        let diag = r#"<path class="diag" d="M X0 Y0m-6 0h12"/>"#;
-        legend.item(s, diag, "on time: answer = delay after the first write");
-    }
     if t.marks.iter().any(|m| m.kind == MarkKind::Inversion) {
         let ring = r#"<circle class="inv" cx="X0" cy="Y0" r="5"/>"#;
-        legend.item(s, ring, "inversion (arrived after a longer delay)");
+        let label = if t.inversion_counts.is_empty() {
+            "inversion: arrived after a longer delay"
+        } else {
+            "inversion: arrived after a longer delay (×N: N of them at one spot)"
+        };
+        legend.item(s, ring, label);
     }
     for (k, kind) in t.failure_kinds.iter().enumerate() {
         let f = k % FAIL_COLOURS.len();
@@ -161,236 +164,6 @@ fn legend(s: &mut String, layout: &Layout) {
         legend.item(s, &cross, kind);
     }
     legend.finish(s);
-}
-
-fn timeline(s: &mut String, t: &Timeline) {
-    let r = t.rect;
-    axes(s, r, &t.x_ticks, &t.y_ticks);
-    let y_title = match t.y_key {
-        YKey::Delay => "requested delay",
-        YKey::Id => "request id",
-    };
-    axis_titles(
-        s,
-        r,
-        "time since the run's first request was written",
-        y_title,
-    );
-    let how = if t.dense {
-        "each answer a dot at its requested delay; the faint line: when each request was written"
-    } else {
-        "each request: a line from its last byte written to its answer, at its requested delay"
-    };
-    text(s, r.x, r.y - 8.0, "note", "", how);
-    let _ = write!(
-        s,
-        r#"<g class="{}">"#,
-        if t.dense { "dense" } else { "sparse" }
-    );
-    if let Some([(x0, y0), (x1, y1)]) = t.diagonal {
-        let _ = write!(
-            s,
-            r#"<path class="diag" d="M{} {}L{} {}"/>"#,
-            fmt(x0),
-            fmt(y0),
-            fmt(x1),
-            fmt(y1)
-        );
-    }
-    for (run, pts) in &t.write_fronts {
-        let _ = write!(s, r#"<polyline class="front r{}" points=""#, run % 6);
-        for (x, y) in pts {
-            let _ = write!(s, "{},{} ", fmt(*x), fmt(*y));
-        }
-        s.push_str(r#""/>"#);
-    }
-    // Ok marks first, then inversions, then failures on top.
-    let layer = |m: &Mark| match m.kind {
-        MarkKind::Ok => 0,
-        MarkKind::Inversion => 1,
-        MarkKind::Failure(_) => 2,
-    };
-    let labelled = !t.dense && t.marks.len() <= MAX_LABELLED;
-    for l in 0..3 {
-        for m in t.marks.iter().filter(|m| layer(m) == l) {
-            mark(s, m, t.dense, labelled);
-        }
-    }
-    s.push_str("</g>");
-}
-
-fn mark(s: &mut String, m: &Mark, dense: bool, labelled: bool) {
-    let (x, y) = (fmt(m.x_done), fmt(m.y));
-    let c = m.run % RUN_COLOURS.len();
-    let id = m.id;
-    if dense {
-        // One short element each: at 20,000 marks every byte counts 20,000 times.
-        let _ = match m.kind {
-            MarkKind::Ok => write!(
-                s,
-                r#"<path class="mark r{c}" data-id="{id}" d="M{x} {y}h0"/>"#
-            ),
-            MarkKind::Inversion => write!(
-                s,
-                r#"<circle class="mark inv" data-id="{id}" cx="{x}" cy="{y}" r="5"/>"#
-            ),
-            MarkKind::Failure(k) => write!(
-                s,
-                r#"<path class="mark failure f{}" data-id="{id}" d="M{x} {y}m-3 -3l6 6m0 -6l-6 6"/>"#,
-                k % FAIL_COLOURS.len()
-            ),
-        };
-        return;
-    }
-    let (group, colour) = match m.kind {
-        MarkKind::Ok => ("mark", format!("r{c}")),
-        MarkKind::Inversion => ("mark inversion", format!("r{c}")),
-        MarkKind::Failure(k) => ("mark failure", format!("f{}", k % FAIL_COLOURS.len())),
-    };
-    let _ = write!(s, r#"<g data-id="{id}" class="{group}">"#);
-    if let Some(x0) = m.x_sent {
-        let _ = write!(
-            s,
-            r#"<path class="mark {colour}" d="M{} {y}H{x}"/>"#,
-            fmt(x0)
-        );
-    }
-    let _ = match m.kind {
-        MarkKind::Ok => write!(
-            s,
-            r#"<circle class="dot {colour}" cx="{x}" cy="{y}" r="3"/>"#
-        ),
-        MarkKind::Inversion => write!(
-            s,
-            r#"<circle class="dot {colour}" cx="{x}" cy="{y}" r="2.5"/><circle class="inv" cx="{x}" cy="{y}" r="6"/>"#
-        ),
-        MarkKind::Failure(_) => write!(
-            s,
-            r#"<path class="cross {colour}" d="M{x} {y}m-4 -4l8 8m0 -8l-8 8"/>"#
-        ),
-    };
-    if labelled {
-        let _ = write!(
-            s,
-            r#"<text class="tick" x="{}" y="{}">{id}</text>"#,
-            fmt(m.x_done + 7.0),
-            fmt(m.y - 5.0)
-        );
-    }
-    s.push_str("</g>");
-}
-
-fn lateness(s: &mut String, p: &LatenessPanel) {
-    let r = p.rect;
-    axes(s, r, &p.x_ticks, &p.y_ticks);
-    axis_titles(s, r, "lateness: answer time minus requested delay", "share");
-    let title = "lateness of the ok answers (status < 400), share of each run's answers per bar";
-    text(s, r.x, r.y - 8.0, "note", "", title);
-    if p.outlines.is_empty() {
-        let _ = write!(
-            s,
-            r#"<text class="note" x="{}" y="{}" text-anchor="middle">no ok answers: no lateness to show</text>"#,
-            fmt(r.x + r.w / 2.0),
-            fmt(r.y + r.h / 2.0)
-        );
-    }
-    for o in &p.outlines {
-        let _ = write!(s, r#"<path class="hist r{}" d="M"#, o.run % 6);
-        for (x, y) in &o.points {
-            let _ = write!(s, "{} {} ", fmt(*x), fmt(*y));
-        }
-        s.push_str(r#"Z"/>"#);
-    }
-    for m in &p.markers {
-        let c = m.run % RUN_COLOURS.len();
-        let (x, top) = (fmt(m.px), r.y + 12.0 + 13.0 * m.row as f64);
-        let _ = write!(
-            s,
-            r#"<line class="pmark r{c}" x1="{x}" y1="{}" x2="{x}" y2="{}"/>"#,
-            fmt(r.y),
-            fmt(r.y + r.h)
-        );
-        let label = format!(
-            "{} {:.2} ms{}",
-            m.name,
-            m.ms,
-            if m.beyond { " →" } else { "" }
-        );
-        let anchor = if m.px > r.x + r.w - 90.0 {
-            "end"
-        } else {
-            "start"
-        };
-        let _ = write!(
-            s,
-            r#"<text x="{}" y="{}" text-anchor="{anchor}" font-size="11">{}</text>"#,
-            fmt(if anchor == "end" {
-                m.px - 3.0
-            } else {
-                m.px + 3.0
-            }),
-            fmt(top),
-            escape(&label)
-        );
-    }
-    if let Some(from) = p.overflow_from {
-        let t = format!("last bar: every answer {from:.2} ms late or more");
-        let _ = write!(
-            s,
-            r#"<text class="note" x="{}" y="{}" text-anchor="end">{}</text>"#,
-            fmt(r.x + r.w),
-            fmt(r.y - 8.0),
-            escape(&t)
-        );
-    }
-}
-
-fn axes(s: &mut String, r: Rect, x_ticks: &[super::Tick], y_ticks: &[super::Tick]) {
-    let (x0, x1, y0, y1) = (r.x, r.x + r.w, r.y, r.y + r.h);
-    for t in x_ticks {
-        let x = fmt(t.px);
-        let _ = write!(
-            s,
-            r#"<line class="grid" x1="{x}" y1="{}" x2="{x}" y2="{}"/><text class="tick" x="{x}" y="{}" text-anchor="middle">{}</text>"#,
-            fmt(y0),
-            fmt(y1),
-            fmt(y1 + 15.0),
-            escape(&t.label)
-        );
-    }
-    for t in y_ticks {
-        let y = fmt(t.px);
-        let _ = write!(
-            s,
-            r#"<line class="grid" x1="{}" y1="{y}" x2="{}" y2="{y}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
-            fmt(x0),
-            fmt(x1),
-            fmt(x0 - 6.0),
-            fmt(t.px + 4.0),
-            escape(&t.label)
-        );
-    }
-    let _ = write!(
-        s,
-        r#"<path class="axis" d="M{} {}V{}H{}"/>"#,
-        fmt(x0),
-        fmt(y0),
-        fmt(y1),
-        fmt(x1)
-    );
-}
-
-fn axis_titles(s: &mut String, r: Rect, x: &str, y: &str) {
-    let (cx, cy) = (r.x + r.w / 2.0, r.y + r.h / 2.0);
-    let bottom = fmt(r.y + r.h + 32.0);
-    let _ = write!(
-        s,
-        r#"<text x="{}" y="{bottom}" text-anchor="middle">{}</text><text transform="translate(22 {}) rotate(-90)" text-anchor="middle">{}</text>"#,
-        fmt(cx),
-        escape(x),
-        fmt(cy),
-        escape(y)
-    );
 }
 
 fn text(s: &mut String, x: f64, y: f64, class: &str, extra: &str, body: &str) {
