@@ -88,6 +88,16 @@ pub struct Rect {
     pub h: f64,
 }
 
+impl Rect {
+    /// Whether the two rectangles share any area.
+    pub fn overlaps(&self, other: &Rect) -> bool {
+        self.x < other.x + other.w
+            && other.x < self.x + self.w
+            && self.y < other.y + other.h
+            && other.y < self.y + self.h
+    }
+}
+
 /// One line of the header.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeaderLine {

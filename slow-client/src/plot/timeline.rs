@@ -202,8 +202,28 @@ fn count_inversions(marks: &[Mark]) -> Vec<InversionCount> {
     }
     groups.retain(|g| g.count > 1);
     groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.x.total_cmp(&b.x)));
-    groups.truncate(MAX_COUNT_LABELS);
-    groups
+    // A label that would overlap a larger group's is left out (its rings stay).
+    let mut kept: Vec<InversionCount> = Vec::new();
+    for g in groups {
+        if kept.len() == MAX_COUNT_LABELS {
+            break;
+        }
+        if !kept.iter().any(|k| label_box(k).overlaps(&label_box(&g))) {
+            kept.push(g);
+        }
+    }
+    kept
+}
+
+/// Where a count's label (`×12`, drawn right of and above its group) lies.
+fn label_box(g: &InversionCount) -> Rect {
+    let chars = 1 + g.count.to_string().len();
+    Rect {
+        x: g.x + 6.0,
+        y: g.y - 6.0 - 11.0,
+        w: 7.0 * chars as f64,
+        h: 13.0,
+    }
 }
 
 #[cfg(test)]
@@ -341,6 +361,30 @@ mod tests {
             t.inversion_counts[0].count, 2,
             "coinciding rings are counted, not merged"
         );
+    }
+
+    #[test]
+    fn count_labels_never_overlap_and_the_largest_groups_keep_theirs() {
+        let mark = |x: f64, y: f64| Mark {
+            run: 0,
+            id: 1,
+            kind: MarkKind::Inversion,
+            x,
+            y,
+        };
+        // Three groups 12 px apart on one row: labels (about 21 px wide) collide.
+        let mut marks: Vec<Mark> = (0..5).map(|_| mark(100.0, 50.0)).collect();
+        marks.extend((0..2).map(|_| mark(112.0, 50.0)));
+        marks.extend((0..3).map(|_| mark(124.0, 50.0)));
+        marks.extend((0..2).map(|_| mark(300.0, 50.0)));
+        let counts = count_inversions(&marks);
+        let got: Vec<(f64, usize)> = counts.iter().map(|c| (c.x, c.count)).collect();
+        assert_eq!(got, [(100.0, 5), (124.0, 3), (300.0, 2)]);
+        for (i, a) in counts.iter().enumerate() {
+            for b in &counts[i + 1..] {
+                assert!(!label_box(a).overlaps(&label_box(b)), "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]
