@@ -33,33 +33,33 @@ pub fn package() -> Outcome {
     run_visible(cmd)
 }
 
-/// The files `cargo package` would ship for `krate`, as the registry would
-/// receive them (`cargo package --list`, which needs no build).
-///
-/// # Errors
-///
-/// When cargo cannot list the package.
-pub fn shipped_files(krate: &str) -> Result<Vec<String>, String> {
-    let mut cmd = cargo();
-    cmd.args(["package", "--list", "--allow-dirty", "-p", krate]);
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cargo package --list -p {krate}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "cargo package --list -p {krate}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::shipped_files;
+    use super::cargo;
+
+    /// The files `cargo package` would ship for `krate`, as the registry would
+    /// receive them (`cargo package --list`, which needs no build).
+    ///
+    /// # Errors
+    ///
+    /// When cargo cannot list the package.
+    fn shipped_files(krate: &str) -> Result<Vec<String>, String> {
+        let mut cmd = cargo();
+        cmd.args(["package", "--list", "--allow-dirty", "-p", krate]);
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cargo package --list -p {krate}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "cargo package --list -p {krate}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect())
+    }
 
     /// A user of a crate gets what they need; the bench's helper and the
     /// half-megabyte picture stay in the repository (the README shows the
