@@ -8,7 +8,7 @@
 //! ```
 //!
 //! It prints `listening on 127.0.0.1:PORT`, echoes every byte back, and on
-//! SIGINT or SIGTERM prints `stopping on signal N` and exits 0.
+//! SIGINT or SIGTERM prints `stopping on SIGINT from pid N` and exits 0.
 //!
 //! What edge-triggered readiness asks of the program, all below:
 //! - read and accept until `WouldBlock`: an edge is reported once;
@@ -18,7 +18,7 @@
 //! - a hang-up (read returns 0) is not the end while bytes are still owed:
 //!   flush them, then close.
 
-use epoll_safe::{Epoll, Events, Interest, Signals, Token};
+use epoll_safe::{Epoll, Events, Interest, Signal, Signals, Token};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 
@@ -77,7 +77,12 @@ impl Conn {
 /// compiles this file as a module and runs it.
 pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     // First, before any thread exists: the mask is per thread, inherited.
-    let signals = Signals::new(&[libc::SIGINT, libc::SIGTERM])?;
+    // A thread that ran before this (a library's, say) does not block the
+    // signals, and Ctrl-C delivered to it would kill the process silently.
+    let signals = Signals::new(&[Signal::INT, Signal::TERM])?;
+    if let Some(n) = signals.threads_at_creation().filter(|&n| n > 1) {
+        eprintln!("warning: {n} threads existed before Signals::new: Ctrl-C may kill the server");
+    }
     let port: u16 = match std::env::args().nth(1) {
         Some(p) => p.parse()?,
         None => 0,
@@ -130,11 +135,9 @@ pub fn main() -> Result<(), Box<dyn std::error::Error>> {
                 },
                 SIGNALS => {
                     if let Some(info) = signals.read()? {
-                        println!(
-                            "stopping on signal {} from pid {}",
-                            info.signal(),
-                            info.pid()
-                        );
+                        let signal = Signal::from_raw(info.signal());
+                        let name = signal.map_or("a signal".into(), |s| s.to_string());
+                        println!("stopping on {name} from pid {}", info.pid());
                         return Ok(());
                     }
                 }

@@ -34,8 +34,8 @@ pub struct BusyPoll {
 }
 
 impl Epoll {
-    /// `ioctl(self, EPIOCSPARAMS, {usecs, budget, prefer})`—Sets busy polling
-    /// for this instance (Linux 6.9). A non-zero `usecs` overrides the
+    /// Sets busy polling for this instance (Linux 6.9):
+    /// `ioctl(self, EPIOCSPARAMS, {usecs, budget, prefer})`. A non-zero `usecs` overrides the
     /// system-wide `net.core.busy_poll` for its waits; 0 leaves that in
     /// charge (see [`BusyPoll::usecs`]).
     ///
@@ -84,9 +84,9 @@ impl Epoll {
         self.params_ioctl(EPIOCSPARAMS, Op::SetBusyPoll, &mut params)
     }
 
-    /// `ioctl(self, EPIOCGPARAMS)`—This instance's busy-poll settings
-    /// (Linux 6.9); all zero unless [`set_busy_poll`](Self::set_busy_poll)
-    /// changed them.
+    /// This instance's busy-poll settings (Linux 6.9):
+    /// `ioctl(self, EPIOCGPARAMS)`. All zero unless
+    /// [`set_busy_poll`](Self::set_busy_poll) changed them.
     ///
     /// # Errors
     ///

@@ -20,7 +20,7 @@ pub struct Epoll {
 }
 
 impl Epoll {
-    /// `epoll_create1(EPOLL_CLOEXEC)`—Opens a new epoll instance.
+    /// Opens a new epoll instance: `epoll_create1(EPOLL_CLOEXEC)`.
     ///
     /// # Errors
     ///
@@ -44,8 +44,8 @@ impl Epoll {
         Ok(Epoll { fd })
     }
 
-    /// `epoll_ctl(self, EPOLL_CTL_ADD, fd, {interest, token})`—Starts
-    /// watching `fd` for `interest`, reporting its events with `token`.
+    /// Starts watching `fd` for `interest`, reporting its events with
+    /// `token`: `epoll_ctl(self, EPOLL_CTL_ADD, fd, {interest, token})`.
     ///
     /// The kernel watches the fd's *open file description*, not its number;
     /// see the [crate docs](crate#registration-is-by-open-file-description).
@@ -92,8 +92,8 @@ impl Epoll {
         }
     }
 
-    /// `epoll_ctl(self, EPOLL_CTL_MOD, fd, {interest, token})`—Changes the
-    /// interest and token of a registered `fd`; also re-arms a one-shot one.
+    /// Changes the interest and token of a registered `fd`, and re-arms a
+    /// one-shot one: `epoll_ctl(self, EPOLL_CTL_MOD, fd, {interest, token})`.
     ///
     /// # Errors
     ///
@@ -124,7 +124,7 @@ impl Epoll {
         )
     }
 
-    /// `epoll_ctl(self, EPOLL_CTL_DEL, fd, NULL)`—Stops watching `fd`.
+    /// Stops watching `fd`: `epoll_ctl(self, EPOLL_CTL_DEL, fd, NULL)`.
     ///
     /// Closing every fd that refers to the open file description removes it
     /// too; deleting first is needed when dups of it stay open.
@@ -161,9 +161,9 @@ impl Epoll {
         Ok(())
     }
 
+    /// Waits for events, retrying when a signal interrupts the wait:
     /// `epoll_pwait2(self, events, capacity, timeout, NULL)` (or
-    /// `epoll_wait` where the kernel lacks it)—Waits for events, retrying
-    /// when a signal interrupts the wait.
+    /// `epoll_wait` where the kernel lacks it).
     ///
     /// Returns the number of events written to `events` (0 on timeout).
     ///
@@ -296,9 +296,9 @@ impl Epoll {
         }
     }
 
-    /// `fcntl(self, F_DUPFD_CLOEXEC, 0)`—A second handle to the **same**
-    /// epoll instance (same interest list), e.g. to wait in one thread and
-    /// register in another without sharing a reference.
+    /// A second handle to the **same** epoll instance (same interest list),
+    /// e.g. to wait in one thread and register in another without sharing a
+    /// reference: `fcntl(self, F_DUPFD_CLOEXEC, 0)`.
     ///
     /// # Errors
     ///

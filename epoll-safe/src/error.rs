@@ -13,7 +13,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Each variant records the [`Op`] that failed and, where there is one, the
 /// fd it was about. The errno is never lost: [`Error::raw_os_error`] returns
-/// it, and `io::Error::from(err).raw_os_error()` keeps it.
+/// it, and converted into an `io::Error` (by `?` in a function returning
+/// `io::Result`) the message and the errno both stay: the `io::Error`
+/// displays this error's sentence, and [`Error::raw_os_error_of`] finds
+/// the errno in it.
 ///
 /// | errno    | variant                                  |
 /// |----------|------------------------------------------|
@@ -278,19 +281,72 @@ fn einval_reason(op: Op) -> &'static str {
     }
 }
 
-/// Keeps the errno: `io::Error::from(err).raw_os_error() == err.raw_os_error()`.
+/// Keeps the sentence and the errno: the `io::Error` displays this error's
+/// message (`epoll_ctl(EPOLL_CTL_ADD): invalid argument: the fd is this
+/// epoll instance itself…`, not `Invalid argument (os error 22)`), has the
+/// [`io::ErrorKind`] the errno maps to, and carries this `Error` inside.
 ///
-/// The `io::Error` is built from the errno (so its message is the C library's);
-/// an [`Error::Os`] hands back its source unchanged.
+/// The errno is then one step away, not in `raw_os_error()` (std keeps it
+/// there only for an `io::Error` made from a bare errno, without a
+/// message): [`Error::raw_os_error_of`] finds it, and
+/// `io.get_ref()` downcasts back to this `Error` with its variant.
+///
+/// ```
+/// use epoll_safe::{Epoll, Error, Interest, Token};
+/// use std::io;
+///
+/// let epoll = Epoll::new().unwrap();
+/// let err = epoll.add(&epoll, Token(0), Interest::READABLE).unwrap_err();
+/// let io = io::Error::from(err);
+/// assert!(io.to_string().contains("the fd is this epoll instance itself"));
+/// assert_eq!(io.kind(), io::ErrorKind::InvalidInput);
+/// assert_eq!(Error::raw_os_error_of(&io), Some(libc::EINVAL));
+/// let typed = io.get_ref().and_then(|e| e.downcast_ref::<Error>());
+/// assert!(matches!(typed, Some(Error::InvalidArgument { .. })));
+/// ```
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
-        match err {
-            Error::Os { source, .. } => source,
-            other => match other.raw_os_error() {
-                Some(errno) => io::Error::from_raw_os_error(errno),
-                None => io::Error::other(other),
-            },
+        let kind = match (&err, err.raw_os_error()) {
+            (_, Some(errno)) => io::Error::from_raw_os_error(errno).kind(),
+            (Error::Os { source, .. }, None) => source.kind(),
+            (_, None) => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, err)
+    }
+}
+
+impl Error {
+    /// The errno inside an `io::Error`, wherever it sits: its own
+    /// `raw_os_error()`, an [`Error`] converted into it (see
+    /// `From<Error> for io::Error`), or an `io::Error` it wraps, at any
+    /// depth. `None` when there is none.
+    ///
+    /// ```
+    /// use epoll_safe::Error;
+    /// use std::io;
+    /// let plain = io::Error::from_raw_os_error(libc::EMFILE);
+    /// assert_eq!(Error::raw_os_error_of(&plain), Some(libc::EMFILE));
+    /// assert_eq!(Error::raw_os_error_of(&io::Error::other("no errno")), None);
+    /// ```
+    pub fn raw_os_error_of(err: &io::Error) -> Option<i32> {
+        if let Some(errno) = err.raw_os_error() {
+            return Some(errno);
         }
+        // The error an `io::Error` wraps is its `get_ref`, not its
+        // `source()` (which skips to the wrapped error's own source).
+        let mut next = err
+            .get_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static));
+        while let Some(e) = next {
+            if let Some(ours) = e.downcast_ref::<Error>() {
+                return ours.raw_os_error();
+            }
+            if let Some(io) = e.downcast_ref::<io::Error>() {
+                return Error::raw_os_error_of(io);
+            }
+            next = e.source();
+        }
+        None
     }
 }
 

@@ -31,13 +31,13 @@ const fn nz(bits: u32) -> NonZeroU32 {
 }
 
 impl Interest {
-    /// `EPOLLIN`: the fd is readable (or a listener has a connection to accept).
+    /// The fd is readable, or a listener has a connection to accept (`EPOLLIN`).
     pub const READABLE: Interest = Interest(nz(EPOLLIN));
-    /// `EPOLLOUT`: the fd is writable.
+    /// The fd is writable (`EPOLLOUT`).
     pub const WRITABLE: Interest = Interest(nz(EPOLLOUT));
-    /// `EPOLLPRI`: an exceptional condition, e.g. TCP out-of-band data.
+    /// An exceptional condition, e.g. TCP out-of-band data (`EPOLLPRI`).
     pub const PRIORITY: Interest = Interest(nz(EPOLLPRI));
-    /// `EPOLLRDHUP`: the stream peer closed its side or shut down writing.
+    /// The stream peer closed its side or shut down writing (`EPOLLRDHUP`).
     pub const READ_CLOSED: Interest = Interest(nz(EPOLLRDHUP));
 
     /// Both interests (a `const` form of `|`).
@@ -59,7 +59,7 @@ impl Interest {
         }
     }
 
-    /// `EPOLLET`: edge-triggered. Report a change of readiness once; the
+    /// Edge-triggered: reports a change of readiness once (`EPOLLET`); the
     /// caller must then read (or write) until `WouldBlock` before the next
     /// event can come.
     #[must_use]
@@ -67,15 +67,15 @@ impl Interest {
         Interest(nz(self.0.get() | EPOLLET))
     }
 
-    /// `EPOLLONESHOT`: report one event, then disable the registration until
-    /// it is re-armed with [`Epoll::modify`](crate::Epoll::modify).
+    /// Reports one event, then disables the registration until it is
+    /// re-armed with [`Epoll::modify`](crate::Epoll::modify) (`EPOLLONESHOT`).
     #[must_use]
     pub const fn oneshot(self) -> Interest {
         Interest(nz(self.0.get() | EPOLLONESHOT))
     }
 
-    /// `EPOLLEXCLUSIVE`: when several epoll instances watch the same fd,
-    /// wake only one of them (Linux 4.5). Only valid with
+    /// When several epoll instances watch the same fd, wakes only one of them
+    /// (`EPOLLEXCLUSIVE`, Linux 4.5). Only valid with
     /// [`Epoll::add`](crate::Epoll::add) (`modify` rejects it), only beside
     /// [`READABLE`](Self::READABLE), [`WRITABLE`](Self::WRITABLE),
     /// [`edge`](Self::edge) and [`wakeup`](Self::wakeup), and not on an epoll
@@ -85,10 +85,10 @@ impl Interest {
         Interest(nz(self.0.get() | EPOLLEXCLUSIVE))
     }
 
-    /// `EPOLLWAKEUP`: keep the system from suspending while this fd's event
-    /// is pending (from the moment it is queued until the next wait after
-    /// it was returned; for edge-triggered or one-shot registrations, until
-    /// the next wait).
+    /// Keeps the system from suspending while this fd's event is pending
+    /// (`EPOLLWAKEUP`): from the moment it is queued until the next wait
+    /// after it was returned (for edge-triggered or one-shot registrations,
+    /// until the next wait).
     ///
     /// Needs `CAP_BLOCK_SUSPEND` and a kernel with `CONFIG_PM_SLEEP`;
     /// without them the kernel **silently drops** the flag and the

@@ -8,10 +8,13 @@
 //! | what to watch | [`Interest`], named by a [`Token`] | `epoll_ctl` |
 //! | what happened | [`Events`] of [`Event`] | `epoll_pwait2` / `epoll_wait` |
 //! | what went wrong | [`Error`], naming the [`Op`] | errno |
+//! | signals as events | [`Signals`], named by [`Signal`] | `signalfd` |
 //! | busy polling | [`BusyPoll`] | `ioctl(EPIOCSPARAMS)` (Linux 6.9) |
 //!
-//! `examples/echo_server.rs` is a complete edge-triggered TCP server (partial
-//! writes, hang-ups, Ctrl-C through [`Signals`]) to copy from.
+//! [`examples/echo_server.rs`](https://github.com/epoll-express/epoll-express/blob/main/epoll-safe/examples/echo_server.rs)
+//! is a complete edge-triggered TCP server (partial writes, hang-ups,
+//! Ctrl-C through [`Signals`]) to copy from; it ships in the crate's
+//! package too (`cargo run -p epoll-safe --example echo_server`).
 //!
 //! # Example: a TCP echo on loopback
 //!
@@ -128,19 +131,35 @@
 //!
 //! # Coming from mio / nix / rustix
 //!
-//! | | mio 1 | nix 0.31 `sys::epoll` | rustix 1 `event::epoll` | epoll-safe |
-//! |---|---|---|---|---|
-//! | triggering | always edge (`EPOLLET` set for you) | level unless `EPOLLET` | level unless `EPOLLET` | level unless [`Interest::edge`] |
-//! | `READABLE` | `EPOLLIN \| EPOLLRDHUP` | `EPOLLIN` | `IN` | `EPOLLIN` only; add [`Interest::READ_CLOSED`] for `EPOLLRDHUP` |
-//! | token | `Token(usize)` | `u64` in `EpollEvent` | `u64` / `EventData` | [`Token`]`(u64)`, `From<usize>`, `TryFrom<Token> for usize` |
-//! | `EINTR` | returned as `Interrupted` | returned | returned | retried for the time left ([`Epoll::wait_interruptible`] returns it) |
-//! | timeout | `Option<Duration>`, ms rounded up | `EpollTimeout` (ms) | `Option<&Timespec>` | `Option<Duration>`, ns via `epoll_pwait2`, or [`Epoll::wait_deadline`] |
-//! | create | `Poll::new()` | `Epoll::new(EpollCreateFlags)` | `epoll::create(CLOEXEC)` | [`Epoll::new`] (always `CLOEXEC`) |
-//! | register | `registry().register(&mut src, tok, int)` | `epoll.add(fd, EpollEvent)` | `epoll::add(&ep, fd, data, flags)` | [`Epoll::add`]`(fd, token, interest)` |
-//! | re-register / remove | `reregister` / `deregister` | `modify` / `delete` | `modify` / `delete` | [`Epoll::modify`] / [`Epoll::delete`] |
-//! | wait | `poll(&mut events, timeout)` | `wait(&mut [EpollEvent], t)` | `wait(&ep, &mut Vec, t)` | [`Epoll::wait`]`(&mut events, timeout)` |
-//! | wake from a thread | `Waker` | (eventfd by hand) | (eventfd by hand) | [`Waker`] |
-//! | errors | `io::Error` | `Errno` | `io::Errno` | [`Error`] by cause, `Into<io::Error>` keeps the errno |
+//! What epoll-safe does, then how mio 1, nix 0.31 (`sys::epoll`) and
+//! rustix 1 (`event::epoll`) do the same:
+//!
+//! - **Create**: [`Epoll::new`], always `CLOEXEC`. mio `Poll::new()`;
+//!   nix `Epoll::new(EpollCreateFlags)`; rustix `epoll::create(CLOEXEC)`.
+//! - **Register**: [`Epoll::add`]`(fd, token, interest)`; [`Epoll::modify`]
+//!   and [`Epoll::delete`]. mio `registry().register(&mut src, tok, int)`,
+//!   `reregister`, `deregister`; nix `epoll.add(fd, EpollEvent)`, `modify`,
+//!   `delete`; rustix `epoll::add(&ep, fd, data, flags)`, `modify`, `delete`.
+//! - **Triggering**: level unless [`Interest::edge`]. mio is always edge
+//!   (it sets `EPOLLET` for you); nix and rustix are level unless `EPOLLET`.
+//! - **`READABLE`**: `EPOLLIN` only; add [`Interest::READ_CLOSED`] for
+//!   `EPOLLRDHUP`. mio's is `EPOLLIN | EPOLLRDHUP`; nix `EPOLLIN`; rustix `IN`.
+//! - **Token**: [`Token`]`(u64)`, `From<usize>`, `TryFrom<Token> for usize`.
+//!   mio `Token(usize)`; nix a `u64` in `EpollEvent`; rustix `u64` / `EventData`.
+//! - **Wait**: [`Epoll::wait`]`(&mut events, timeout)` with
+//!   `Option<Duration>`, nanoseconds through `epoll_pwait2`, never early;
+//!   or [`Epoll::wait_deadline`]. mio `poll(&mut events, timeout)`, ms
+//!   rounded up; nix `wait(&mut [EpollEvent], EpollTimeout)` in ms; rustix
+//!   `wait(&ep, &mut Vec, Option<&Timespec>)`.
+//! - **`EINTR`**: retried for the time left ([`Epoll::wait_interruptible`]
+//!   returns it). mio returns it as `Interrupted`; nix and rustix return it.
+//! - **Wake from a thread**: [`Waker`]. mio `Waker`; nix and rustix: an
+//!   eventfd by hand.
+//! - **Errors**: [`Error`] by cause; into `io::Error` with its sentence and
+//!   errno ([`Error::raw_os_error_of`]). mio `io::Error`; nix `Errno`;
+//!   rustix `io::Errno`.
+//! - **Signals**: [`Signals`] (signalfd) named with [`Signal`]. mio has
+//!   none (signal-hook-mio); nix `SignalFd`; rustix none.
 //!
 //! # `fork`
 //!
@@ -218,6 +237,7 @@ mod error;
 mod events;
 mod interest;
 mod op;
+mod signal;
 mod signals;
 mod timer;
 mod token;
@@ -230,6 +250,7 @@ pub use epoll::Epoll;
 pub use error::{Error, FileLimitScope, Op, Result};
 pub use events::{Event, Events, Iter};
 pub use interest::Interest;
+pub use signal::Signal;
 pub use signals::{SignalInfo, Signals};
 pub use timer::{Clock, Timer};
 pub use token::Token;

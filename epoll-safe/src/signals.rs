@@ -15,12 +15,22 @@ use crate::{Error, Op, Result};
 /// A `signalfd` created with `SFD_NONBLOCK | SFD_CLOEXEC`. For a signal to
 /// reach it instead of its handler or default action, the signal must be
 /// blocked, and signal masks are **per thread**: [`new`](Self::new) blocks
-/// the signals in the calling thread only. Create it in the main thread
-/// **before spawning threads** (they inherit the mask), or block the signals
-/// in every other thread too; otherwise a process-directed signal (`kill`,
-/// Ctrl-C) is delivered to a thread that does not block it. Also read it from
-/// the thread that created it: a signalfd sees the signals pending for the
-/// process and for the reading thread.
+/// the signals in the calling thread only.
+///
+/// # Create it before any other thread
+///
+/// Create it in the main thread **before spawning threads** (they inherit
+/// the mask), or block the signals in every other thread too. Otherwise a
+/// process-directed signal (`kill`, Ctrl-C) is delivered to a thread that
+/// does not block it, and its default action **kills the process** without
+/// this fd ever becoming readable. Nothing fails at creation when that
+/// happens, so check: [`threads_at_creation`](Self::threads_at_creation)
+/// says how many threads the process had (`Some(1)`: only the caller), and
+/// the example below warns when there were more. Threads a library starts
+/// behind your back (a runtime, a logger) count too.
+///
+/// Also read it from the thread that created it: a signalfd sees the
+/// signals pending for the process and for the reading thread.
 ///
 /// On drop, in the thread that created it, signals of these kinds still
 /// pending are discarded and the ones [`new`](Self::new) blocked are
@@ -38,10 +48,14 @@ use crate::{Error, Op, Result};
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use epoll_safe::{Epoll, Events, Interest, Signals, Token};
+/// use epoll_safe::{Epoll, Events, Interest, Signal, Signals, Token};
 ///
+/// // First thing in `main`, before any thread exists.
+/// let signals = Signals::new(&[Signal::USR2])?;
+/// if let Some(n) = signals.threads_at_creation().filter(|&n| n > 1) {
+///     eprintln!("warning: {n} threads ran before Signals::new; a signal may kill the process");
+/// }
 /// let epoll = Epoll::new()?;
-/// let signals = Signals::new(&[libc::SIGUSR2])?;
 /// epoll.add(&signals, Token(0), Interest::READABLE)?;
 ///
 /// // SAFETY: pthread_self has no preconditions.
@@ -51,7 +65,7 @@ use crate::{Error, Op, Result};
 /// let mut events = Events::default();
 /// epoll.wait(&mut events, None)?;
 /// let info = signals.read()?.expect("a signal is pending");
-/// assert_eq!(info.signal(), libc::SIGUSR2);
+/// assert_eq!(info.signal(), Signal::USR2);
 /// assert_eq!(info.pid(), std::process::id() as libc::pid_t); // sent by this process
 /// assert_eq!(signals.read()?, None);
 /// # Ok(()) }
@@ -64,12 +78,20 @@ pub struct Signals {
     unblock: libc::sigset_t,
     /// The thread whose mask `new` changed.
     thread: libc::pthread_t,
+    /// The process's threads at creation, from `/proc/self/stat`.
+    threads: Option<usize>,
 }
 
 impl Signals {
-    /// `pthread_sigmask(SIG_BLOCK, signals)`, then
-    /// `signalfd(-1, signals, SFD_NONBLOCK | SFD_CLOEXEC)`—Blocks `signals`
-    /// in the calling thread and receives them through an fd.
+    /// Blocks `signals` in the calling thread and receives them through an
+    /// fd: `pthread_sigmask(SIG_BLOCK, signals)`, then
+    /// `signalfd(-1, signals, SFD_NONBLOCK | SFD_CLOEXEC)`.
+    ///
+    /// Takes [`Signal`](crate::Signal)s (`&[Signal::INT, Signal::TERM]`) or raw numbers
+    /// (`&[libc::SIGINT]`). Call it before any other thread exists (see
+    /// [above](#create-it-before-any-other-thread)); it also reads the
+    /// process's thread count once for
+    /// [`threads_at_creation`](Self::threads_at_creation).
     ///
     /// # Errors
     ///
@@ -86,9 +108,10 @@ impl Signals {
     /// [`pthread_sigmask(3)`](https://man7.org/linux/man-pages/man3/pthread_sigmask.3.html)
     #[doc(alias = "signalfd")]
     #[doc(alias = "pthread_sigmask")]
-    pub fn new(signals: &[c_int]) -> Result<Signals> {
+    pub fn new<S: Into<c_int> + Copy>(signals: &[S]) -> Result<Signals> {
+        let signals: Vec<c_int> = signals.iter().map(|&s| s.into()).collect();
         let mut set = empty_set();
-        for &sig in signals {
+        for &sig in &signals {
             if sig == libc::SIGKILL || sig == libc::SIGSTOP {
                 return Err(invalid("SIGKILL and SIGSTOP cannot be caught or blocked"));
             }
@@ -112,7 +135,7 @@ impl Signals {
             return Err(Error::from_errno(Op::SignalsNew, -1, rc));
         }
         let mut unblock = empty_set();
-        for &sig in signals {
+        for &sig in &signals {
             // SAFETY: `old` is initialised and `sig` passed sigaddset.
             let was_blocked = unsafe { libc::sigismember(&old, sig) } == 1;
             if !was_blocked {
@@ -135,11 +158,35 @@ impl Signals {
             unblock,
             // SAFETY: pthread_self has no preconditions.
             thread: unsafe { libc::pthread_self() },
+            threads: threads_now(),
         })
     }
 
-    /// `read(self, &mut signalfd_siginfo, 128)`—The next pending signal and
-    /// who sent it, or `None` when none is pending (never blocks).
+    /// How many threads the process had when [`new`](Self::new) ran,
+    /// counting the caller: `Some(1)` means no other thread could receive
+    /// these signals; more means one that existed then may not block them,
+    /// and such a signal sent to the process can kill it instead of
+    /// arriving here. `None` where `/proc/self/stat` cannot be read (a
+    /// sandbox that hides `/proc`): unknown, never an error.
+    ///
+    /// The count is taken once, just after the signals are blocked; threads
+    /// started later inherit the mask and are safe.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use epoll_safe::{Signal, Signals};
+    /// let signals = Signals::new(&[Signal::USR1])?;
+    /// // This example is a process of its own, with one thread (or no
+    /// // readable /proc): nothing else can take the signal.
+    /// assert!(matches!(signals.threads_at_creation(), Some(1) | None));
+    /// # Ok(()) }
+    /// ```
+    pub fn threads_at_creation(&self) -> Option<usize> {
+        self.threads
+    }
+
+    /// The next pending signal and who sent it, or `None` when none is
+    /// pending (never blocks): `read(self, &mut signalfd_siginfo, 128)`.
     ///
     /// Standard signals do not queue: several of the same kind sent before a
     /// read are read once.
@@ -237,29 +284,48 @@ impl SignalInfo {
         }
     }
 
-    /// `ssi_signo`: the signal number, e.g. `libc::SIGINT`.
+    /// The signal number (`ssi_signo`); compare it with a [`Signal`](crate::Signal):
+    /// `info.signal() == Signal::INT`.
     pub fn signal(&self) -> c_int {
         self.signal
     }
 
-    /// `ssi_pid`: the process that sent it (`kill`, `sigqueue`, `tgkill`);
+    /// The process that sent it (`ssi_pid`) (`kill`, `sigqueue`, `tgkill`);
     /// 0 when the kernel sent it (e.g. `SIGINT` from the terminal, where
     /// [`code`](Self::code) is `SI_KERNEL`).
     pub fn pid(&self) -> libc::pid_t {
         self.pid
     }
 
-    /// `ssi_uid`: the real user id of the sender.
+    /// The real user id of the sender (`ssi_uid`).
     pub fn uid(&self) -> libc::uid_t {
         self.uid
     }
 
-    /// `ssi_code`: how it was sent: `SI_USER` (0, `kill`), `SI_QUEUE`
+    /// How it was sent (`ssi_code`): `SI_USER` (0, `kill`), `SI_QUEUE`
     /// (`sigqueue`), `SI_TKILL` (`tgkill`), `SI_KERNEL`, or a
     /// signal-specific code (`CLD_EXITED` for `SIGCHLD`, ...).
     pub fn code(&self) -> i32 {
         self.code
     }
+}
+
+/// The process's thread count, from `/proc/self/stat`; `None` if unreadable.
+fn threads_now() -> Option<usize> {
+    thread_count(&std::fs::read_to_string("/proc/self/stat").ok()?)
+}
+
+/// Field 20 (`num_threads`) of a `/proc/PID/stat` line. The command name
+/// (field 2) is in parentheses and may hold spaces and `)`, so fields are
+/// counted from the last `)`, which ends it.
+fn thread_count(stat: &str) -> Option<usize> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    // `rest` starts with field 3 (the state): field 20 is its 18th.
+    rest.split_whitespace()
+        .nth(17)?
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
 }
 
 fn unblock_in_this_thread(set: &libc::sigset_t) {
@@ -312,5 +378,31 @@ impl IntoRawFd for Signals {
         this.fd.as_raw_fd()
         // The OwnedFd inside `this` is never dropped, so the fd stays open;
         // the sigsets are plain data with nothing to free.
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thread_count;
+
+    #[test]
+    fn thread_count_is_field_20_counted_from_the_last_parenthesis() {
+        let stat = "4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 3 0 99 \
+                    1000 200 18446744073709551615";
+        assert_eq!(thread_count(stat), Some(3));
+    }
+
+    #[test]
+    fn an_unreadable_stat_line_is_unknown_not_an_error() {
+        assert_eq!(thread_count(""), None);
+        assert_eq!(thread_count("1 (x) S 1 2"), None);
+        assert_eq!(
+            thread_count("1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 many"),
+            None
+        );
+        assert_eq!(
+            thread_count("1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 0 0"),
+            None
+        );
     }
 }

@@ -68,8 +68,8 @@ pub struct Timer {
 }
 
 impl Timer {
-    /// `timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)`—A new,
-    /// disarmed timer on the monotonic clock.
+    /// A new, disarmed timer on the monotonic clock:
+    /// `timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)`.
     ///
     /// # Errors
     ///
@@ -83,8 +83,8 @@ impl Timer {
         Timer::with_clock(Clock::Monotonic)
     }
 
-    /// `timerfd_create(clock, TFD_NONBLOCK | TFD_CLOEXEC)`—A new, disarmed
-    /// timer on `clock`.
+    /// A new, disarmed timer on `clock`:
+    /// `timerfd_create(clock, TFD_NONBLOCK | TFD_CLOEXEC)`.
     ///
     /// # Errors
     ///
@@ -112,8 +112,8 @@ impl Timer {
         self.clock
     }
 
-    /// `timerfd_settime(self, 0, {after, 0}, NULL)`—Expires once, `after`
-    /// from now; replaces any earlier setting.
+    /// Expires once, `after` from now, replacing any earlier setting:
+    /// `timerfd_settime(self, 0, {after, 0}, NULL)`.
     ///
     /// A zero duration still fires (at once): timerfd treats a zero value as
     /// "disarm", so it is sent as 1 ns. A duration past the clock's range is
@@ -138,9 +138,9 @@ impl Timer {
         )
     }
 
-    /// `timerfd_settime(self, TFD_TIMER_ABSTIME, {deadline, 0}, NULL)`—Expires
-    /// once at `deadline`, never before it; replaces any earlier setting. A
-    /// deadline in the past fires at once.
+    /// Expires once at `deadline`, never before it, replacing any earlier
+    /// setting: `timerfd_settime(self, TFD_TIMER_ABSTIME, {deadline, 0}, NULL)`.
+    /// A deadline in the past fires at once.
     ///
     /// Absolute, so a deadline computed once does not drift however late
     /// the call is made. `Instant` reads `CLOCK_MONOTONIC`; the conversion
@@ -186,8 +186,8 @@ impl Timer {
         )
     }
 
-    /// `timerfd_settime(self, 0, {first, every}, NULL)`—Expires `first`
-    /// from now, then every `every`; replaces any earlier setting.
+    /// Expires `first` from now, then every `every`, replacing any earlier
+    /// setting: `timerfd_settime(self, 0, {first, every}, NULL)`.
     ///
     /// A zero `first` fires at once (sent as 1 ns); a zero `every` means no
     /// repetition, as with [`set_after`](Self::set_after).
@@ -208,7 +208,7 @@ impl Timer {
         )
     }
 
-    /// `timerfd_settime(self, 0, {0, 0}, NULL)`—Stops the timer; an
+    /// Stops the timer: `timerfd_settime(self, 0, {0, 0}, NULL)`. An
     /// expiration not yet read stays readable until [`read`](Self::read).
     ///
     /// # Errors
@@ -223,9 +223,9 @@ impl Timer {
         self.settime(0, timespec(Duration::ZERO), timespec(Duration::ZERO))
     }
 
-    /// `timerfd_gettime(self)`—How long until the next expiration, or
-    /// `None` if the timer is disarmed (never set, disarmed, or a one-shot
-    /// that has fired).
+    /// How long until the next expiration, or `None` if the timer is
+    /// disarmed (never set, disarmed, or a one-shot that has fired):
+    /// `timerfd_gettime(self)`.
     ///
     /// # Errors
     ///
@@ -264,8 +264,8 @@ impl Timer {
         Ok(())
     }
 
-    /// `read(self, &mut u64, 8)`—How many times the timer expired since the
-    /// last read, resetting the count; **0 if it has not expired** (the
+    /// How many times the timer expired since the last read, resetting the
+    /// count: `read(self, &mut u64, 8)`. **0 if it has not expired** (the
     /// non-blocking read's `EAGAIN`), so a spurious wakeup is harmless.
     ///
     /// # Errors

@@ -36,9 +36,9 @@ pub struct Waker {
 }
 
 impl Waker {
+    /// A waker registered with `epoll` under `token`:
     /// `eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)`, then
-    /// `epoll_ctl(epoll, EPOLL_CTL_ADD, fd, {EPOLLIN | EPOLLET, token})`—A
-    /// waker registered with `epoll` under `token`.
+    /// `epoll_ctl(epoll, EPOLL_CTL_ADD, fd, {EPOLLIN | EPOLLET, token})`.
     ///
     /// # Errors
     ///
@@ -61,8 +61,8 @@ impl Waker {
         Ok(Waker { fd })
     }
 
-    /// `write(eventfd, 1)`—Wakes the thread waiting on the epoll instance
-    /// (or the next one to wait).
+    /// Wakes the thread waiting on the epoll instance (or the next one to
+    /// wait): `write(eventfd, 1)`.
     ///
     /// The counter never needs draining: should it ever saturate (after
     /// 2^64 - 2 wakes), it is reset with a `read` and the write retried.

@@ -12,13 +12,16 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use util::pipe;
 
-/// Checks the errno three ways: the method, `io::Error::from`, and the
-/// `io::ErrorKind` std derives from it.
+/// Checks the errno three ways (the method, through `io::Error::from`, and
+/// the `io::ErrorKind` std derives from it) and that the `io::Error` keeps
+/// the typed error's sentence.
 fn assert_errno(err: Error, errno: i32) {
     assert_eq!(err.raw_os_error(), Some(errno), "{err:?}");
+    let sentence = err.to_string();
     let io = io::Error::from(err);
-    assert_eq!(io.raw_os_error(), Some(errno));
+    assert_eq!(Error::raw_os_error_of(&io), Some(errno));
     assert_eq!(io.kind(), io::Error::from_raw_os_error(errno).kind());
+    assert_eq!(io.to_string(), sentence);
 }
 
 #[test]
@@ -227,4 +230,53 @@ fn add_exclusive_on_an_epoll_fd_names_the_rule() {
     );
     assert_errno(err, libc::EINVAL);
     outer.add(&inner, Token(1), Interest::READABLE).unwrap();
+}
+
+/// What a `fn main() -> io::Result<()>` user sees: the sentence, not
+/// "Invalid argument (os error 22)"; and the errno and the variant are
+/// still there for code that wants them.
+#[test]
+fn into_io_error_keeps_the_sentence_and_the_errno() {
+    fn add_itself() -> io::Result<()> {
+        let epoll = Epoll::new()?;
+        epoll.add(&epoll, Token(0), Interest::READABLE)?;
+        Ok(())
+    }
+    let io = add_itself().unwrap_err();
+    let text = io.to_string();
+    assert!(
+        text.contains("the fd is this epoll instance itself"),
+        "{text}"
+    );
+    assert!(!text.contains("os error"), "{text}");
+    assert_eq!(io.kind(), io::ErrorKind::InvalidInput);
+    assert_eq!(Error::raw_os_error_of(&io), Some(libc::EINVAL));
+    let typed = io.get_ref().and_then(|e| e.downcast_ref::<Error>());
+    assert!(
+        matches!(typed, Some(Error::InvalidArgument { op: Op::Add, .. })),
+        "{typed:?}"
+    );
+}
+
+/// An `Error::Os` keeps its `io::Error` as the source, so the errno is also
+/// reachable down the `source()` chain, and a plain OS error is read as is.
+#[test]
+fn raw_os_error_of_finds_the_errno_anywhere_in_the_io_error() {
+    let os = Error::Os {
+        op: Op::Wait,
+        source: io::Error::from_raw_os_error(libc::EIO),
+    };
+    let io = io::Error::from(os);
+    assert_eq!(
+        io.to_string(),
+        "epoll_wait failed: Input/output error (os error 5)"
+    );
+    let source = std::error::Error::source(&io).and_then(|e| e.downcast_ref::<io::Error>());
+    assert_eq!(source.and_then(io::Error::raw_os_error), Some(libc::EIO));
+    assert_eq!(Error::raw_os_error_of(&io), Some(libc::EIO));
+    let plain = io::Error::from_raw_os_error(libc::EIO);
+    assert_eq!(Error::raw_os_error_of(&plain), Some(libc::EIO));
+    let wrapped = io::Error::other(io::Error::from_raw_os_error(libc::EPIPE));
+    assert_eq!(Error::raw_os_error_of(&wrapped), Some(libc::EPIPE));
+    assert_eq!(Error::raw_os_error_of(&io::Error::other("none")), None);
 }

@@ -216,7 +216,10 @@ fn emfile_from_epoll_new_under_a_low_rlimit_is_file_limit() {
             "{err:?}"
         );
         assert!(err.to_string().contains("ulimit -n"), "{err}");
-        assert_eq!(std::io::Error::from(err).raw_os_error(), Some(libc::EMFILE));
+        assert_eq!(
+            Error::raw_os_error_of(&std::io::Error::from(err)),
+            Some(libc::EMFILE)
+        );
         let err = Timer::new().unwrap_err();
         assert!(
             matches!(

@@ -4,10 +4,10 @@
 
 mod util;
 
-use epoll_safe::{Epoll, Events, Interest, SignalInfo, Signals, Token};
+use epoll_safe::{Epoll, Events, Interest, Signal, SignalInfo, Signals, Token};
 use std::mem::MaybeUninit;
 use std::os::fd::IntoRawFd;
-use util::{expect_events, expect_no_events, ExpectEvent};
+use util::{child, expect_events, expect_no_events, ExpectEvent};
 
 const S: Token = Token(15);
 
@@ -194,4 +194,42 @@ fn into_raw_fd_keeps_the_fd_open_and_the_signal_blocked() {
     unsafe { libc::sigaddset(set.as_mut_ptr(), libc::SIGTTIN) };
     // SAFETY: unblocks SIGTTIN in this thread only; null old set allowed.
     unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, set.as_ptr(), std::ptr::null_mut()) };
+}
+
+/// A user names signals with the crate's `Signal`, no libc needed, and
+/// compares what arrives with it.
+#[test]
+fn signals_are_named_without_libc_and_compare_with_what_arrives() {
+    let signals = Signals::new(&[Signal::USR1, Signal::WINCH]).unwrap();
+    assert_eq!(
+        signals.signals().collect::<Vec<_>>(),
+        [Signal::USR1.raw(), Signal::WINCH.raw()]
+    );
+    raise_in_this_thread(Signal::WINCH.raw());
+    let info = signals.read().unwrap().expect("pending");
+    assert!(info.signal() == Signal::WINCH, "{}", info.signal());
+    assert_eq!(Signal::from_raw(info.signal()), Some(Signal::WINCH));
+}
+
+/// Run alone in a child (`--test-threads=1`), the process has exactly two
+/// threads: the harness's main thread and the one running this test. So a
+/// `Signals` made here is made after another thread exists, the very mistake
+/// `threads_at_creation` reports, and one more thread alive counts one more.
+#[test]
+fn threads_at_creation_counts_the_threads_that_may_not_block_the_signals() {
+    let name = "threads_at_creation_counts_the_threads_that_may_not_block_the_signals";
+    if !child::is_child(name) {
+        return child::assert_passes(name);
+    }
+    let Some(alone) = Signals::new(&[Signal::USR2]).unwrap().threads_at_creation() else {
+        // /proc hidden (a sandbox): unknown, and creation still worked.
+        return;
+    };
+    assert_eq!(alone, 2, "the harness's main thread and this one");
+    let (stop, parked) = std::sync::mpsc::channel::<()>();
+    let extra = std::thread::spawn(move || parked.recv());
+    let with_extra = Signals::new(&[Signal::USR2]).unwrap().threads_at_creation();
+    drop(stop);
+    let _ = extra.join();
+    assert_eq!(with_extra, Some(3));
 }

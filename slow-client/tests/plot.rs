@@ -143,8 +143,8 @@ fn an_older_file_without_sent_ms_is_drawn_with_a_note() {
         "says what is missing"
     );
     assert!(
-        svg.contains(r#"class="hist r0""#) && svg.contains(r#"class="pmark r0""#),
-        "the lateness panel was drawn from elapsed_ms"
+        svg.contains(r#"class="spec r0""#) && svg.contains("0.300 ms"),
+        "the spectrum was drawn from elapsed_ms, its table states the value"
     );
     fs::remove_dir_all(dir).unwrap();
 }

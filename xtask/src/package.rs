@@ -32,3 +32,55 @@ pub fn package() -> Outcome {
     ]);
     run_visible(cmd)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cargo;
+
+    /// The files `cargo package` would ship for `krate`, as the registry would
+    /// receive them (`cargo package --list`, which needs no build).
+    ///
+    /// # Errors
+    ///
+    /// When cargo cannot list the package.
+    fn shipped_files(krate: &str) -> Result<Vec<String>, String> {
+        let mut cmd = cargo();
+        cmd.args(["package", "--list", "--allow-dirty", "-p", krate]);
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cargo package --list -p {krate}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "cargo package --list -p {krate}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// A user of a crate gets what they need; the bench's helper and the
+    /// half-megabyte picture stay in the repository (the README shows the
+    /// picture from there, and `cargo xtask bench floor` builds the helper
+    /// from the workspace, where it still is).
+    #[test]
+    fn packages_ship_what_a_user_needs_and_leave_the_rest_in_the_repository() {
+        let sys = shipped_files("epoll-sys").unwrap();
+        assert!(sys.iter().any(|f| f == "examples/express.rs"), "{sys:?}");
+        assert!(!sys.iter().any(|f| f.contains("floor_client")), "{sys:?}");
+        let client = shipped_files("slow-client").unwrap();
+        assert!(client.iter().any(|f| f == "docs/demo.svg"), "{client:?}");
+        assert!(
+            !client.iter().any(|f| f.starts_with("docs/run-9000")),
+            "{client:?}"
+        );
+        let floor = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../epoll-sys/examples/floor_client.rs");
+        assert!(
+            floor.is_file(),
+            "the bench's helper is still in the repository"
+        );
+    }
+}

@@ -49,7 +49,7 @@ fn every_errno_maps_to_its_variant_and_back() {
         assert!(is_variant(&err), "errno {errno} became {err:?}");
         assert_eq!(err.op(), Op::Add);
         assert_eq!(err.raw_os_error(), Some(errno));
-        assert_eq!(io::Error::from(err).raw_os_error(), Some(errno));
+        assert_eq!(Error::raw_os_error_of(&io::Error::from(err)), Some(errno));
     }
 }
 
@@ -71,7 +71,10 @@ fn eperm_is_unpollable_only_from_add_and_modify() {
         let err = Error::from_errno(op, 7, libc::EPERM);
         assert!(matches!(err, Error::Os { .. }), "{op}: {err:?}");
         assert_eq!(err.raw_os_error(), Some(libc::EPERM));
-        assert_eq!(io::Error::from(err).raw_os_error(), Some(libc::EPERM));
+        assert_eq!(
+            Error::raw_os_error_of(&io::Error::from(err)),
+            Some(libc::EPERM)
+        );
     }
 }
 
@@ -91,7 +94,7 @@ fn ctl_errnos_name_a_registration_only_from_epoll_ctl() {
         ] {
             let err = Error::from_errno(op, 7, errno);
             assert!(matches!(err, Error::Os { .. }), "{op}, {errno}: {err:?}");
-            assert_eq!(io::Error::from(err).raw_os_error(), Some(errno));
+            assert_eq!(Error::raw_os_error_of(&io::Error::from(err)), Some(errno));
         }
     }
 }
@@ -112,7 +115,7 @@ fn unsupported_only_from_the_busy_poll_calls_and_keeps_the_errno() {
         for op in [Op::SetBusyPoll, Op::GetBusyPoll] {
             let err = Error::from_errno(op, 3, errno);
             assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
-            assert_eq!(io::Error::from(err).raw_os_error(), Some(errno));
+            assert_eq!(Error::raw_os_error_of(&io::Error::from(err)), Some(errno));
         }
         let err = Error::from_errno(Op::Wait, 3, errno);
         assert!(matches!(err, Error::Os { .. }), "{err:?}");

@@ -1,158 +1,144 @@
-//! The bottom panel: how late the ok answers were, as a histogram per run.
+//! The bottom panel: the lateness distribution as a percentile spectrum.
 //!
-//! A far outlier would squeeze every other answer into one bar, so when the
-//! latest answer is far beyond the p99 the axis stops at twice the p99 and the
-//! last bar holds everything later (its marker says so).
+//! As HdrHistogram and wrk2 draw it: the percentile runs along a log axis of
+//! `1 / (1 - q)` (p50, p90, p99, p99.9, ... one decade apart), lateness up
+//! the same log axis as the timeline. The bulk of the answers and the tail
+//! each get their share of the width, where a linear histogram puts 85% of
+//! the answers in its first bar and the tail in bars too thin to see. The
+//! values at p50, p90, p99, p99.9 and the max are written in a table under
+//! the axis, one row per run, so labels never overlap the curve or each
+//! other.
 
-use super::scale::{fmt_ms, fmt_step, Scale, Tick};
+use super::log_scale::LogScale;
+use super::scale::Tick;
 use super::Rect;
-use crate::stats::Lateness;
 
-/// Bars in the histogram.
-pub const BINS: usize = 60;
+/// The named percentiles, as `(label, q)`.
+const NAMED: [(&str, f64); 4] = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999)];
+/// The fewest decades of percentile the axis shows (up to p99.9).
+const MIN_DECADES: f64 = 3.0;
+/// The max sits this far (in decades) right of the last percentile decade.
+const MAX_GAP: f64 = 0.5;
+/// Room kept right of the max's column for its value, in pixels.
+const RIGHT_PX: f64 = 24.0;
+/// Points per curve: enough for a smooth line whatever the run's size.
+const CURVE_POINTS: usize = 240;
 
-/// One run's histogram as an outline: `(x, y)` pixel points from baseline to baseline.
+/// One run's spectrum.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outline {
+pub struct Curve {
     /// Index of the run (its colour).
     pub run: usize,
-    /// The step outline, starting and ending on the baseline.
+    /// The curve, left to right, ending at the max.
     pub points: Vec<(f64, f64)>,
+    /// The values at the named percentiles and the max, in column order.
+    pub values: Vec<f64>,
+    /// Where each of `values` sits on the curve, in pixels.
+    pub dots: Vec<(f64, f64)>,
+    /// Answers counted.
+    pub count: usize,
 }
 
-/// A vertical marker at one run's p50, p99 or max.
+/// One column of the table: a named percentile (or the max) and where it sits.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Marker {
-    /// Index of the run.
-    pub run: usize,
-    /// `p50`, `p99` or `max`.
+pub struct Column {
+    /// `p50`, ..., `max`.
     pub name: &'static str,
-    /// The value.
-    pub ms: f64,
-    /// Pixel position (at the axis end when the value lies beyond it).
+    /// Pixel position along the percentile axis.
     pub px: f64,
-    /// The value lies beyond the axis (in the overflow bar).
-    pub beyond: bool,
-    /// Label row (0 at the top), so that labels of nearby markers do not overlap.
-    pub row: usize,
 }
 
-/// The lateness panel, laid out.
+/// The spectrum panel, laid out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatenessPanel {
     /// Where the plot area is.
     pub rect: Rect,
-    /// Lateness ticks along the bottom.
-    pub x_ticks: Vec<Tick>,
-    /// Share-of-answers ticks up the side.
+    /// The named percentiles and the max, left to right.
+    pub columns: Vec<Column>,
+    /// Lateness ticks up the side.
     pub y_ticks: Vec<Tick>,
-    /// One outline per run with lateness data.
-    pub outlines: Vec<Outline>,
-    /// p50, p99 and max of each run.
-    pub markers: Vec<Marker>,
-    /// Where the overflow bar starts, in ms, when there is one.
-    pub overflow_from: Option<f64>,
+    /// One curve per run with lateness values.
+    pub curves: Vec<Curve>,
 }
 
-/// Lays out the histogram of each run's lateness values (`late[i]` for run `i`).
-pub fn lay_out(rect: Rect, late: &[Vec<f64>], stats: &[Option<Lateness>]) -> LatenessPanel {
-    let all = late.iter().flatten().copied();
-    let lo = all.clone().fold(0.0, f64::min);
-    let max = all.fold(f64::NEG_INFINITY, f64::max);
-    let p99 = stats.iter().flatten().map(|l| l.p99).fold(lo, f64::max);
-    let far = p99 > lo && max - lo > 3.0 * (p99 - lo);
-    let hi = if !max.is_finite() {
-        1.0
-    } else if far {
-        lo + 2.0 * (p99 - lo)
-    } else {
-        max
-    };
-    let xs = Scale::nice(lo, hi, rect.x, rect.x + rect.w);
-    let width = (xs.hi - xs.lo) / BINS as f64;
-    let counts: Vec<Vec<f64>> = late
+impl LatenessPanel {
+    /// Each run's value in `column` (by name), for tests and readers.
+    pub fn value(&self, run: usize, column: &str) -> Option<f64> {
+        let i = self.columns.iter().position(|c| c.name == column)?;
+        self.curves
+            .iter()
+            .find(|c| c.run == run)?
+            .values
+            .get(i)
+            .copied()
+    }
+}
+
+/// Lays out the spectrum of each run's lateness values (`late[i]` for run `i`).
+pub fn lay_out(rect: Rect, late: &[Vec<f64>]) -> LatenessPanel {
+    let ys = LogScale::covering(late.iter().flatten().copied(), rect.y + rect.h, rect.y);
+    let most = late.iter().map(Vec::len).max().unwrap_or(0);
+    // Decades of percentile worth drawing: a run of n answers resolves up to 1 - 1/n.
+    let decades = (most.max(1) as f64).log10().ceil().max(MIN_DECADES);
+    let span = decades + MAX_GAP;
+    let px = |d: f64| rect.x + d / span * (rect.w - RIGHT_PX);
+    let mut columns: Vec<Column> = NAMED
         .iter()
-        .map(|vals| {
-            let mut c = vec![0.0; BINS];
-            for &v in vals {
-                let bin = (((v - xs.lo) / width) as usize).min(BINS - 1);
-                c[bin] += 1.0 / vals.len() as f64;
-            }
-            c
+        .map(|&(name, q)| Column {
+            name,
+            px: px(-(1.0 - q).log10()),
         })
         .collect();
-    let top = counts.iter().flatten().copied().fold(0.0, f64::max);
-    let ys = Scale::nice(0.0, top.max(0.01), rect.y + rect.h, rect.y);
-    let outlines = counts
+    columns.push(Column {
+        name: "max",
+        px: px(span),
+    });
+    let curves = late
         .iter()
         .enumerate()
-        .filter(|(i, _)| !late[*i].is_empty())
-        .map(|(run, c)| Outline {
-            run,
-            points: step_outline(&c[..], &xs, &ys, width),
-        })
-        .collect();
-    let mut markers: Vec<Marker> = stats
-        .iter()
-        .enumerate()
-        .filter_map(|(run, l)| Some((run, (*l)?)))
-        .flat_map(|(run, l)| {
-            [("p50", l.p50), ("p99", l.p99), ("max", l.max)].map(|(name, ms)| Marker {
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(run, values)| {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let max = sorted[sorted.len() - 1];
+            let mut points: Vec<(f64, f64)> = (0..=CURVE_POINTS)
+                .map(|i| {
+                    let d = decades * i as f64 / CURVE_POINTS as f64;
+                    (px(d), ys.px(quantile(&sorted, 1.0 - 10f64.powf(-d))))
+                })
+                .collect();
+            points.push((px(span), ys.px(max)));
+            points.dedup();
+            let mut values: Vec<f64> = NAMED.iter().map(|&(_, q)| quantile(&sorted, q)).collect();
+            values.push(max);
+            let dots = columns
+                .iter()
+                .zip(&values)
+                .map(|(c, &v)| (c.px, ys.px(v)))
+                .collect();
+            Curve {
                 run,
-                name,
-                ms,
-                px: xs.px(ms.min(xs.hi)),
-                beyond: ms > xs.hi,
-                row: 0,
-            })
+                points,
+                values,
+                dots,
+                count: sorted.len(),
+            }
         })
         .collect();
-    stagger(&mut markers);
     LatenessPanel {
         rect,
-        x_ticks: xs.ticks(fmt_ms),
-        y_ticks: ys.ticks(|v, step| format!("{}%", fmt_step(v * 100.0, step * 100.0))),
-        outlines,
-        markers,
-        overflow_from: far.then_some(xs.hi - width),
+        columns,
+        y_ticks: ys.ticks(),
+        curves,
     }
 }
 
-/// Labels at least this far apart share a row.
-const LABEL_PX: f64 = 64.0;
-
-/// Puts each marker's label on the first row where it clears the labels left of it.
-fn stagger(markers: &mut [Marker]) {
-    let mut order: Vec<usize> = (0..markers.len()).collect();
-    order.sort_by(|&a, &b| markers[a].px.total_cmp(&markers[b].px));
-    let mut row_ends: Vec<f64> = Vec::new();
-    for i in order {
-        let px = markers[i].px;
-        let row = row_ends.iter().position(|&end| px - end >= LABEL_PX);
-        let row = row.unwrap_or_else(|| {
-            row_ends.push(f64::NEG_INFINITY);
-            row_ends.len() - 1
-        });
-        row_ends[row] = px;
-        markers[i].row = row;
-    }
-}
-
-fn step_outline(counts: &[f64], xs: &Scale, ys: &Scale, width: f64) -> Vec<(f64, f64)> {
-    let base = ys.px(0.0);
-    let mut pts = vec![(xs.px(xs.lo), base)];
-    for (i, &c) in counts.iter().enumerate() {
-        let y = ys.px(c);
-        let x0 = xs.px(xs.lo + i as f64 * width);
-        let x1 = xs.px(xs.lo + (i + 1) as f64 * width);
-        if pts.last().is_some_and(|p| p.1 != y) {
-            pts.push((x0, y));
-        }
-        pts.push((x1, y));
-    }
-    pts.push((xs.px(xs.hi), base));
-    pts.dedup();
-    pts
+/// The nearest-rank quantile `q` of a sorted, non-empty slice (as the
+/// summary computes p50 and p99): the smallest value with at least `q` of
+/// the values at or below it.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let rank = ((q * sorted.len() as f64) - 1e-9).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
 }
 
 #[cfg(test)]
@@ -162,84 +148,92 @@ mod tests {
     const R: Rect = Rect {
         x: 0.0,
         y: 0.0,
-        w: 600.0,
+        w: 700.0,
         h: 100.0,
     };
 
-    fn lat(p50: f64, p99: f64, max: f64) -> Option<Lateness> {
-        Some(Lateness { p50, p99, max })
+    #[test]
+    fn quantiles_are_nearest_rank_like_the_summary() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(quantile(&v, 0.5), 50.0);
+        assert_eq!(quantile(&v, 0.99), 99.0);
+        assert_eq!(quantile(&v, 0.999), 100.0);
+        assert_eq!(quantile(&v, 0.0), 1.0);
+        assert_eq!(quantile(&[7.0], 0.9), 7.0);
     }
 
     #[test]
-    fn markers_sit_at_each_runs_percentiles() {
-        let vals: Vec<f64> = (1..=100).map(|i| i as f64 / 50.0).collect();
-        let p = lay_out(R, &[vals], &[lat(1.0, 1.98, 2.0)]);
-        let names: Vec<&str> = p.markers.iter().map(|m| m.name).collect();
-        assert_eq!(names, ["p50", "p99", "max"]);
-        assert_eq!(p.overflow_from, None);
-        // The axis runs 0..2 ms over 600 px.
-        assert!((p.markers[0].px - 300.0).abs() < 1e-9, "{:?}", p.markers[0]);
-        assert!(p.markers.iter().all(|m| !m.beyond));
-    }
-
-    #[test]
-    fn a_far_outlier_goes_into_an_overflow_bar() {
-        let mut vals = vec![0.5; 99];
-        vals.push(50.0);
-        let p = lay_out(R, &[vals], &[lat(0.5, 0.5, 50.0)]);
-        let from = p.overflow_from.expect("overflow bar");
-        assert!((0.5..50.0).contains(&from), "{from}");
-        let max = &p.markers[2];
-        assert!(max.beyond);
-        assert_eq!(max.px, R.x + R.w);
-        // The outlier's 1% is drawn in the last bar, not lost.
-        let last_bar_top = p.outlines[0].points[p.outlines[0].points.len() - 2];
-        assert!(last_bar_top.1 < R.h, "{last_bar_top:?}");
-    }
-
-    #[test]
-    fn outline_heights_are_shares_of_the_runs_answers() {
-        // Two runs, same values, different sizes: same outline.
-        let a = lay_out(
-            R,
-            &[vec![1.0, 2.0], vec![1.0; 0]],
-            &[lat(1.0, 2.0, 2.0), None],
+    fn columns_are_a_decade_apart_and_the_max_stands_apart() {
+        let p = lay_out(
+            Rect {
+                w: R.w + RIGHT_PX,
+                ..R
+            },
+            &[vec![1.0; 50]],
         );
-        let b = lay_out(
-            R,
-            &[vec![1.0, 1.0, 2.0, 2.0], vec![]],
-            &[lat(1.0, 2.0, 2.0), None],
+        let names: Vec<&str> = p.columns.iter().map(|c| c.name).collect();
+        assert_eq!(names, ["p50", "p90", "p99", "p99.9", "max"]);
+        let x: Vec<f64> = p.columns.iter().map(|c| c.px).collect();
+        // Three decades plus the max's half over 700 px: 200 px per decade.
+        assert!(
+            (x[1] - 200.0).abs() < 1e-9 && (x[2] - 400.0).abs() < 1e-9,
+            "{x:?}"
         );
-        assert_eq!(a.outlines, b.outlines);
-        assert_eq!(a.outlines.len(), 1, "a run without values draws nothing");
-        let first = a.outlines[0].points[0];
-        let last = *a.outlines[0].points.last().unwrap();
+        assert!((x[3] - 600.0).abs() < 1e-6 && x[4] == 700.0, "{x:?}");
+        assert!(x[1] - x[0] > 100.0, "p50 and p90 apart: {x:?}");
+    }
+
+    #[test]
+    fn the_tail_gets_room_a_linear_histogram_would_not_give_it() {
+        // 85% at 0.1 ms, a tail to 50 ms: p99 and max are read off, not lost.
+        let mut v = vec![0.1; 850];
+        v.extend((0..150).map(|i| 0.2 + f64::from(i) / 3.0));
+        let p = lay_out(R, &[v]);
+        assert_eq!(p.value(0, "p50"), Some(0.1));
+        let p99 = p.value(0, "p99").unwrap();
+        assert!(p99 > 40.0 && p99 < 50.0, "{p99}");
+        assert_eq!(p.value(0, "max"), Some(0.2 + 149.0 / 3.0));
+        let c = &p.curves[0];
+        // The curve rises left to right (pixels go down) and ends at the max.
+        assert!(c
+            .points
+            .windows(2)
+            .all(|w| w[1].1 <= w[0].1 && w[1].0 > w[0].0));
+        assert_eq!(c.points[c.points.len() - 1].0, R.x + R.w - RIGHT_PX);
+        assert!(c.points.len() <= CURVE_POINTS + 2);
+    }
+
+    #[test]
+    fn a_large_run_widens_the_axis_to_its_resolution() {
+        let v: Vec<f64> = (1..=20_000).map(|i| f64::from(i) / 1000.0).collect();
+        let p = lay_out(R, &[v]);
+        // 20,000 answers resolve five decades (p99.999).
+        let p999 = p.columns.iter().find(|c| c.name == "p99.9").unwrap().px;
+        assert!(
+            (p999 - (700.0 - RIGHT_PX) * 3.0 / 5.5).abs() < 1e-6,
+            "{p999}"
+        );
+    }
+
+    #[test]
+    fn runs_without_values_draw_nothing_and_overlays_keep_their_own_values() {
+        let p = lay_out(R, &[vec![], vec![2.0, 4.0]]);
+        assert_eq!(p.curves.len(), 1);
+        assert_eq!(p.curves[0].run, 1);
+        assert_eq!(p.value(1, "max"), Some(4.0));
+        assert_eq!(p.value(0, "max"), None);
+        let empty = lay_out(R, &[vec![]]);
+        assert!(empty.curves.is_empty() && !empty.y_ticks.is_empty());
+    }
+
+    #[test]
+    fn early_answers_sit_in_the_band_below_zero() {
+        let p = lay_out(R, &[vec![-999.6, 0.5, 0.6]]);
+        assert_eq!(p.y_ticks[0].label, "≤ 0");
         assert_eq!(
-            (first.1, last.1),
-            (R.h, R.h),
-            "starts and ends on the baseline"
+            p.curves[0].points[0].1,
+            R.y + R.h,
+            "the earliest at the very bottom"
         );
-    }
-
-    #[test]
-    fn negative_lateness_extends_the_axis_below_zero() {
-        let p = lay_out(R, &[vec![-2.0, 1.0]], &[lat(-2.0, 1.0, 1.0)]);
-        assert!(p.x_ticks[0].label.starts_with('-'), "{:?}", p.x_ticks);
-    }
-
-    #[test]
-    fn close_markers_get_separate_label_rows() {
-        let p = lay_out(R, &[vec![1.0, 1.01, 100.0]], &[lat(1.0, 1.01, 1.02)]);
-        let rows: Vec<usize> = p.markers.iter().map(|m| m.row).collect();
-        assert_eq!(rows, [0, 1, 2]);
-        let far = lay_out(R, &[vec![0.0, 50.0, 100.0]], &[lat(0.0, 50.0, 100.0)]);
-        assert!(far.markers.iter().all(|m| m.row == 0));
-    }
-
-    #[test]
-    fn no_values_still_lays_out_axes() {
-        let p = lay_out(R, &[vec![]], &[None]);
-        assert!(p.outlines.is_empty() && p.markers.is_empty());
-        assert!(!p.x_ticks.is_empty());
     }
 }

@@ -1,10 +1,24 @@
-//! A picture of a run (`--plot`, `slow-client plot`): every request on one time
-//! axis, and how late the answers were.
+//! A picture of a run (`--plot`, `slow-client plot`): how late each answer
+//! was against when it came, how the requests went out, and the lateness
+//! distribution as a percentile spectrum.
 //!
-//! [`lay_out`] is a pure function from [`Run`]s to a [`Layout`] (scales, marks,
-//! inversions, the lateness histogram, the title); [`render`] turns a layout
-//! into SVG text; [`svg`] does both; [`run_from_jsonl`] reads a saved
-//! `--json` run from its text. Nothing here reads or writes files.
+//! Lateness is the answer's time minus the time it was due (its request's
+//! last byte written plus its delay), the number the summary's percentiles
+//! count. Three panels share it:
+//!
+//! - the timeline: one mark per request at (when it ended, how late), on a
+//!   log axis, so a stall's victims stand up as a ridge where they came;
+//!   inversions ringed one by one (a count where several coincide), failures
+//!   in a lane of their own;
+//! - the writes strip under it, on the same time axis: the share of requests
+//!   written so far, where a stalled writer is a flat step;
+//! - the spectrum: lateness at each percentile on a log axis (p50, p90, p99,
+//!   p99.9, max), with the values in a table.
+//!
+//! [`lay_out`] is a pure function from [`Run`]s to a [`Layout`] (scales,
+//! marks, inversions, the curves, the title); [`render`] turns a layout into
+//! SVG text; [`svg`] does both; [`run_from_jsonl`] reads a saved `--json` run
+//! from its text. Nothing here reads or writes files.
 //!
 //! The SVG is written by hand rather than with `plotters`: each request's mark
 //! carries `data-id` (tests count them; a reader can find one), the styles sit
@@ -33,19 +47,22 @@
 
 mod jsonl;
 mod lateness;
+mod log_scale;
 mod run;
 mod scale;
 mod summary;
 mod svg;
 mod timeline;
+mod writes;
 
 pub use jsonl::{run_from_jsonl, run_from_jsonl_bytes, JsonlError};
-pub use lateness::{LatenessPanel, Marker, Outline};
+pub use lateness::{Column, Curve, LatenessPanel};
 pub use run::{Outcome, Record, Run, RunTotals};
 pub use scale::Tick;
 pub use summary::{run_stats, RunStats};
 pub use svg::render;
-pub use timeline::{Mark, MarkKind, Timeline, YKey};
+pub use timeline::{InversionCount, Mark, MarkKind, Timeline};
+pub use writes::{WriteFront, WritesStrip};
 
 /// The picture's size in pixels.
 pub const WIDTH: f64 = 1200.0;
@@ -69,6 +86,16 @@ pub struct Rect {
     pub w: f64,
     /// Height.
     pub h: f64,
+}
+
+impl Rect {
+    /// Whether the two rectangles share any area.
+    pub fn overlaps(&self, other: &Rect) -> bool {
+        self.x < other.x + other.w
+            && other.x < self.x + self.w
+            && self.y < other.y + other.h
+            && other.y < self.y + self.h
+    }
 }
 
 /// One line of the header.
@@ -108,11 +135,22 @@ pub struct Layout {
     pub legend_y: f64,
     /// The runs' labels for the legend (empty for a single run).
     pub run_labels: Vec<String>,
-    /// The top panel.
+    /// The top panel: lateness against when each answer came.
     pub timeline: Timeline,
-    /// The bottom panel.
+    /// Under it, on the same time axis: how the requests went out.
+    pub writes: WritesStrip,
+    /// The bottom panel: the percentile spectrum.
     pub lateness: LatenessPanel,
 }
+
+/// Height of the writes strip.
+const WRITES_PX: f64 = 44.0;
+/// Height of the spectrum's plot area.
+const SPECTRUM_PX: f64 = 150.0;
+/// Height of one row of the spectrum's table.
+pub const TABLE_ROW_PX: f64 = 14.0;
+/// Runs with a row in the spectrum's table (the legend names them all).
+pub const TABLE_RUNS: usize = 4;
 
 /// Lays out the picture of `runs` (overlaid in order; the first is drawn first).
 pub fn lay_out(runs: &[Run]) -> Layout {
@@ -158,24 +196,32 @@ pub fn lay_out(runs: &[Run]) -> Layout {
     }
     let header_end = header.last().map_or(0.0, |l| l.y);
     let legend_y = header_end + 26.0;
-    let bottom = Rect {
+    let rows = runs.len().clamp(1, TABLE_RUNS) as f64;
+    let spectrum = Rect {
         x: LEFT,
-        y: HEIGHT - 45.0 - 160.0,
+        y: HEIGHT - 12.0 - (18.0 + TABLE_ROW_PX * rows) - SPECTRUM_PX,
         w: WIDTH - LEFT - 30.0,
-        h: 160.0,
+        h: SPECTRUM_PX,
+    };
+    // Under the strip: the time axis's labels and title, then the spectrum's caption.
+    let writes_rect = Rect {
+        y: spectrum.y - 72.0 - WRITES_PX,
+        h: WRITES_PX,
+        ..spectrum
     };
     let top_y = legend_y + 34.0;
     let top = Rect {
-        x: LEFT,
         y: top_y,
-        w: bottom.w,
-        h: (bottom.y - 70.0 - top_y).max(100.0),
+        // Room between them for the strip's note.
+        h: (writes_rect.y - 26.0 - top_y).max(100.0),
+        ..spectrum
     };
     let late: Vec<Vec<f64>> = runs
         .iter()
         .map(|r| r.records.iter().filter_map(|r| r.lateness_ms()).collect())
         .collect();
-    let percentiles: Vec<_> = stats.iter().map(|s| s.lateness).collect();
+    let timeline = timeline::lay_out(top, runs);
+    let writes = writes::lay_out(writes_rect, runs, &timeline.origins, &timeline.xs);
     Layout {
         width: WIDTH,
         height: HEIGHT,
@@ -186,8 +232,9 @@ pub fn lay_out(runs: &[Run]) -> Layout {
         } else {
             Vec::new()
         },
-        timeline: timeline::lay_out(top, runs),
-        lateness: lateness::lay_out(bottom, &late, &percentiles),
+        timeline,
+        writes,
+        lateness: lateness::lay_out(spectrum, &late),
     }
 }
 
@@ -196,6 +243,7 @@ pub fn svg(runs: &[Run]) -> String {
     render(&lay_out(runs))
 }
 
+/// `text` cut to [`MAX_CHARS`] characters and an ellipsis.
 fn clip(mut text: String) -> String {
     if let Some((cut, _)) = text.char_indices().nth(MAX_CHARS) {
         text.truncate(cut);

@@ -192,11 +192,7 @@ fn an_older_file_without_times_is_drawn_as_far_as_it_can_be() {
     run.totals = None;
     let layout = lay_out(&[run]);
     assert!(layout.timeline.marks.is_empty());
-    assert_eq!(
-        layout.lateness.outlines.len(),
-        1,
-        "lateness from elapsed_ms"
-    );
+    assert_eq!(layout.lateness.curves.len(), 1, "lateness from elapsed_ms");
     let notes: Vec<&str> = layout
         .header
         .iter()
@@ -238,4 +234,64 @@ fn control_characters_in_any_text_keep_the_svg_well_formed() {
     let text: String = doc.descendants().filter_map(|n| n.text()).collect();
     assert!(text.contains("bad\u{fffd}kind\u{fffd}"), "{text}");
     assert!(text.contains('\u{fffd}'));
+}
+
+/// The 3,000-request picture: 85% of answers in a linear histogram's
+/// first bar. The spectrum gives the table p50 to max, and the summary's p50
+/// and p99 are the table's.
+#[test]
+fn the_spectrum_table_states_the_summarys_percentiles() {
+    let run = synthetic(3000, 1, "three-thousand");
+    let layout = lay_out(std::slice::from_ref(&run));
+    let stats = run_stats(&run).lateness.expect("ok answers");
+    let p = &layout.lateness;
+    assert_eq!(p.value(0, "p50"), Some(stats.p50));
+    assert_eq!(p.value(0, "p99"), Some(stats.p99));
+    assert_eq!(p.value(0, "max"), Some(stats.max));
+    let picture = render(&layout);
+    save("three-thousand.svg", &picture);
+    for name in ["p50", "p90", "p99", "p99.9", "max"] {
+        assert!(picture.contains(&format!(">{name}</text>")), "{name}");
+    }
+}
+
+/// A writer that stalls for 2 s after half the run, then writes one request
+/// every 10 ms (slower than the delays shrink): the writes strip says how
+/// long it stalled, and the answers written late arrive after longer delays,
+/// each inversion ringed.
+#[test]
+fn a_stalled_writer_shows_in_the_strip_and_its_inversions_are_each_marked() {
+    let mut run = synthetic(400, 1, "stalled");
+    for r in &mut run.records {
+        if r.id > 200 {
+            let late = 2000.0 + f64::from(r.id - 200) * 10.0;
+            for t in [&mut r.sent_ms, &mut r.done_ms] {
+                *t = t.map(|v| v + late);
+            }
+        }
+    }
+    run.records
+        .sort_by(|a, b| a.done_ms.unwrap().total_cmp(&b.done_ms.unwrap()));
+    let layout = lay_out(&[run.clone()]);
+    let front = &layout.writes.fronts[0];
+    let (pause, _) = front.longest_pause.expect("a pause");
+    assert!((pause - 2010.05).abs() < 0.01, "{pause}");
+    let stats = run_stats(&run);
+    let rings = layout
+        .timeline
+        .marks
+        .iter()
+        .filter(|m| m.kind == MarkKind::Inversion)
+        .count();
+    assert_eq!(rings as u32, stats.inversions, "one ring per inversion");
+    assert!(stats.inversions > 150, "{}", stats.inversions);
+    let picture = render(&layout);
+    save("stalled.svg", &picture);
+    assert!(picture.contains("longest pause between two writes 2.01 s"));
+    let doc = roxmltree::Document::parse(&picture).expect("well-formed XML");
+    let rings_drawn = doc
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("mark inv"))
+        .count();
+    assert_eq!(rings_drawn, rings);
 }

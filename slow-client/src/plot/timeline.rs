@@ -1,19 +1,30 @@
-//! The top panel: every request on one time axis, at the height of its delay.
+//! The top panel: how late each answer was, against when it came.
 //!
-//! Time runs from each run's first write. A request is a line from its last
-//! byte written to its answer, ending in a dot; when requests would sit closer
-//! than [`MIN_ROW_PX`] apart the lines merge into a wedge, so each request is
-//! drawn as its end point only, and the writes as one faint front per run.
+//! Time runs from each run's first write; lateness (the answer's time minus
+//! the time it was due: its request's last byte written plus its delay, the
+//! same number the summary's percentiles count) goes up a logarithmic axis.
+//! An answer on time sits low; a stall of the event loop makes the answers
+//! due during it late by what is left of the stall, a ridge of victims.
+//! Inversions are ringed one by one, and where several coincide a label
+//! counts them. Failures have no lateness: they sit in a lane above the
+//! plot, at the time they ended.
 
-use super::run::Run;
+use super::log_scale::LogScale;
+use super::run::{Record, Run};
 use super::scale::{fmt_ms, Scale, Tick};
 use super::summary::inversion_flags;
 use super::Rect;
 
-/// Below this many pixels between requests, draw points instead of lines.
+/// Below this many pixels of height per request, marks are small dots without ids.
 pub const MIN_ROW_PX: f64 = 4.0;
 /// Space between the axes and the nearest marks.
 const PAD_PX: f64 = 8.0;
+/// Height of the failures' lane above the plot area.
+pub const LANE_PX: f64 = 22.0;
+/// Inversions closer than this (in both directions) count as one place.
+const CLUSTER_PX: f64 = 10.0;
+/// At most this many counts are written (the largest groups).
+const MAX_COUNT_LABELS: usize = 40;
 
 /// What a mark shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,69 +46,62 @@ pub struct Mark {
     pub id: u32,
     /// What it shows.
     pub kind: MarkKind,
-    /// Where the line starts (the last byte written); `None` draws the end only.
-    pub x_sent: Option<f64>,
-    /// Where it ended.
-    pub x_done: f64,
-    /// Its height (delay or id).
+    /// When it ended.
+    pub x: f64,
+    /// Its lateness (or the failures' lane).
     pub y: f64,
 }
 
-/// What the vertical axis counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum YKey {
-    /// The requested delay (when the delays differ).
-    Delay,
-    /// The request id (when every delay is the same).
-    Id,
+/// Where several inversions fall on the same spot: one label counts them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InversionCount {
+    /// Where the label goes (the group's first mark).
+    pub x: f64,
+    /// As above.
+    pub y: f64,
+    /// How many inversions are ringed there.
+    pub count: usize,
 }
 
 /// The top panel, laid out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
-    /// Where the plot area is.
+    /// Where the panel is: the failures' lane on top, then the plot area.
     pub rect: Rect,
+    /// The failures' lane, when there are failures.
+    pub lane: Option<Rect>,
     /// Time ticks along the bottom.
     pub x_ticks: Vec<Tick>,
-    /// Delay (or id) ticks up the side.
+    /// Lateness ticks up the side (one per decade).
     pub y_ticks: Vec<Tick>,
-    /// What the vertical axis counts.
-    pub y_key: YKey,
-    /// Marks are points (end only) because lines would overlap.
+    /// Marks are small dots without ids (many requests).
     pub dense: bool,
     /// One mark per request that has a `done_ms`, in each run's order.
     pub marks: Vec<Mark>,
+    /// Groups of coinciding inversions, largest first.
+    pub inversion_counts: Vec<InversionCount>,
     /// The failure kinds in the legend, in first-seen order.
     pub failure_kinds: Vec<String>,
-    /// In dense mode, each run's writes as a polyline `(run, points)`.
-    pub write_fronts: Vec<(usize, Vec<(f64, f64)>)>,
-    /// With delays up the side, the line `time == delay` (ends in pixels): an
-    /// answer on time for a request written at the first write lands on it, so
-    /// answers in order climb along it.
-    pub diagonal: Option<[(f64, f64); 2]>,
+    /// The time scale (shared with the writes strip).
+    pub xs: Scale,
+    /// Each run's time origin (its first write, in the run's own ms).
+    pub origins: Vec<f64>,
+}
+
+/// Each run's clock starts at its first write (or first end, with no writes recorded).
+pub fn origins(runs: &[Run]) -> Vec<f64> {
+    runs.iter()
+        .map(|run| {
+            let first =
+                |f: fn(&Record) -> Option<f64>| run.records.iter().filter_map(f).reduce(f64::min);
+            first(|r| r.sent_ms).or(first(|r| r.done_ms)).unwrap_or(0.0)
+        })
+        .collect()
 }
 
 /// Lays out the top panel for `runs` in `rect`.
 pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
-    let delays = runs
-        .iter()
-        .flat_map(|r| r.records.iter().map(|r| r.delay_ms));
-    let flat = delays.clone().min() == delays.max();
-    let y_key = if flat { YKey::Id } else { YKey::Delay };
-    let key = |r: &super::run::Record| match y_key {
-        YKey::Delay => r.delay_ms as f64,
-        YKey::Id => f64::from(r.id),
-    };
-    // Each run's clock starts at its first write (or first end, with no writes recorded).
-    let origins: Vec<f64> = runs
-        .iter()
-        .map(|run| {
-            let first = |f: fn(&super::run::Record) -> Option<f64>| {
-                run.records.iter().filter_map(f).reduce(f64::min)
-            };
-            first(|r| r.sent_ms).or(first(|r| r.done_ms)).unwrap_or(0.0)
-        })
-        .collect();
+    let origins = origins(runs);
     let placed = || {
         runs.iter()
             .zip(&origins)
@@ -107,32 +111,17 @@ pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
     let t_max = placed()
         .map(|(r, t0)| r.done_ms.unwrap_or(t0) - t0)
         .fold(0.0, f64::max);
-    let (y_lo, y_hi) = placed()
-        .map(|(r, _)| key(r))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
-            (lo.min(y), hi.max(y))
-        });
-    let (y_lo, y_hi) = if y_lo <= y_hi {
-        (y_lo, y_hi)
-    } else {
-        (0.0, 1.0)
-    };
-    // Marks keep PAD_PX clear of the axes, so none hides under one.
+    let failing = placed().any(|(r, _)| r.lateness_ms().is_none());
+    let lane = failing.then_some(Rect { h: LANE_PX, ..rect });
+    let plot_top = rect.y + if failing { LANE_PX } else { 0.0 };
     let xs = Scale::nice(0.0, t_max, rect.x + PAD_PX, rect.x + rect.w);
-    let ys = match y_key {
-        YKey::Delay => Scale::nice(y_lo, y_hi, rect.y + rect.h - PAD_PX, rect.y + PAD_PX),
-        YKey::Id => Scale::nice_whole(y_lo, y_hi, rect.y + rect.h - PAD_PX, rect.y + PAD_PX),
-    };
+    let ys = LogScale::covering(
+        placed().filter_map(|(r, _)| r.lateness_ms()),
+        rect.y + rect.h - PAD_PX,
+        plot_top + PAD_PX,
+    );
     let most = runs.iter().map(|r| r.records.len()).max().unwrap_or(0);
     let dense = most as f64 * MIN_ROW_PX > rect.h;
-    // Overlaid runs at the same height sit a little apart when drawn as lines.
-    let nudge = |run: usize| {
-        if dense {
-            0.0
-        } else {
-            (run as f64 - (runs.len() as f64 - 1.0) / 2.0) * 2.5
-        }
-    };
 
     let mut failure_kinds: Vec<String> = Vec::new();
     let mut marks = Vec::new();
@@ -151,70 +140,95 @@ pub fn lay_out(rect: Rect, runs: &[Run]) -> Timeline {
                 None if inverted => MarkKind::Inversion,
                 None => MarkKind::Ok,
             };
+            let y = match r.lateness_ms() {
+                Some(late) => ys.px(late),
+                // Failures (and an ok answer without times) have no lateness.
+                None => rect.y + LANE_PX / 2.0,
+            };
             marks.push(Mark {
                 run: i,
                 id: r.id,
                 kind,
-                x_sent: r.sent_ms.filter(|_| !dense).map(|s| xs.px(s - t0)),
                 // An error before the run's first write (a refused connect)
                 // ends before the axis starts: drawn on the axis, not left of it.
-                x_done: xs.px((done - t0).max(0.0)),
-                y: ys.px(key(r)) + nudge(i),
+                x: xs.px((done - t0).max(0.0)),
+                y,
             });
         }
     }
-    let write_fronts = if dense {
-        write_fronts(runs, &origins, &xs, &ys, key)
-    } else {
-        Vec::new()
-    };
-    let (a, b) = (xs.lo.max(ys.lo), xs.hi.min(ys.hi));
-    let diagonal =
-        (y_key == YKey::Delay && a < b).then(|| [(xs.px(a), ys.px(a)), (xs.px(b), ys.px(b))]);
-    let y_ticks = match y_key {
-        YKey::Delay => ys.ticks(fmt_ms),
-        YKey::Id => ys.ticks(super::scale::fmt_step),
-    };
+    let inversion_counts = count_inversions(&marks);
     Timeline {
         rect,
+        lane,
         x_ticks: xs.ticks(fmt_ms),
-        y_ticks,
-        y_key,
+        y_ticks: ys.ticks(),
         dense,
         marks,
+        inversion_counts,
         failure_kinds,
-        write_fronts,
-        diagonal,
+        xs,
+        origins,
     }
 }
 
-/// Each run's writes as one polyline in height order, at most one point per pixel row.
-fn write_fronts(
-    runs: &[Run],
-    origins: &[f64],
-    xs: &Scale,
-    ys: &Scale,
-    key: impl Fn(&super::run::Record) -> f64,
-) -> Vec<(usize, Vec<(f64, f64)>)> {
-    runs.iter()
-        .zip(origins)
-        .enumerate()
-        .filter_map(|(i, (run, &t0))| {
-            let mut pts: Vec<(f64, f64)> = run
-                .records
-                .iter()
-                .filter_map(|r| Some((xs.px(r.sent_ms? - t0), ys.px(key(r)))))
-                .collect();
-            pts.sort_by(|a, b| a.1.total_cmp(&b.1));
-            pts.dedup_by(|a, b| a.1.round() == b.1.round());
-            (pts.len() > 1).then_some((i, pts))
-        })
-        .collect()
+/// Groups inversions that fall within [`CLUSTER_PX`] of a group's first
+/// mark; each group of two or more gets a count (the largest
+/// [`MAX_COUNT_LABELS`] groups, largest first).
+fn count_inversions(marks: &[Mark]) -> Vec<InversionCount> {
+    let mut groups: Vec<InversionCount> = Vec::new();
+    let mut inv: Vec<&Mark> = marks
+        .iter()
+        .filter(|m| m.kind == MarkKind::Inversion)
+        .collect();
+    inv.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+    // Marks sorted by x: a group only takes marks within CLUSTER_PX to the
+    // right of its first, so only the last few groups can still grow.
+    let mut open_from = 0;
+    for m in inv {
+        while open_from < groups.len() && m.x - groups[open_from].x > CLUSTER_PX {
+            open_from += 1;
+        }
+        let near = groups[open_from..]
+            .iter_mut()
+            .find(|g| (m.y - g.y).abs() <= CLUSTER_PX);
+        match near {
+            Some(g) => g.count += 1,
+            None => groups.push(InversionCount {
+                x: m.x,
+                y: m.y,
+                count: 1,
+            }),
+        }
+    }
+    groups.retain(|g| g.count > 1);
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.x.total_cmp(&b.x)));
+    // A label that would overlap a larger group's is left out (its rings stay).
+    let mut kept: Vec<InversionCount> = Vec::new();
+    for g in groups {
+        if kept.len() == MAX_COUNT_LABELS {
+            break;
+        }
+        if !kept.iter().any(|k| label_box(k).overlaps(&label_box(&g))) {
+            kept.push(g);
+        }
+    }
+    kept
+}
+
+/// Where a count's label (`×12`, drawn right of and above its group) lies.
+fn label_box(g: &InversionCount) -> Rect {
+    let chars = 1 + g.count.to_string().len();
+    Rect {
+        x: g.x + 6.0,
+        y: g.y - 6.0 - 11.0,
+        w: 7.0 * chars as f64,
+        h: 13.0,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::run::{Outcome, Record};
+    use super::super::run::Outcome;
     use super::*;
 
     const R: Rect = Rect {
@@ -224,8 +238,8 @@ mod tests {
         h: 400.0,
     };
 
-    /// `n` requests, delays descending by 1000 ms, written 1 ms apart, 1 ms late.
-    fn express(n: u32) -> Run {
+    /// `n` requests, delays descending by 1000 ms, written 1 ms apart, `late` ms late.
+    fn express(n: u32, late: f64) -> Run {
         let records = (1..=n)
             .rev()
             .map(|id| {
@@ -235,8 +249,8 @@ mod tests {
                     id,
                     delay_ms,
                     sent_ms: Some(sent),
-                    done_ms: Some(sent + delay_ms as f64 + 1.0),
-                    elapsed_ms: None,
+                    done_ms: Some(sent + delay_ms as f64 + late),
+                    elapsed_ms: Some(delay_ms as f64 + late),
                     outcome: Outcome::Response { status: 200 },
                 }
             })
@@ -248,73 +262,168 @@ mod tests {
     }
 
     #[test]
-    fn five_requests_are_lines_from_write_to_answer_at_their_delay() {
-        let t = lay_out(R, &[express(5)]);
-        assert!(!t.dense);
-        assert_eq!(t.y_key, YKey::Delay);
-        assert_eq!(t.marks.len(), 5);
-        // Request 5 (delay 0) is written last, at 4 ms after the first write.
-        let m5 = &t.marks[0];
-        assert_eq!((m5.id, m5.kind), (5, MarkKind::Ok));
-        assert_eq!(m5.y, R.y + R.h - PAD_PX, "delay 0 sits at the bottom");
-        // Request 1 (delay 4000) is written first: its line starts at the origin.
-        let m1 = &t.marks[4];
-        assert_eq!(m1.x_sent, Some(R.x + PAD_PX));
-        assert!(m1.x_done > m5.x_done);
-        assert_eq!(m1.y, R.y + PAD_PX, "the longest delay is at the top");
+    fn height_is_lateness_not_delay_and_x_is_when_the_answer_came() {
+        let mut run = express(5, 1.0);
+        // Request 3 (delay 2000) came 100 ms late.
+        run.records[2].done_ms = run.records[2].done_ms.map(|d| d + 99.0);
+        run.records[2].elapsed_ms = Some(2100.0);
+        let t = lay_out(R, &[run]);
+        assert!(!t.dense && t.lane.is_none());
+        let y = |id| t.marks.iter().find(|m| m.id == id).unwrap().y;
+        assert_eq!(y(5), y(1), "equally late, whatever the delay");
+        assert!(
+            y(3) < y(5) - 100.0,
+            "the late one stands higher: {} vs {}",
+            y(3),
+            y(5)
+        );
+        // x: request 1 (delay 4000, written first) answered about 4 s in.
+        let m1 = t.marks.iter().find(|m| m.id == 1).unwrap();
+        assert!((m1.x - t.xs.px(4001.0)).abs() < 1e-9);
+        let labels: Vec<&str> = t.y_ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["1 ms", "10 ms", "100 ms"]);
     }
 
     #[test]
-    fn the_diagonal_is_where_time_equals_delay() {
-        let t = lay_out(R, &[express(5)]);
-        let [(x0, y0), (x1, y1)] = t.diagonal.expect("delays differ");
-        // From (0 s, 0 s) to (4 s, 4 s), the longest delay.
-        assert_eq!((x0, y0), (R.x + PAD_PX, R.y + R.h - PAD_PX));
-        assert_eq!(y1, R.y + PAD_PX);
-        let four_s = t.marks[4].x_done;
-        assert!((x1 - four_s).abs() < 0.5, "{x1} vs {four_s}");
-        let mut flat = express(5);
-        flat.records.iter_mut().for_each(|r| r.delay_ms = 7);
-        assert_eq!(lay_out(R, &[flat]).diagonal, None, "ids have no diagonal");
+    fn a_stall_raises_a_ridge_of_the_answers_due_during_it() {
+        // 100 answers due 10 ms apart; the loop stalls from 300 ms to 600 ms:
+        // each answer due then is read at 600 ms.
+        let records = (1..=100u32)
+            .map(|id| {
+                let due = f64::from(id) * 10.0;
+                let done = if (300.0..600.0).contains(&due) {
+                    600.0
+                } else {
+                    due + 0.2
+                };
+                Record {
+                    id,
+                    delay_ms: u64::from(id) * 10,
+                    sent_ms: Some(0.0),
+                    done_ms: Some(done),
+                    elapsed_ms: Some(done),
+                    outcome: Outcome::Response { status: 200 },
+                }
+            })
+            .collect();
+        let t = lay_out(
+            R,
+            &[Run {
+                records,
+                ..Run::default()
+            }],
+        );
+        let y = |id: u32| t.marks[id as usize - 1].y;
+        // The first victim waited longest: the ridge's peak is at its start.
+        assert!(
+            y(30) < y(45) && y(45) < y(59),
+            "{} {} {}",
+            y(30),
+            y(45),
+            y(59)
+        );
+        assert!(
+            y(59) < y(29) && y(59) < y(60),
+            "victims stand above the rest"
+        );
+        assert!((y(10) - y(80)).abs() < 1e-6, "on time before and after");
     }
 
     #[test]
-    fn inversions_and_failures_are_marked_with_kinds_in_first_seen_order() {
-        let mut run = express(5);
-        run.records.swap(1, 2); // delay 2000 arrives before 1000
+    fn inversions_are_marked_one_by_one_and_coinciding_ones_counted() {
+        let mut run = express(6, 1.0);
+        // Three answers with shorter delays arrive right after a longer one, at once.
+        run.records.rotate_left(1); // delay 0 now arrives last: 1 inversion
+        run.records.swap(0, 1); // delay 2000 before 1000: 1 more
+        run.records[1].done_ms = run.records[0].done_ms;
+        let t = lay_out(R, &[run]);
+        let inv: Vec<&Mark> = t
+            .marks
+            .iter()
+            .filter(|m| m.kind == MarkKind::Inversion)
+            .collect();
+        assert_eq!(inv.len(), 2, "each inversion its own mark");
+        let mut same = express(3, 1.0);
+        // Three answers at the same time and lateness, each after a longer delay.
+        for r in &mut same.records {
+            r.done_ms = Some(5000.0);
+        }
+        same.records.reverse();
+        let t = lay_out(R, &[same]);
+        let n = t
+            .marks
+            .iter()
+            .filter(|m| m.kind == MarkKind::Inversion)
+            .count();
+        assert_eq!(n, 2);
+        assert_eq!(t.inversion_counts.len(), 1);
+        assert_eq!(
+            t.inversion_counts[0].count, 2,
+            "coinciding rings are counted, not merged"
+        );
+    }
+
+    #[test]
+    fn count_labels_never_overlap_and_the_largest_groups_keep_theirs() {
+        let mark = |x: f64, y: f64| Mark {
+            run: 0,
+            id: 1,
+            kind: MarkKind::Inversion,
+            x,
+            y,
+        };
+        // Three groups 12 px apart on one row: labels (about 21 px wide) collide.
+        let mut marks: Vec<Mark> = (0..5).map(|_| mark(100.0, 50.0)).collect();
+        marks.extend((0..2).map(|_| mark(112.0, 50.0)));
+        marks.extend((0..3).map(|_| mark(124.0, 50.0)));
+        marks.extend((0..2).map(|_| mark(300.0, 50.0)));
+        let counts = count_inversions(&marks);
+        let got: Vec<(f64, usize)> = counts.iter().map(|c| (c.x, c.count)).collect();
+        assert_eq!(got, [(100.0, 5), (124.0, 3), (300.0, 2)]);
+        for (i, a) in counts.iter().enumerate() {
+            for b in &counts[i + 1..] {
+                assert!(!label_box(a).overlaps(&label_box(b)), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn failures_sit_in_a_lane_above_the_plot_with_kinds_in_first_seen_order() {
+        let mut run = express(5, 1.0);
         run.records[0].outcome = Outcome::Error {
             kind: "timeout".into(),
         };
         run.records[4].outcome = Outcome::Response { status: 503 };
         let t = lay_out(R, &[run]);
+        let lane = t.lane.expect("a lane for the failures");
         let kinds: Vec<MarkKind> = t.marks.iter().map(|m| m.kind).collect();
         assert_eq!(
             kinds,
             [
                 MarkKind::Failure(0),
                 MarkKind::Ok,
-                MarkKind::Inversion,
+                MarkKind::Ok,
                 MarkKind::Ok,
                 MarkKind::Failure(1)
             ]
         );
         assert_eq!(t.failure_kinds, ["timeout", "status 503"]);
+        for m in &t.marks {
+            let in_lane = m.y >= lane.y && m.y <= lane.y + lane.h;
+            assert_eq!(in_lane, matches!(m.kind, MarkKind::Failure(_)), "{m:?}");
+        }
     }
 
     #[test]
-    fn many_requests_become_points_with_a_write_front() {
-        let t = lay_out(R, &[express(2000)]);
+    fn many_requests_are_dense_and_each_still_has_a_mark() {
+        let t = lay_out(R, &[express(2000, 0.3)]);
         assert!(t.dense);
         assert_eq!(t.marks.len(), 2000);
-        assert!(t.marks.iter().all(|m| m.x_sent.is_none()));
-        let (_, front) = &t.write_fronts[0];
-        assert!(front.len() <= R.h as usize + 1, "{}", front.len());
-        assert!(front.len() > 100);
     }
 
     #[test]
     fn an_error_before_the_first_write_is_drawn_on_the_axis() {
-        let mut run = express(3);
+        let mut run = express(3, 1.0);
         // Request 2 failed to connect 5 ms before anything was written.
         run.records[1].sent_ms = None;
         run.records[1].done_ms = Some(10.0 + 1.0 - 5.0);
@@ -323,49 +432,21 @@ mod tests {
         };
         let t = lay_out(R, &[run]);
         let m = t.marks.iter().find(|m| m.id == 2).unwrap();
-        assert_eq!(
-            m.x_done,
-            R.x + PAD_PX,
-            "at the axis's start, not left of it"
-        );
-        assert!(t.marks.iter().all(|m| m.x_done >= R.x + PAD_PX));
+        assert_eq!(m.x, R.x + PAD_PX, "at the axis's start, not left of it");
+        assert!(t.marks.iter().all(|m| m.x >= R.x + PAD_PX));
     }
 
     #[test]
-    fn equal_delays_are_drawn_by_id() {
-        let mut run = express(5);
-        run.records.iter_mut().for_each(|r| r.delay_ms = 100);
-        assert_eq!(lay_out(R, &[run]).y_key, YKey::Id);
-    }
-
-    #[test]
-    fn five_ids_get_distinct_whole_number_labels() {
-        // `--count 5 --step-ms 0`: every delay 0, so the y axis is the id.
-        let mut run = express(5);
-        run.records.iter_mut().for_each(|r| r.delay_ms = 0);
-        let t = lay_out(R, &[run]);
-        assert_eq!(t.y_key, YKey::Id);
-        let labels: Vec<&str> = t.y_ticks.iter().map(|t| t.label.as_str()).collect();
-        let mut unique = labels.clone();
-        unique.dedup();
-        assert_eq!(labels, unique, "no label repeats");
-        assert!(labels.contains(&"1") && labels.contains(&"5"), "{labels:?}");
-    }
-
-    #[test]
-    fn requests_without_an_end_time_are_left_out_and_without_a_write_drawn_as_ends() {
-        let mut run = express(3);
+    fn requests_without_an_end_time_are_left_out() {
+        let mut run = express(3, 1.0);
         run.records[0].done_ms = None;
-        run.records[1].sent_ms = None;
-        let t = lay_out(R, &[run]);
-        assert_eq!(t.marks.len(), 2);
-        assert_eq!(t.marks[0].x_sent, None);
+        assert_eq!(lay_out(R, &[run]).marks.len(), 2);
     }
 
     #[test]
-    fn each_run_starts_at_its_own_first_write_and_overlays_nudge_apart() {
-        let a = express(3);
-        let mut b = express(3);
+    fn each_run_starts_at_its_own_first_write() {
+        let a = express(3, 1.0);
+        let mut b = express(3, 1.0);
         b.records.iter_mut().for_each(|r| {
             r.sent_ms = r.sent_ms.map(|s| s + 500.0);
             r.done_ms = r.done_ms.map(|s| s + 500.0);
@@ -373,8 +454,7 @@ mod tests {
         let t = lay_out(R, &[a, b]);
         let (ma, mb) = (&t.marks[0], &t.marks[3]);
         assert_eq!((ma.run, mb.run), (0, 1));
-        assert_eq!(ma.x_done, mb.x_done);
-        assert!(mb.y > ma.y, "same delay, drawn a little apart");
+        assert_eq!((ma.x, ma.y), (mb.x, mb.y));
     }
 
     #[test]
