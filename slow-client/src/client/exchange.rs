@@ -23,6 +23,7 @@
 //! bytes are stored; the request is rebuilt into a shared scratch buffer).
 
 use super::error::{ErrorKind, IoPhase, RequestError};
+use super::report::SendSpan;
 use crate::http::{Progress, Response, ResponseReader};
 use epoll_safe::Event;
 use socket2::Socket;
@@ -137,16 +138,6 @@ pub(crate) struct Finished {
     pub since: Instant,
 }
 
-/// The `send(2)` that completed a request: the instants just before and just
-/// after it. The request reached the kernel somewhere in between.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SendWindow {
-    /// Just before the call (`elapsed` runs from here).
-    pub start: Instant,
-    /// Just after it returned (the JSON's `sent_ms`).
-    pub end: Instant,
-}
-
 /// One request's exchange: its socket, where it is, and its response reader.
 #[derive(Debug)]
 pub(crate) struct Exchange {
@@ -154,7 +145,7 @@ pub(crate) struct Exchange {
     pub phase: Phase,
     pub reader: ResponseReader,
     /// The send that completed the request; `None` until it is fully written.
-    pub send_window: Option<SendWindow>,
+    pub send_span: Option<SendSpan>,
     /// Readiness for reading reported before the request was out (its edge
     /// is gone): read as soon as the request is written.
     pub seen: Ready,
@@ -167,7 +158,7 @@ impl Exchange {
             sock: None,
             phase: Phase::Idle,
             reader,
-            send_window: None,
+            send_span: None,
             seen: Ready::default(),
         }
     }
@@ -228,7 +219,7 @@ impl Exchange {
                     *written += n;
                     if *written >= request.len() {
                         let end = Instant::now();
-                        self.send_window = Some(SendWindow { start: before, end });
+                        self.send_span = Some(SendSpan { start: before, end });
                         break before;
                     }
                 }
