@@ -22,12 +22,13 @@
 //! only to see the EOF. Per-request state is kept small (no request or body
 //! bytes are stored; the request is rebuilt into a shared scratch buffer).
 
-use super::error::{ErrorKind, IoPhase, RequestError};
+use super::error::{classify_io, ErrorKind, IoPhase, RequestError};
 use super::report::SendSpan;
 use crate::http::{Progress, Response, ResponseReader};
 use epoll_safe::Event;
 use socket2::Socket;
 use std::io::{self, Read};
+use std::net::SocketAddr;
 use std::time::Instant;
 
 /// The readiness an event reports, as the exchange needs it.
@@ -181,14 +182,17 @@ impl Exchange {
     }
 
     /// The connect completed (or failed): `EPOLLOUT`, possibly with `EPOLLERR`/`EPOLLHUP`.
-    pub fn on_connected(&mut self, ev: &Event) -> Option<RequestError> {
+    pub fn on_connected(&mut self, ev: &Event, to: SocketAddr) -> Option<RequestError> {
         if !(ev.is_error() || ev.is_hangup()) {
             self.phase = Phase::Connected;
             return None;
         }
         let sock = self.sock.as_ref()?;
         let err = match sock.take_error() {
-            Ok(Some(e)) | Err(e) => RequestError::from_io(&e, IoPhase::Connect),
+            Ok(Some(e)) | Err(e) => RequestError::new(
+                classify_io(&e, true),
+                format!("{} to {to}: {e}", IoPhase::Connect),
+            ),
             Ok(None) => RequestError::new(
                 ErrorKind::ConnectFailed,
                 "connect failed: the socket reported an error but no SO_ERROR",

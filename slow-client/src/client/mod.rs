@@ -310,7 +310,7 @@ impl<'a> Client<'a> {
         let next = match exchange.phase.act(ready) {
             Act::Connected => {
                 let passed = self.pacer.connect_finished(index);
-                if let Some(err) = exchange.on_connected(ev) {
+                if let Some(err) = exchange.on_connected(ev, self.config.target(index).addr) {
                     exchange.close();
                     return self.report(index, Err(err), reporter);
                 }
