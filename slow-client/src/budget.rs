@@ -14,6 +14,7 @@ use crate::os;
 pub use crate::os::FdLimit;
 use std::fmt::Write as _;
 use std::io;
+use std::net::SocketAddr;
 
 /// Descriptors the client keeps beyond its sockets.
 pub const CLIENT_SPARE: u64 = 16;
@@ -77,14 +78,55 @@ impl Answerer {
     /// The largest `--count` whose run fits under `limit` descriptors (0 when none does).
     pub fn max_count(self, limit: u64) -> u32 {
         let spare = self.spare(1);
-        let mut count = u32::try_from(limit.saturating_sub(spare) / self.per_request())
-            .unwrap_or(u32::MAX);
+        let mut count =
+            u32::try_from(limit.saturating_sub(spare) / self.per_request()).unwrap_or(u32::MAX);
         // More ports for more requests: step down until it fits.
         while count > 0 && self.needed(count) > limit {
             count -= 1;
         }
         count
     }
+}
+
+/// The address that a run crowds: more than [`REQUESTS_PER_PORT`]
+/// connections open to it at once. Request `i` goes to `addrs[(i - 1) %
+/// len]`; with `step_ms == 0` every answer is due at once and connections
+/// do not pile up, so no address is crowded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Crowded {
+    /// The busiest address.
+    pub addr: SocketAddr,
+    /// Requests to it.
+    pub requests: u32,
+    /// Addresses the run would need to keep each under [`REQUESTS_PER_PORT`].
+    pub spread_over: u32,
+}
+
+/// Which address, if any, a run of `count` requests over `addrs` crowds
+/// (past about [`REQUESTS_PER_PORT`] open connections to one address,
+/// `connect(2)` slows down as the kernel searches the ephemeral ports towards
+/// it, which stalls the writer and inverts the answers: `xtask/BENCHMARKS.md`,
+/// "Reading the evidence").
+pub fn crowded(count: u32, step_ms: u64, addrs: &[SocketAddr]) -> Option<Crowded> {
+    if step_ms == 0 || addrs.is_empty() {
+        return None;
+    }
+    let mut per_addr: Vec<(SocketAddr, u32)> = Vec::new();
+    let len = addrs.len() as u64;
+    for (i, &addr) in addrs.iter().enumerate() {
+        // Requests at indexes i, i + len, i + 2 len, ... below count.
+        let n = (u64::from(count) + len - 1 - i as u64) / len;
+        match per_addr.iter_mut().find(|(a, _)| *a == addr) {
+            Some((_, m)) => *m += n as u32,
+            None => per_addr.push((addr, n as u32)),
+        }
+    }
+    let (addr, requests) = per_addr.into_iter().max_by_key(|&(_, n)| n)?;
+    (requests > REQUESTS_PER_PORT).then_some(Crowded {
+        addr,
+        requests,
+        spread_over: count.div_ceil(REQUESTS_PER_PORT),
+    })
 }
 
 /// The refusal of a run of `count` requests under `limit`, or `None` when it
@@ -169,7 +211,10 @@ mod tests {
     fn the_embedded_server_doubles_the_sockets_and_adds_its_spare_and_ports() {
         assert_eq!(EMBEDDED.needed(500), 1000 + 16 + 16 + 1);
         assert_eq!(EMBEDDED.needed(20_000), 40_000 + 32 + 3);
-        assert_eq!(Answerer::Embedded { ports: Some(5) }.needed(10), 20 + 32 + 5);
+        assert_eq!(
+            Answerer::Embedded { ports: Some(5) }.needed(10),
+            20 + 32 + 5
+        );
     }
 
     #[test]
@@ -198,6 +243,36 @@ mod tests {
     }
 
     #[test]
+    fn more_than_8192_to_one_address_is_crowded_and_says_how_many_to_spread_over() {
+        let a: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:8081".parse().unwrap();
+        assert_eq!(crowded(8192, 1, &[a]), None);
+        assert_eq!(
+            crowded(19_900, 1, &[a]),
+            Some(Crowded {
+                addr: a,
+                requests: 19_900,
+                spread_over: 3
+            })
+        );
+        // Spread over two addresses, 9,950 each: still crowded.
+        assert_eq!(crowded(19_900, 1, &[a, b]).map(|c| c.requests), Some(9950));
+        // The same address twice is still one address.
+        assert_eq!(
+            crowded(10_000, 1, &[a, a]).map(|c| c.requests),
+            Some(10_000)
+        );
+        assert_eq!(crowded(16_384, 1, &[a, b]), None);
+        assert_eq!(crowded(16_385, 1, &[a, b]).map(|c| c.requests), Some(8193));
+    }
+
+    #[test]
+    fn step_zero_crowds_no_address() {
+        let a: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert_eq!(crowded(100_000, 0, &[a]), None);
+    }
+
+    #[test]
     fn a_run_that_fits_is_not_refused() {
         assert_eq!(refusal(495, EMBEDDED, limit(1024, 1024)), None);
         assert_eq!(refusal(1008, Answerer::Separate, limit(1024, 1024)), None);
@@ -208,14 +283,23 @@ mod tests {
         let msg = refusal(20_000, EMBEDDED, limit(1024, 1024)).unwrap();
         assert!(msg.contains("--count 20000 needs 40035 file descriptors (2 per request: both ends live in this process, plus 35 spare)"), "{msg}");
         assert!(msg.contains("limit is 1024 (hard limit 1024)"), "{msg}");
-        assert!(msg.contains("This limit fits --count 495, or --count 1008 with --server"), "{msg}");
-        assert!(msg.contains("run `ulimit -n 40035` first (above the hard limit"), "{msg}");
+        assert!(
+            msg.contains("This limit fits --count 495, or --count 1008 with --server"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("run `ulimit -n 40035` first (above the hard limit"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn a_separate_server_refusal_never_advises_a_separate_server() {
         let msg = refusal(20_000, Answerer::Separate, limit(1024, 65_536)).unwrap();
-        assert!(msg.contains("needs 20016 file descriptors (1 per request, plus 16 spare)"), "{msg}");
+        assert!(
+            msg.contains("needs 20016 file descriptors (1 per request, plus 16 spare)"),
+            "{msg}"
+        );
         assert!(msg.contains("This limit fits --count 1008."), "{msg}");
         assert!(!msg.contains("--server"), "{msg}");
         assert!(msg.ends_with("run `ulimit -n 20016` first."), "{msg}");

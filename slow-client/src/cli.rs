@@ -1,9 +1,9 @@
 //! The command line: `slow-client [OPTIONS]` runs the demo, `slow-client serve` the server alone.
 
+use clap::{Args, Parser, Subcommand};
 use slow_client::plan::{PathTemplate, DEFAULT_PATH};
 use slow_client::progress::Show;
 use slow_client::server::Framing;
-use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,9 +20,10 @@ use std::time::Duration;
 ///
 /// Exit status: 0 when every request got a complete response with status < 400,
 /// in the delays' order; 1 when any did not, when an answer came before its
-/// delay (the server ignored it), or when more than one answer in 20 arrived
-/// inverted behind a stall of the client's own writing; 2 for usage or setup
-/// errors; 128 + the signal when stopped by one (SIGINT 130, SIGTERM 143).
+/// delay (the server ignored it), or when more than one answer in 10 (and at
+/// least 10) arrived inverted behind a stall of the client's own writing; 2
+/// for usage or setup errors; 128 + the signal when stopped by one (SIGINT
+/// 130, SIGTERM 143).
 #[derive(Debug, Parser)]
 #[command(name = "slow-client", version, args_conflicts_with_subcommands = true)]
 pub struct Cli {

@@ -21,7 +21,7 @@ use crate::schema::{round_ms, ErrorLine, Line, ResponseLine, SummaryLine, SCHEMA
 use crate::stats::{Arrival, Summary};
 use crate::trace;
 use finished::{count_failure, order_broken_by_writing, Finished, MAX_ORDER_SHOWN};
-pub use finished::{Verdict, BROKEN_ORDER_ONE_IN};
+pub use finished::{Verdict, BROKEN_ORDER_MIN, BROKEN_ORDER_ONE_IN};
 use live::Live;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -226,9 +226,13 @@ impl<W: Write> Reporter<W> {
 
     /// The one record of a finished request, and its send span's start.
     fn record(&self, e: &Ended<'_>) -> (Record, Option<f64>) {
-        let sent = e.sent.map(|w: SendSpan| (self.ms_since_start(w.start), self.ms_since_start(w.end)));
+        let sent = e
+            .sent
+            .map(|w: SendSpan| (self.ms_since_start(w.start), self.ms_since_start(w.end)));
         let elapsed_ms = match (e.result, e.sent) {
-            (Ok(_), Some(w)) => Some(e.done.saturating_duration_since(w.start).as_secs_f64() * 1000.0),
+            (Ok(_), Some(w)) => {
+                Some(e.done.saturating_duration_since(w.start).as_secs_f64() * 1000.0)
+            }
             _ => None,
         };
         let outcome = match e.result {
@@ -286,10 +290,9 @@ impl<W: Write> Reporter<W> {
         self.order.push(Timed {
             id: r.id,
             delay_ms: r.delay_ms,
-            sent: sent_start_ms.zip(r.sent_ms).map(|(start_ms, end_ms)| order::SendWindow {
-                start_ms,
-                end_ms,
-            }),
+            sent: sent_start_ms
+                .zip(r.sent_ms)
+                .map(|(start_ms, end_ms)| order::SendWindow { start_ms, end_ms }),
             // Only answers that honoured their delay take part in the
             // order, as in the summary.
             done_ms: honoured.and(r.done_ms),
@@ -402,9 +405,8 @@ impl<W: Write> Reporter<W> {
                     order: &order,
                     first_ids: &self.arrival_ids,
                     arrivals: self.arrivals.len(),
-                    delays_differ: first.is_some_and(|a| {
-                        self.arrivals.iter().any(|b| b.delay_ms != a.delay_ms)
-                    }),
+                    delays_differ: first
+                        .is_some_and(|a| self.arrivals.iter().any(|b| b.delay_ms != a.delay_ms)),
                     failures: &self.failures,
                     wall_ms,
                     interrupted,

@@ -220,10 +220,10 @@ pub struct SummaryLine {
     /// `lateness_ms`. Absent before 0.3.0 (read as 0).
     #[serde(default)]
     pub early: u32,
-    /// More than one successful answer in 20 arrived inverted behind a stall
-    /// of the client's own writing (explained inversions, see
-    /// `unexplained_inversions`): the run did not show the delays' order, and
-    /// exits 1. Absent before 0.3.0 (read as false).
+    /// More than one successful answer in 10, and at least 10, arrived
+    /// inverted behind a stall of the client's own writing (explained
+    /// inversions, see `unexplained_inversions`): the run did not show the
+    /// delays' order, and exits 1. Absent before 0.3.0 (read as false).
     #[serde(default)]
     pub order_broken_by_writing: bool,
 }

@@ -110,7 +110,10 @@ mod tests {
     #[test]
     fn flags_are_named_as_in_c_and_unknown_bits_in_hex() {
         assert_eq!(flag_names(EPOLLOUT), "EPOLLOUT");
-        assert_eq!(flag_names(EPOLLIN | EPOLLRDHUP | EPOLLHUP), "EPOLLIN|EPOLLHUP|EPOLLRDHUP");
+        assert_eq!(
+            flag_names(EPOLLIN | EPOLLRDHUP | EPOLLHUP),
+            "EPOLLIN|EPOLLHUP|EPOLLRDHUP"
+        );
         assert_eq!(flag_names(EPOLLIN | (1 << 20)), "EPOLLIN|0x100000");
     }
 

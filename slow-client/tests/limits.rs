@@ -69,7 +69,12 @@ fn a_run_with_server_counts_only_its_own_sockets_and_advises_a_ulimit() {
     );
     // 184 fits: it goes on to connect (refused: nothing listens on port 9).
     let out = run_with_fd_limit(200, "--count 184 --step-ms 0 --server 127.0.0.1:9 --json");
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

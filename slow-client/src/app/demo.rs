@@ -15,7 +15,6 @@ use slow_client::progress::{self, ProgressLine};
 use slow_client::report::{self, Format, Reporter};
 use slow_client::schema::round_ms;
 use slow_client::server::{Server, ServerConfig, ServerHandle};
-use std::collections::HashMap;
 use std::io::{self, IsTerminal};
 use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
@@ -185,40 +184,30 @@ fn check_values(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Warns before a run that holds more than [`REQUESTS_PER_PORT`] connections
-/// open to one address at once: `connect(2)` then slows down as the kernel
-/// searches the ephemeral ports towards it, which stalls the writer and
-/// inverts the answers (`xtask/BENCHMARKS.md`, "Reading the evidence"; the
-/// 8,000 to 19,000 measurement is in the 0.3.0 notes). Says how to spread it.
-/// With `--step-ms 0` every answer is due at once and connections do not
-/// pile up, so there is nothing to warn about.
+/// Warns before a run that crowds one address ([`budget::crowded`]) and
+/// says how to spread it.
 fn warn_crowded_addresses(args: &RunArgs, targets: &[Target]) {
-    if args.step_ms == 0 || targets.is_empty() {
-        return;
-    }
-    let mut per_addr: HashMap<SocketAddr, u32> = HashMap::new();
-    for i in 0..args.count as usize {
-        *per_addr.entry(targets[i % targets.len()].addr).or_default() += 1;
-    }
-    let Some((addr, most)) = per_addr.into_iter().max_by_key(|&(_, n)| n) else {
+    let addrs: Vec<SocketAddr> = targets.iter().map(|t| t.addr).collect();
+    let Some(c) = budget::crowded(args.count, args.step_ms, &addrs) else {
         return;
     };
-    if most <= REQUESTS_PER_PORT {
-        return;
-    }
-    let spread = args.count.div_ceil(REQUESTS_PER_PORT);
     let how = if args.servers.is_empty() {
-        format!("pass --ports {spread} (or leave --ports out: one port per {REQUESTS_PER_PORT} requests)")
+        format!(
+            "pass --ports {} (or leave --ports out: one port per {REQUESTS_PER_PORT} requests)",
+            c.spread_over
+        )
     } else {
         format!(
-            "start {spread} servers (`slow-client serve --listen 127.0.0.1:PORT`, one port each) \
-             and pass each with its own --server"
+            "start {} servers (`slow-client serve --listen 127.0.0.1:PORT`, one port each) \
+             and pass each with its own --server",
+            c.spread_over
         )
     };
     eprintln!(
-        "slow-client: warning: {most} connections to {addr} at once: beyond about \
+        "slow-client: warning: {} connections to {} at once: beyond about \
          {REQUESTS_PER_PORT} to one address, connecting slows down and stalls the writer, \
-         which inverts the answers' order; spread the run over {spread} addresses: {how}"
+         which inverts the answers' order; spread the run over {} addresses: {how}",
+        c.requests, c.addr, c.spread_over
     );
 }
 

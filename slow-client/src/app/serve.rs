@@ -3,10 +3,10 @@
 
 use super::Exit;
 use crate::cli::ServeArgs;
-use slow_client::budget;
-use slow_client::server::{Server, ServerConfig, Stop};
 use anyhow::Context;
 use epoll_safe::Signals;
+use slow_client::budget;
+use slow_client::server::{Server, ServerConfig, Stop};
 use std::io::Write;
 
 /// Runs the delay server until SIGINT or SIGTERM, then prints its counters to stderr.

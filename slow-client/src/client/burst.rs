@@ -2,10 +2,10 @@
 //! connect started after each; see [the burst](super#the-burst).
 
 use super::pacer::Write as WriteStep;
+use super::Report;
 use super::{id_of, Client, Out, DUE_MARGIN, WRITE_CHUNK};
 use crate::client::exchange::Next;
 use crate::plan;
-use super::Report;
 use std::time::{Duration, Instant};
 
 impl Client<'_> {

@@ -173,11 +173,7 @@ impl<'a> Client<'a> {
         })
     }
 
-    fn run(
-        &mut self,
-        signals: Option<&Signals>,
-        reporter: &mut impl Report,
-    ) -> Out<RunEnd> {
+    fn run(&mut self, signals: Option<&Signals>, reporter: &mut impl Report) -> Out<RunEnd> {
         let mut events = Events::default();
         let total = self.config.count;
         loop {

@@ -11,9 +11,17 @@ pub const MAX_ORDER_SHOWN: usize = 20;
 
 /// The order counts as broken by the client's own writing when more than
 /// one answer in this many arrived inverted behind a stall while writing
-/// (5%). A 9,000-request run at 1 ms steps has 0 to 68 such inversions
-/// (`xtask/BENCHMARKS.md`); 19,900 requests to one address had 5,098.
-pub const BROKEN_ORDER_ONE_IN: u32 = 20;
+/// (10%), and at least [`BROKEN_ORDER_MIN`] did. A 9,000-request run at 1 ms
+/// steps has 0 to 68 such inversions (`xtask/BENCHMARKS.md`); 19,900
+/// requests to one address had 5,098 (issue 20). A busy machine's
+/// scheduling stalls stay under the bound; connects slowed down by a crowded
+/// address (see `budget::crowded`) do not.
+pub const BROKEN_ORDER_ONE_IN: u32 = 10;
+
+/// The fewest explained inversions that can break a run's order: a small
+/// run on a busy machine may have one or two behind a scheduling hiccup
+/// without its order meaning anything else.
+pub const BROKEN_ORDER_MIN: u32 = 10;
 
 /// What a run showed, beyond its counts: what the exit status is decided from.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +31,8 @@ pub struct Verdict {
     /// Successful answers that came before their delay could have passed.
     pub early: u32,
     /// The explained inversions (a stall of the client's writing) exceed one
-    /// answer in [`BROKEN_ORDER_ONE_IN`]: the run did not show the delays' order.
+    /// answer in [`BROKEN_ORDER_ONE_IN`] and number at least
+    /// [`BROKEN_ORDER_MIN`]: the run did not show the delays' order.
     pub order_broken_by_writing: bool,
 }
 
@@ -38,7 +47,8 @@ impl Verdict {
 /// Whether `order`'s explained inversions break the order of `ok` answers.
 pub fn order_broken_by_writing(order: &Order, ok: u32) -> bool {
     let explained = order.inversions - order.unexplained_inversions;
-    u64::from(explained) * u64::from(BROKEN_ORDER_ONE_IN) > u64::from(ok)
+    explained >= BROKEN_ORDER_MIN
+        && u64::from(explained) * u64::from(BROKEN_ORDER_ONE_IN) > u64::from(ok)
 }
 
 /// What the `FINISHED` line is made of.
@@ -90,10 +100,7 @@ impl Finished<'_> {
             }
             let elided = self.arrivals.saturating_sub(self.first_ids.len());
             if elided > 0 {
-                let _ = write!(
-                    out,
-                    " … ({elided} more elided; --json lists every one)"
-                );
+                let _ = write!(out, " … ({elided} more elided; --json lists every one)");
             }
             let _ = write!(out, " ({})", self.order_phrase());
         }
@@ -129,9 +136,7 @@ impl Finished<'_> {
         }
         let what = self.order.describe();
         if self.verdict.order_broken_by_writing {
-            format!(
-                "not shortest delay first: {what}: the client's own writing broke the order"
-            )
+            format!("not shortest delay first: {what}: the client's own writing broke the order")
         } else if self.order.unexplained_inversions == 0 {
             format!("shortest delay first but for {what}")
         } else {
@@ -189,7 +194,13 @@ mod tests {
         }
     }
 
-    fn line(v: &Verdict, o: &Order, ids: &[u32], arrivals: usize, failures: &[(String, u32)]) -> String {
+    fn line(
+        v: &Verdict,
+        o: &Order,
+        ids: &[u32],
+        arrivals: usize,
+        failures: &[(String, u32)],
+    ) -> String {
         Finished {
             verdict: v,
             order: o,
@@ -217,7 +228,12 @@ mod tests {
         let v = verdict(summary(3, 0, 0), &o);
         let fails = [("HTTP 404".to_owned(), 2), ("timeout".to_owned(), 1)];
         let text = line(&v, &o, &[], 0, &fails);
-        assert!(text.starts_with("FINISHED: 0 of 3 answered in 4000 ms, 3 failed (HTTP 404 ×2, timeout ×1)"), "{text}");
+        assert!(
+            text.starts_with(
+                "FINISHED: 0 of 3 answered in 4000 ms, 3 failed (HTTP 404 ×2, timeout ×1)"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -250,11 +266,13 @@ mod tests {
     }
 
     #[test]
-    fn the_bound_is_one_answer_in_twenty() {
-        assert!(!order_broken_by_writing(&order(50, 0, Some(1.0)), 1000));
-        assert!(order_broken_by_writing(&order(51, 0, Some(1.0)), 1000));
+    fn the_bound_is_one_answer_in_ten_and_at_least_ten() {
+        assert!(!order_broken_by_writing(&order(100, 0, Some(1.0)), 1000));
+        assert!(order_broken_by_writing(&order(101, 0, Some(1.0)), 1000));
+        assert!(!order_broken_by_writing(&order(9, 0, Some(40.0)), 30));
+        assert!(order_broken_by_writing(&order(10, 0, Some(40.0)), 30));
         // Unexplained inversions are not the writer's: they do not count.
-        assert!(!order_broken_by_writing(&order(60, 20, Some(1.0)), 1000));
+        assert!(!order_broken_by_writing(&order(120, 20, Some(1.0)), 1000));
     }
 
     #[test]
@@ -264,7 +282,12 @@ mod tests {
         let ids: Vec<u32> = (281..=300).rev().collect();
         let text = line(&v, &o, &ids, 300, &[]);
         assert!(text.contains("arrival order 300 299 298"), "{text}");
-        assert!(text.contains(" 281 … (280 more elided; --json lists every one) (shortest delay first)"), "{text}");
+        assert!(
+            text.contains(
+                " 281 … (280 more elided; --json lists every one) (shortest delay first)"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -282,7 +305,10 @@ mod tests {
             interrupted: false,
         }
         .line();
-        assert!(text.contains("arrival order 1 3 2 (every delay equal: no order to show)"), "{text}");
+        assert!(
+            text.contains("arrival order 1 3 2 (every delay equal: no order to show)"),
+            "{text}"
+        );
         assert!(!text.contains("shortest delay first"), "{text}");
     }
 
@@ -291,7 +317,10 @@ mod tests {
         let o = order(0, 0, None);
         let v = verdict(summary(1, 1, 0), &o);
         let text = line(&v, &o, &[1], 1, &[]);
-        assert!(text.ends_with("; lateness p50 0.13 ms, p99 0.25 ms, max 1.00 ms"), "{text}");
+        assert!(
+            text.ends_with("; lateness p50 0.13 ms, p99 0.25 ms, max 1.00 ms"),
+            "{text}"
+        );
     }
 
     #[test]
