@@ -248,7 +248,7 @@ mod tests {
 
     #[test]
     fn explained_inversions_under_the_bound_read_as_the_order_shown() {
-        let o = order(9, 0, Some(3.14));
+        let o = order(9, 0, Some(3.12));
         let v = verdict(summary(9000, 9000, 9), &o);
         assert!(!v.order_broken_by_writing && v.demonstrated());
         let text = line(&v, &o, &[9000], 9000, &[]);
