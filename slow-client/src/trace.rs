@@ -44,6 +44,9 @@ const NAMES: [(u32, &str); 15] = [
 /// assert_eq!(flag_names(0), "0");
 /// ```
 pub fn flag_names(bits: u32) -> String {
+    if bits == 0 {
+        return "0".to_owned();
+    }
     let mut out = String::new();
     let mut rest = bits;
     for (bit, name) in NAMES {
@@ -55,7 +58,7 @@ pub fn flag_names(bits: u32) -> String {
             rest &= !bit;
         }
     }
-    if rest != 0 || bits == 0 {
+    if rest != 0 {
         if !out.is_empty() {
             out.push('|');
         }
