@@ -3,7 +3,7 @@
 //! The point of the book's chapter is the kernel's `struct epoll_event`: a
 //! 32-bit bit set and the caller's 64-bit token, **packed** to 12 bytes on
 //! x86_64 (no padding between them), padded to 16 on most other targets.
-//! [`line`] shows one event the way `epoll_wait` wrote it: the token, the
+//! [`line()`] shows one event the way `epoll_wait` wrote it: the token, the
 //! bits by their `epoll-sys` names, and the struct's bytes in memory order
 //! (a padding byte the kernel does not write shows as `__`).
 
