@@ -125,7 +125,10 @@ impl Finished<'_> {
     /// The parenthesis after the arrival order.
     fn order_phrase(&self) -> String {
         let s = &self.verdict.summary;
-        if self.arrivals > 1 && !self.delays_differ {
+        if self.arrivals == 1 {
+            return "one answer: no order to show".to_owned();
+        }
+        if !self.delays_differ {
             return "every delay equal: no order to show".to_owned();
         }
         if s.in_order {
@@ -310,6 +313,17 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("shortest delay first"), "{text}");
+    }
+
+    #[test]
+    fn one_answer_claims_no_order() {
+        let o = order(0, 0, None);
+        let v = verdict(summary(1, 1, 0), &o);
+        let text = line(&v, &o, &[1], 1, &[]);
+        assert!(
+            text.contains("arrival order 1 (one answer: no order to show)"),
+            "{text}"
+        );
     }
 
     #[test]
