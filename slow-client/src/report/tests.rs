@@ -1,6 +1,7 @@
 //! The `--json` lines, byte for byte: a reader of earlier output sees no change.
 
-use super::{version_text, Format, Reporter};
+use super::record::version_text;
+use super::{Format, Reporter};
 use crate::client::{Ended, ErrorKind, Report, RequestError, SendSpan};
 use crate::http::{self, BodyFraming, Response};
 use crate::os::Usage;
