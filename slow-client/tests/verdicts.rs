@@ -285,3 +285,54 @@ fn trace_events_with_json_keeps_stdout_json() {
     assert_eq!(run.outcomes().len(), 2, "stdout parsed as JSON lines");
     assert!(run.stderr.contains("EVENT: token "), "{}", run.stderr);
 }
+
+/// A listener whose accept queue is full (backlog 0, one connection queued
+/// and never accepted): further connects to it hang (their SYNs are
+/// dropped), as connects to a crowded address slow down. Dropped after
+/// `for_how_long`.
+fn hanging_address(for_how_long: std::time::Duration) -> std::net::SocketAddr {
+    use socket2::{Domain, Socket, Type};
+    let sock = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    sock.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    sock.listen(0).unwrap();
+    let addr = sock.local_addr().unwrap().as_socket().unwrap();
+    let filler = std::net::TcpStream::connect(addr).unwrap();
+    std::thread::spawn(move || {
+        std::thread::sleep(for_how_long);
+        drop((sock, filler));
+    });
+    addr
+}
+
+#[test]
+fn a_run_whose_order_the_client_s_own_writing_broke_says_so() {
+    use slow_client::server::{Server, ServerConfig};
+    use std::time::Duration;
+    // Requests 1 and 21 go to a hanging address, the rest to a delay
+    // server. With one connect at a time, the writer waits 2 s for each
+    // hanging connect before passing it: requests 2-20 are written at about
+    // 2 s, requests 22-40 at about 4 s, so their answers (100 ms steps)
+    // interleave: many inversions, all explained by the 2 s stall.
+    let server = Server::bind(ServerConfig::default())
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let good = server.local_addrs()[0].to_string();
+    let hang = hanging_address(Duration::from_secs(8)).to_string();
+    let mut args = vec!["--count", "40", "--step-ms", "100", "--max-connecting", "1"];
+    args.extend(["--timeout", "6.5", "--server", &hang]);
+    for _ in 0..19 {
+        args.extend(["--server", &good]);
+    }
+    let (status, stdout, stderr) = run(&args);
+    assert_eq!(status, Some(1), "{stderr}");
+    let line = finished(&stdout);
+    assert!(line.starts_with("FINISHED: 38 of 40 answered"), "{line}");
+    assert!(
+        line.contains("all explained by a stall of up to ")
+            && line.contains("the client's own writing broke the order)"),
+        "{line}"
+    );
+    let _ = server.stop();
+}
