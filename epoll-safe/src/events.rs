@@ -159,6 +159,29 @@ impl Event {
         self.bits()
     }
 
+    /// A copy of the kernel's `struct epoll_event` that `epoll_wait` wrote
+    /// for this event, to show it as the kernel laid it out (12 packed bytes
+    /// on x86_64, 16 on most other targets: see
+    /// [`epoll_sys::epoll_event`]). A copy, not a reference: its fields may
+    /// be unaligned, so read them by value (`{ raw.data }`).
+    ///
+    /// ```
+    /// # fn main() -> epoll_safe::Result<()> {
+    /// use epoll_safe::{Epoll, Events, Token, Waker};
+    /// let epoll = Epoll::new()?;
+    /// let waker = Waker::new(&epoll, Token(7))?;
+    /// waker.wake()?;
+    /// let mut events = Events::default();
+    /// epoll.wait(&mut events, None)?;
+    /// let raw = events.iter().next().unwrap().to_raw();
+    /// assert_eq!({ raw.data }, 7);
+    /// assert_eq!({ raw.events }, epoll_sys::EPOLLIN);
+    /// # Ok(()) }
+    /// ```
+    pub fn to_raw(&self) -> epoll_event {
+        self.0
+    }
+
     /// `EPOLLIN`: reading will not block (or a listener can accept).
     pub fn is_readable(&self) -> bool {
         self.bits() & EPOLLIN != 0

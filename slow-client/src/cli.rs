@@ -1,9 +1,9 @@
 //! The command line: `slow-client [OPTIONS]` runs the demo, `slow-client serve` the server alone.
 
-use crate::plan::{PathTemplate, DEFAULT_PATH};
-use crate::progress::Show;
-use crate::server::Framing;
 use clap::{Args, Parser, Subcommand};
+use slow_client::plan::{PathTemplate, DEFAULT_PATH};
+use slow_client::progress::Show;
+use slow_client::server::Framing;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,7 +19,11 @@ use std::time::Duration;
 /// 400): a fast 404 did not honour its delay.
 ///
 /// Exit status: 0 when every request got a complete response with status < 400,
-/// 1 when any did not, 2 for usage or setup errors, 130 when interrupted.
+/// in the delays' order; 1 when any did not, when an answer came before its
+/// delay (the server ignored it), or when more than one answer in 10 (and at
+/// least 10) arrived inverted behind a stall of the client's own writing; 2
+/// for usage or setup errors; 128 + the signal when stopped by one (SIGINT
+/// 130, SIGTERM 143).
 #[derive(Debug, Parser)]
 #[command(name = "slow-client", version, args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -85,8 +89,8 @@ pub struct RunArgs {
     pub path: PathTemplate,
     /// Use a real server instead of the embedded one (repeat to spread requests over several).
     ///
-    /// HOST:PORT, or a URL as a browser shows it (http://HOST:PORT/, port 80 when
-    /// omitted); https:// is refused (no TLS).
+    /// HOST:PORT, or a URL as a browser shows it (http://HOST:PORT/); port 80
+    /// when omitted, either way; https:// is refused (no TLS).
     #[arg(long = "server", value_name = "HOST:PORT", value_parser = parse_server_arg)]
     pub servers: Vec<crate::server_arg::ServerArg>,
     /// Overall deadline in seconds [default: the largest delay + 30 s].
@@ -104,12 +108,19 @@ pub struct RunArgs {
     pub plot: Option<PathBuf>,
     /// Show a live progress line on stderr even when it is not a terminal
     /// (then as a plain line at most once a second). By default it is shown on
-    /// a terminal for runs of 100 requests or more.
+    /// a terminal for runs of 100 requests or more, or expected to last 10 s
+    /// or more (their largest delay).
     #[arg(long, conflicts_with = "no_progress")]
     pub progress: bool,
     /// Never show the progress line.
     #[arg(long)]
     pub no_progress: bool,
+    /// Print each epoll event as the kernel returned it, before it is handled:
+    /// the token, the flags by name (EPOLLIN|EPOLLRDHUP), and the bytes of
+    /// the `struct epoll_event` (12, packed, on x86_64). Among the report's
+    /// lines on stdout; on stderr with --json.
+    #[arg(long)]
+    pub trace_events: bool,
     /// Largest response body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_body: u64,
@@ -273,6 +284,14 @@ mod tests {
         assert_eq!(p.runs.len(), 2);
         assert_eq!(p.output, PathBuf::from("x.svg"));
         assert!(Cli::try_parse_from(["slow-client", "plot", "-o", "x.svg"]).is_err());
+    }
+
+    #[test]
+    fn trace_events_is_off_unless_asked() {
+        let cli = Cli::try_parse_from(["slow-client"]).unwrap();
+        assert!(!cli.run.trace_events);
+        let cli = Cli::try_parse_from(["slow-client", "--trace-events"]).unwrap();
+        assert!(cli.run.trace_events);
     }
 
     #[test]

@@ -11,17 +11,14 @@
 //! This library exists for the `slow-client` binary, its tests and its fuzz
 //! target. The stable contract is the command line and the `--json` format
 //! ([`schema`]); the Rust API of these modules may change in any release.
-//! The binary's own modules (`app`, `cli`) are public only so that
-//! `src/main.rs` can reach them and are hidden from these docs.
+//! The binary's own modules (the command line and what it does with it)
+//! live on the binary side, in `src/main.rs`.
 //!
 //! Every epoll operation goes through `epoll-safe`; the only `unsafe` code is
 //! in one private module (`os`), for calls no safe crate wraps.
 #![deny(unsafe_code)]
 
-#[doc(hidden)]
-pub mod app;
-#[doc(hidden)]
-pub mod cli;
+pub mod budget;
 pub mod client;
 pub mod contract;
 pub mod http;
@@ -33,5 +30,5 @@ pub mod progress;
 pub mod report;
 pub mod schema;
 pub mod server;
-pub mod server_arg;
 pub mod stats;
+pub mod trace;

@@ -39,6 +39,17 @@ impl PathTemplate {
         Ok(Self(template.to_owned()))
     }
 
+    /// The template as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the path tells the server the delay (`{ms}` or `{s}`); without
+    /// either, nothing asks the server to wait.
+    pub fn names_delay(&self) -> bool {
+        self.0.contains("{ms}") || self.0.contains("{s}")
+    }
+
     /// Writes the path for one request into `out`.
     pub fn expand_into(&self, out: &mut String, id: u32, delay_ms: u64) {
         let mut rest = self.0.as_str();
@@ -86,6 +97,52 @@ pub fn push_seconds(out: &mut String, ms: u64) {
 /// Saturates instead of overflowing for absurd inputs.
 pub fn delay_ms(count: u32, id: u32, step_ms: u64) -> u64 {
     u64::from(count.saturating_sub(id)).saturating_mul(step_ms)
+}
+
+/// The longest delay a run may ask for: 24 hours. A run waits for its
+/// longest delay, so more is a typo, not a plan (`--step-ms 99999999999`
+/// would wait for years with nothing to show).
+pub const MAX_DELAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// Refuses a `count` and `step_ms` whose longest delay, `(count - 1) *
+/// step_ms`, is above [`MAX_DELAY_MS`].
+///
+/// # Errors
+/// A message with the longest delay asked for and the bound, fit for a usage error.
+///
+/// # Examples
+/// ```
+/// use slow_client::plan::check_delays;
+/// assert!(check_delays(5, 1000).is_ok());
+/// assert!(check_delays(3, 99_999_999_999).unwrap_err().contains("at most 24 hours"));
+/// ```
+pub fn check_delays(count: u32, step_ms: u64) -> Result<(), String> {
+    let longest = u64::from(count.saturating_sub(1)).checked_mul(step_ms);
+    match longest {
+        Some(ms) if ms <= MAX_DELAY_MS => Ok(()),
+        _ => Err(format!(
+            "--count {count} --step-ms {step_ms} asks for delays up to {}: a run waits for its \
+             longest delay, at most 24 hours ({MAX_DELAY_MS} ms); lower --step-ms or --count",
+            match longest {
+                Some(ms) => human_duration(ms),
+                None => "more than u64 milliseconds".to_owned(),
+            }
+        )),
+    }
+}
+
+/// `ms` for a person: `1500 ms`, `2.5 h`, `6.3 years`.
+fn human_duration(ms: u64) -> String {
+    const HOUR: f64 = 3_600_000.0;
+    const DAY: f64 = 24.0 * HOUR;
+    let f = ms as f64;
+    if f >= 365.25 * DAY {
+        format!("{ms} ms ({:.1} years)", f / (365.25 * DAY))
+    } else if f >= DAY {
+        format!("{ms} ms ({:.1} days)", f / DAY)
+    } else {
+        format!("{ms} ms ({:.1} h)", f / HOUR)
+    }
 }
 
 /// Writes the whole request head for one request into `out` (cleared first).
@@ -146,6 +203,27 @@ mod tests {
         assert!(PathTemplate::parse("delay/1").is_err());
         assert!(PathTemplate::parse("/a b").is_err());
         assert!(PathTemplate::parse("/a\r\nX: y").is_err());
+    }
+
+    #[test]
+    fn a_path_names_the_delay_with_ms_or_s_only() {
+        assert!(PathTemplate::default().names_delay());
+        assert!(PathTemplate::parse("/delay/{s}").unwrap().names_delay());
+        assert!(!PathTemplate::parse("/").unwrap().names_delay());
+        assert!(!PathTemplate::parse("/fault/{id}").unwrap().names_delay());
+    }
+
+    #[test]
+    fn delays_beyond_a_day_are_refused_with_the_bound() {
+        assert!(check_delays(1, u64::MAX).is_ok(), "one request waits 0 ms");
+        assert!(check_delays(86_401, 1000).is_ok());
+        let err = check_delays(86_402, 1000).unwrap_err();
+        assert!(err.contains("delays up to 86401000 ms (1.0 days)"), "{err}");
+        let err = check_delays(3, 99_999_999_999).unwrap_err();
+        assert!(err.contains("199999999998 ms (6.3 years)"), "{err}");
+        assert!(err.contains("at most 24 hours (86400000 ms)"), "{err}");
+        let err = check_delays(u32::MAX, u64::MAX).unwrap_err();
+        assert!(err.contains("more than u64 milliseconds"), "{err}");
     }
 
     #[test]

@@ -27,7 +27,8 @@
 //!   fast 404 did not honour its delay. Added: `sent_ms` and `done_ms` on
 //!   `response` and `error` lines; `argv`, `schema` and the order analysis'
 //!   `unexplained_inversions` (of those `inversions`), `write_window_ms` and
-//!   `max_stall_ms` on the summary.
+//!   `max_stall_ms` on the summary. Later added (0.3.0, same schema): the
+//!   summary's `early` and `order_broken_by_writing`.
 //!
 //! To add a member, add a field to the struct (with `#[serde(serialize_with =
 //! "ms")]` for a time, and `#[serde(default)]` if older output lacks it) and
@@ -212,6 +213,19 @@ pub struct SummaryLine {
     /// between two requests written; absent before schema 2.
     #[serde(default, serialize_with = "opt_ms")]
     pub max_stall_ms: Option<f64>,
+    /// Successful answers (status below 400) that completed before their
+    /// delay could have passed, even counted from just before the request's
+    /// send (0.5 ms tolerance): the server did not honour the delay. They are
+    /// counted in `ok`, and left out of `in_order`, `inversions` and
+    /// `lateness_ms`. Absent before 0.3.0 (read as 0).
+    #[serde(default)]
+    pub early: u32,
+    /// More than one successful answer in 10, and at least 10, arrived
+    /// inverted behind a stall of the client's own writing (explained
+    /// inversions, see `unexplained_inversions`): the run did not show the
+    /// delays' order, and exits 1. Absent before 0.3.0 (read as false).
+    #[serde(default)]
+    pub order_broken_by_writing: bool,
 }
 
 /// The summary's `lateness_ms`: nearest-rank percentiles of `lateness_ms`.

@@ -8,7 +8,7 @@
 use std::net::Ipv6Addr;
 use thiserror::Error;
 
-/// The port an `http://` URL without one means.
+/// The port a server without one means (`http://example.com`, `example.com`).
 const HTTP_PORT: u16 = 80;
 
 /// A `--server` value that could not be understood.
@@ -30,32 +30,25 @@ pub enum ServerArgError {
     /// An IPv6 address without brackets (`::1:8080`); the second member is the fix.
     #[error("--server {0:?}: an IPv6 address needs brackets: use {1}")]
     Ipv6Unbracketed(String, String),
-    /// No host, a host with characters no host name has, no port where one is
-    /// needed, or a port that is not a number in 1..=65535.
+    /// No host, a host with characters no host name has, or a port that is
+    /// not a number in 1..=65535.
     #[error("--server {0:?}: expected HOST:PORT or http://HOST:PORT")]
     Malformed(String),
 }
 
 /// Parses a `--server` value into `HOST:PORT` (brackets kept around an IPv6 host).
 ///
-/// Accepts `HOST:PORT`, `http://HOST:PORT`, `http://HOST` (port 80), each with an
-/// optional trailing `/`; the scheme is case-insensitive. The result is what to
-/// resolve and what to send as the `Host` header.
+/// Accepts `HOST:PORT`, `HOST` (port 80), `http://HOST:PORT`, `http://HOST`
+/// (port 80), each with an optional trailing `/`; the scheme is
+/// case-insensitive. The result is what to resolve and what to send as the
+/// `Host` header.
 ///
 /// # Errors
 /// [`ServerArgError::Tls`] for `https://`, [`ServerArgError::Scheme`] for another
 /// scheme, [`ServerArgError::Path`] for a URL with a path,
 /// [`ServerArgError::Credentials`] for `user@`, [`ServerArgError::Ipv6Unbracketed`]
 /// for `::1:8080`, [`ServerArgError::Malformed`] for a missing or bad host, or a
-/// missing or bad port (digits only; `http://host:/` means port 80).
-///
-/// # Examples
-/// ```
-/// use slow_client::server_arg::parse_server;
-/// assert_eq!(parse_server("http://127.0.0.1:8080/").unwrap(), "127.0.0.1:8080");
-/// assert_eq!(parse_server("localhost:9000").unwrap(), "localhost:9000");
-/// assert!(parse_server("https://example.com").unwrap_err().to_string().contains("TLS is not supported"));
-/// ```
+/// bad port (digits only; `http://host:/` means port 80).
 pub fn parse_server(arg: &str) -> Result<String, ServerArgError> {
     let (rest, is_url) = match arg.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => (rest, true),
@@ -91,8 +84,8 @@ pub fn parse_server(arg: &str) -> Result<String, ServerArgError> {
         // `http://host:/`: an empty port is the scheme's default.
         Some("") if is_url => HTTP_PORT,
         Some(_) => return Err(malformed()),
-        None if is_url => HTTP_PORT,
-        None => return Err(malformed()),
+        // `example.com` names the same server as `http://example.com`.
+        None => HTTP_PORT,
     };
     Ok(format!("{host}:{port}"))
 }
@@ -228,7 +221,6 @@ mod tests {
     fn missing_host_or_bad_port_is_malformed() {
         for arg in [
             "",
-            "localhost",
             ":8080",
             "http://",
             "http://:80",
@@ -305,8 +297,24 @@ mod tests {
 
     #[test]
     fn errors_name_the_argument() {
-        let err = parse_server("localhost").unwrap_err().to_string();
-        assert!(err.contains("\"localhost\""), "{err}");
+        let err = parse_server("localhost:http").unwrap_err().to_string();
+        assert!(err.contains("\"localhost:http\""), "{err}");
         assert!(err.contains("HOST:PORT"), "{err}");
+    }
+
+    #[test]
+    fn a_host_without_a_port_means_port_80_as_its_url_does() {
+        assert_eq!(ok("example.com"), "example.com:80");
+        assert_eq!(ok("example.com"), ok("http://example.com"));
+        assert_eq!(ok("[::1]"), "[::1]:80");
+        assert_eq!(ok("example.com/"), "example.com:80");
+    }
+
+    #[test]
+    fn the_examples_of_the_docs_hold() {
+        assert_eq!(ok("http://127.0.0.1:8080/"), "127.0.0.1:8080");
+        assert_eq!(ok("localhost:9000"), "localhost:9000");
+        let err = parse_server("https://example.com").unwrap_err();
+        assert!(err.to_string().contains("TLS is not supported"));
     }
 }

@@ -84,14 +84,26 @@ fn a_refused_connection_is_connect_refused_for_every_request() {
 }
 
 #[test]
-fn a_server_without_a_port_is_a_setup_error() {
-    let run = util::run_json(&["--server", "no-port-given"]);
+fn a_server_with_a_malformed_port_is_a_setup_error() {
+    let run = util::run_json(&["--server", "no-port-given:http"]);
     assert_eq!(run.status, Some(2));
     assert!(
         run.lines.is_empty(),
         "nothing reported before setup succeeds"
     );
     assert!(run.stderr.contains("expected HOST:PORT"), "{}", run.stderr);
+}
+
+/// `--server HOST` means port 80, as `http://HOST` does (nothing listens on
+/// loopback's port 80 here, so the connect is refused, naming the port).
+#[test]
+fn a_server_without_a_port_means_port_80() {
+    let run = util::run_json(&["--server", "127.0.0.1", "--count", "1"]);
+    assert_eq!(run.status, Some(1), "{}", run.stderr);
+    let outcome = run.outcome(1);
+    assert_eq!(outcome["kind"], "connect_refused", "{outcome}");
+    let message = outcome["message"].as_str().unwrap();
+    assert!(message.contains("127.0.0.1:80"), "{message}");
 }
 
 #[test]

@@ -42,6 +42,7 @@ fn run(addr: SocketAddr, count: u32, path: &str, timeout: Duration) -> String {
         timeout,
         limits: ResponseLimits::default(),
         max_connecting: 4,
+        trace_events: false,
     };
     let mut out = Vec::new();
     let mut reporter = Reporter::new(&mut out, Format::Json, count, Instant::now());

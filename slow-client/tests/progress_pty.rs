@@ -35,7 +35,9 @@ fn shown_lines(transcript: &str) -> Vec<&str> {
 
 #[test]
 fn progress_line_is_drawn_on_a_terminal_and_cleared_before_the_summary() {
-    let Some(out) = under_pty("--count 300 --step-ms 1") else {
+    // 2 ms steps: a busy machine's stalls of the writer then invert few
+    // answers (this test is about the line, not the order).
+    let Some(out) = under_pty("--count 300 --step-ms 2") else {
         return;
     };
     assert_eq!(out.status.code(), Some(0));
@@ -81,6 +83,21 @@ fn ctrl_c_clears_the_progress_line_before_the_summary() {
         !t[finished..].contains('\x1b'),
         "nothing drawn after the summary"
     );
+}
+
+#[test]
+fn a_small_run_that_will_take_long_shows_the_line_without_being_asked() {
+    // 3 requests, but the longest delay is 12 s: progress by expected time.
+    // Interrupted after 0.5 s (a bounded test), as Ctrl-C would.
+    let Some(out) =
+        under_pty("--count 3 --step-ms 6000 & pid=$!; sleep 0.5; kill -INT $pid; wait $pid")
+    else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(130));
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(t.contains("/12.0 s"), "the line was drawn: {t}");
+    assert!(t.contains("in flight"), "the line was drawn: {t}");
 }
 
 #[test]

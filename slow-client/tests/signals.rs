@@ -81,3 +81,23 @@ fn stop_and_continue_during_a_run_neither_breaks_nor_reorders_it() {
     assert_eq!(summary["in_order"], true, "{summary}");
     assert!(rounds >= 5, "the signals really were sent during the run");
 }
+
+#[test]
+fn sigterm_stops_the_run_and_exits_143_as_128_plus_its_number() {
+    let mut child = spawn(&["--count", "3", "--step-ms", "1000"]);
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    stdout.read_line(&mut seen).unwrap();
+    assert!(seen.contains(r#""id":3"#), "{seen}");
+    kill("-TERM", &child);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143), "SIGTERM is 15: 128 + 15");
+    let lines = json_lines(&(seen + &rest));
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["interrupted"], true, "{summary}");
+    for line in lines.iter().filter(|l| l["event"] == "error") {
+        assert_eq!(line["kind"], "interrupted", "{line}");
+    }
+}

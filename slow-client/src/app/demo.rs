@@ -3,28 +3,21 @@
 use super::plot_file::PlotFile;
 use super::Exit;
 use crate::cli::RunArgs;
-use crate::client::{self, ClientConfig, RunEnd, Target};
-use crate::http::ResponseLimits;
-use crate::os;
-use crate::plan;
-use crate::plot;
-use crate::progress::{self, ProgressLine};
-use crate::report::{Format, Reporter};
-use crate::schema::round_ms;
-use crate::server::FD_RESERVE;
-use crate::server::{Server, ServerConfig, ServerHandle};
 use crate::server_arg::ServerArg;
 use anyhow::{anyhow, bail, Context};
 use epoll_safe::Signals;
+use slow_client::budget::{self, Answerer, REQUESTS_PER_PORT};
+use slow_client::client::{self, ClientConfig, RunEnd, Target};
+use slow_client::http::ResponseLimits;
+use slow_client::plan;
+use slow_client::plot;
+use slow_client::progress::{self, ProgressLine};
+use slow_client::report::{self, Format, Reporter};
+use slow_client::schema::round_ms;
+use slow_client::server::{Server, ServerConfig, ServerHandle};
 use std::io::{self, IsTerminal};
 use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
-
-/// Requests per listening port of the embedded server. One client has about
-/// 28,000 ephemeral ports towards one address, and `connect` slows down long
-/// before they run out (the figures are in `xtask/BENCHMARKS.md`, "Reading
-/// the evidence").
-const REQUESTS_PER_PORT: u32 = 8_192;
 
 /// Runs the demo and says how the program should exit.
 ///
@@ -53,12 +46,17 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
     // Block SIGINT/SIGTERM before any thread starts, so every thread inherits
     // the mask and the signals arrive only through this fd, in the event loop.
     let signals = Signals::new(&[libc::SIGINT, libc::SIGTERM]).context("creating the signal fd")?;
+    check_values(&args)?;
     let embedded = args.servers.is_empty();
-    let ports = args
-        .ports
-        .map(u32::from)
-        .unwrap_or_else(|| args.count.div_ceil(REQUESTS_PER_PORT));
-    check_fd_budget(args.count, embedded, ports)?;
+    let answerer = if embedded {
+        Answerer::Embedded {
+            ports: args.ports.map(u32::from),
+        }
+    } else {
+        Answerer::Separate
+    };
+    let ports = answerer.ports(args.count);
+    check_fd_budget(args.count, answerer)?;
     // Fail before the run, not after it, when the picture cannot be written.
     let plot = match &args.plot {
         Some(path) => Some((
@@ -77,7 +75,13 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         (resolve(&args.servers)?, None)
     };
 
-    let show = progress::mode(args.show_progress(), io::stderr().is_terminal(), args.count);
+    warn_crowded_addresses(&args, &targets);
+    let show = progress::mode(
+        args.show_progress(),
+        io::stderr().is_terminal(),
+        args.count,
+        Duration::from_millis(max_delay),
+    );
     let config = ClientConfig {
         targets,
         count: args.count,
@@ -91,6 +95,7 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
             ..ResponseLimits::default()
         },
         max_connecting: args.max_connecting as usize,
+        trace_events: args.trace_events,
     };
     let format = if args.json {
         Format::Json
@@ -107,6 +112,9 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
     if plot.is_some() {
         reporter = reporter.with_records();
     }
+    if args.trace_events {
+        reporter = reporter.with_trace(Box::new(io::stderr()));
+    }
     let end = match client::run(&config, Some(&signals), &mut reporter) {
         Ok(end) => end,
         Err(e) => {
@@ -119,10 +127,10 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         }
     };
     let wall = started.elapsed();
-    let usage = os::usage().ok();
+    let usage = report::usage().ok();
     let records = reporter.take_records();
-    let interrupted = end == RunEnd::Interrupted;
-    let summary = reporter.finish(wall, interrupted, usage)?;
+    let interrupted = matches!(end, RunEnd::Interrupted { .. });
+    let verdict = reporter.finish(wall, interrupted, usage)?;
     if let Some((path, file)) = plot {
         let run = plot::Run {
             label: "this run".to_owned(),
@@ -141,6 +149,7 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
             );
             return Ok(Exit::Setup);
         }
+        eprintln!("wrote {}", path.display());
     }
     if let Some(server) = server {
         if let Err(e) = server.stop() {
@@ -148,36 +157,71 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
         }
     }
     Ok(match end {
-        RunEnd::Interrupted => Exit::Interrupted,
-        _ if summary.failed == 0 => Exit::Success,
+        RunEnd::Interrupted { signal } => Exit::Signal(signal),
+        _ if verdict.demonstrated() => Exit::Success,
         _ => Exit::SomeFailed,
     })
 }
 
-/// Raises the fd limit and refuses, before any socket exists, a run that could
-/// not fit; then sizes the fd table for the run.
-fn check_fd_budget(count: u32, embedded: bool, ports: u32) -> anyhow::Result<()> {
-    let limit = os::raise_fd_limit().context("reading the open-file limit")?;
-    let per_request: u64 = if embedded { 2 } else { 1 };
-    let needed = u64::from(count) * per_request + u64::from(ports) + FD_RESERVE as u64;
-    if needed > limit.soft {
+/// Refuses values that cannot be meant (before the fd budget, before any
+/// socket), and warns about a path that does not tell the server the delay.
+fn check_values(args: &RunArgs) -> anyhow::Result<()> {
+    if args.timeout == Some(Duration::ZERO) {
         bail!(
-            "{count} requests need about {needed} file descriptors ({per_request} per request{}, \
-             plus {FD_RESERVE} spare), but the open-file limit is {} (hard limit {}). \
-             Raise it (e.g. `ulimit -n {needed}` as a user allowed to), lower --count, \
-             or run `slow-client serve` in another process and pass --server to halve the need.",
-            if embedded {
-                ": both ends live in this process"
-            } else {
-                ""
-            },
-            limit.soft,
-            limit.hard,
+            "--timeout 0 would end every request before it starts: give a number of \
+             seconds above 0, or leave it out for the largest delay + 30 s"
         );
     }
+    plan::check_delays(args.count, args.step_ms).map_err(|e| anyhow!(e))?;
+    if !args.path.names_delay() {
+        eprintln!(
+            "slow-client: warning: --path {:?} has neither {{ms}} nor {{s}}: the server is \
+             not told any delay, so its answers will not wait for one (they are counted as \
+             early)",
+            args.path.as_str()
+        );
+    }
+    Ok(())
+}
+
+/// Warns before a run that crowds one address ([`budget::crowded`]) and
+/// says how to spread it.
+fn warn_crowded_addresses(args: &RunArgs, targets: &[Target]) {
+    let addrs: Vec<SocketAddr> = targets.iter().map(|t| t.addr).collect();
+    let Some(c) = budget::crowded(args.count, args.step_ms, &addrs) else {
+        return;
+    };
+    let how = if args.servers.is_empty() {
+        format!(
+            "pass --ports {} (or leave --ports out: one port per {REQUESTS_PER_PORT} requests)",
+            c.spread_over
+        )
+    } else {
+        format!(
+            "start {} servers (`slow-client serve --listen 127.0.0.1:PORT`, one port each) \
+             and pass each with its own --server",
+            c.spread_over
+        )
+    };
+    eprintln!(
+        "slow-client: warning: {} connections to {} at once: beyond about \
+         {REQUESTS_PER_PORT} to one address, connecting slows down and stalls the writer, \
+         which inverts the answers' order; spread the run over {} addresses: {how}",
+        c.requests, c.addr, c.spread_over
+    );
+}
+
+/// Raises the fd limit and refuses, before any socket exists, a run that could
+/// not fit; then sizes the fd table for the run.
+fn check_fd_budget(count: u32, answerer: Answerer) -> anyhow::Result<()> {
+    let limit = budget::raise_fd_limit().context("reading the open-file limit")?;
+    if let Some(refusal) = budget::refusal(count, answerer, limit) {
+        bail!(refusal);
+    }
+    let needed = answerer.needed(count);
     // Before the embedded server's thread exists: growing the table later,
-    // in a two-thread process, stalls the run; see `os::grow_fd_table`.
-    if let Err(e) = os::grow_fd_table(needed) {
+    // in a two-thread process, stalls the run; see `budget::grow_fd_table`.
+    if let Err(e) = budget::grow_fd_table(needed) {
         eprintln!("slow-client: note: could not pre-size the fd table: {e}");
     }
     Ok(())

@@ -3,7 +3,7 @@
 use super::plot_file::PlotFile;
 use super::Exit;
 use crate::cli::PlotArgs;
-use crate::plot::{self, Run};
+use slow_client::plot::{self, Run};
 use std::fs;
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! it only when complete, so a run that fails (at setup, or while writing)
 //! leaves an existing file as it was, and a reader never sees half a picture.
 
-use crate::plot;
+use slow_client::plot;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};

@@ -3,10 +3,10 @@
 
 use super::Exit;
 use crate::cli::ServeArgs;
-use crate::os;
-use crate::server::{Server, ServerConfig, Stop};
 use anyhow::Context;
 use epoll_safe::Signals;
+use slow_client::budget;
+use slow_client::server::{Server, ServerConfig, Stop};
 use std::io::Write;
 
 /// Runs the delay server until SIGINT or SIGTERM, then prints its counters to stderr.
@@ -22,7 +22,7 @@ pub fn serve(args: ServeArgs) -> Exit {
 
 fn serve_inner(args: ServeArgs) -> anyhow::Result<()> {
     let signals = Signals::new(&[libc::SIGINT, libc::SIGTERM]).context("creating the signal fd")?;
-    if let Err(e) = os::raise_fd_limit() {
+    if let Err(e) = budget::raise_fd_limit() {
         eprintln!("slow-client serve: warning: cannot raise the open-file limit: {e}");
     }
     let config = ServerConfig {

@@ -2,18 +2,17 @@
 //! connect started after each; see [the burst](super#the-burst).
 
 use super::pacer::Write as WriteStep;
+use super::Report;
 use super::{id_of, Client, Out, DUE_MARGIN, WRITE_CHUNK};
 use crate::client::exchange::Next;
 use crate::plan;
-use crate::report::Reporter;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 impl Client<'_> {
     /// Writes the requests in the order the pacer gives, starting one connect
     /// after each: [`WRITE_CHUNK`] of them, or more while no answer can be
     /// due; see [the burst](super#the-burst).
-    pub(super) fn write_burst<W: Write>(&mut self, reporter: &mut Reporter<W>) -> Out {
+    pub(super) fn write_burst(&mut self, reporter: &mut impl Report) -> Out {
         if !self.pacer.writer_started(Instant::now()) {
             return Ok(());
         }

@@ -33,6 +33,9 @@ pub struct ClientConfig {
     pub limits: ResponseLimits,
     /// At most this many connects in flight at once.
     pub max_connecting: usize,
+    /// Hand every epoll event to [`Report::event`](super::Report::event)
+    /// before handling it (`--trace-events`).
+    pub trace_events: bool,
 }
 
 impl ClientConfig {
@@ -55,7 +58,10 @@ pub enum RunEnd {
     /// The deadline passed; the open requests were reported as `timeout`.
     TimedOut,
     /// A signal stopped the run; the open requests were reported as `interrupted`.
-    Interrupted,
+    Interrupted {
+        /// The signal's number (`SIGINT`, `SIGTERM`).
+        signal: i32,
+    },
 }
 
 /// Why a run could not go on: the event loop itself failed. Everything a

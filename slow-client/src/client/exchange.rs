@@ -22,11 +22,13 @@
 //! only to see the EOF. Per-request state is kept small (no request or body
 //! bytes are stored; the request is rebuilt into a shared scratch buffer).
 
-use super::error::{ErrorKind, IoPhase, RequestError};
+use super::error::{classify_io, ErrorKind, IoPhase, RequestError};
+use super::report::SendSpan;
 use crate::http::{Progress, Response, ResponseReader};
 use epoll_safe::Event;
 use socket2::Socket;
 use std::io::{self, Read};
+use std::net::SocketAddr;
 use std::time::Instant;
 
 /// The readiness an event reports, as the exchange needs it.
@@ -137,16 +139,6 @@ pub(crate) struct Finished {
     pub since: Instant,
 }
 
-/// The `send(2)` that completed a request: the instants just before and just
-/// after it. The request reached the kernel somewhere in between.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SendWindow {
-    /// Just before the call (`elapsed` runs from here).
-    pub start: Instant,
-    /// Just after it returned (the JSON's `sent_ms`).
-    pub end: Instant,
-}
-
 /// One request's exchange: its socket, where it is, and its response reader.
 #[derive(Debug)]
 pub(crate) struct Exchange {
@@ -154,7 +146,7 @@ pub(crate) struct Exchange {
     pub phase: Phase,
     pub reader: ResponseReader,
     /// The send that completed the request; `None` until it is fully written.
-    pub send_window: Option<SendWindow>,
+    pub send_span: Option<SendSpan>,
     /// Readiness for reading reported before the request was out (its edge
     /// is gone): read as soon as the request is written.
     pub seen: Ready,
@@ -167,7 +159,7 @@ impl Exchange {
             sock: None,
             phase: Phase::Idle,
             reader,
-            send_window: None,
+            send_span: None,
             seen: Ready::default(),
         }
     }
@@ -190,14 +182,17 @@ impl Exchange {
     }
 
     /// The connect completed (or failed): `EPOLLOUT`, possibly with `EPOLLERR`/`EPOLLHUP`.
-    pub fn on_connected(&mut self, ev: &Event) -> Option<RequestError> {
+    pub fn on_connected(&mut self, ev: &Event, to: SocketAddr) -> Option<RequestError> {
         if !(ev.is_error() || ev.is_hangup()) {
             self.phase = Phase::Connected;
             return None;
         }
         let sock = self.sock.as_ref()?;
         let err = match sock.take_error() {
-            Ok(Some(e)) | Err(e) => RequestError::from_io(&e, IoPhase::Connect),
+            Ok(Some(e)) | Err(e) => RequestError::new(
+                classify_io(&e, true),
+                format!("{} to {to}: {e}", IoPhase::Connect),
+            ),
             Ok(None) => RequestError::new(
                 ErrorKind::ConnectFailed,
                 "connect failed: the socket reported an error but no SO_ERROR",
@@ -228,7 +223,7 @@ impl Exchange {
                     *written += n;
                     if *written >= request.len() {
                         let end = Instant::now();
-                        self.send_window = Some(SendWindow { start: before, end });
+                        self.send_span = Some(SendSpan { start: before, end });
                         break before;
                     }
                 }

@@ -7,8 +7,9 @@
 //! request id as the token, and closing it removes it. The event loop here
 //! only does I/O: it starts the connects and writes the requests the pacer
 //! (`pacer.rs`, sans-I/O) asks for, dispatches each event to its exchange,
-//! and reports each request exactly once through the [`Reporter`], with its
-//! send window for the order analysis ([`crate::order`]).
+//! and reports each request exactly once through the [`Report`] trait it
+//! defines (`report.rs`), with its send span for the order analysis
+//! ([`crate::order`]); the reporter implements it.
 //!
 //! # Pacing
 //!
@@ -42,20 +43,19 @@ mod config;
 mod error;
 mod exchange;
 mod pacer;
+mod report;
 mod stall;
 
 pub use config::{ClientConfig, RunEnd, RunError, Target};
 pub use error::{classify_io, ErrorKind, IoPhase, RequestError};
-pub use exchange::SendWindow;
+pub use report::{Ended, Report, SendSpan};
 
 use crate::http::ResponseReader;
-use crate::report::Reporter;
 use epoll_safe::{Epoll, Events, Interest, Signals, Token};
 use exchange::{Act, Exchange, Finished, Next, Phase, Ready};
 use pacer::{Cursor, FirstDue, Pace, Pacer, Wake};
 use socket2::{Domain, Socket, Type};
 use stall::StallMeter;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// Token of the signal fd, if one is watched; request ids are 1..=count.
@@ -93,14 +93,15 @@ const READ_BUF: usize = 64 * 1024;
 
 /// Runs every request to its end, reporting each one exactly once.
 ///
-/// `signals`, if given, is watched: any signal read from it stops the run.
+/// `signals`, if given, is watched: a signal read from it stops the run
+/// ([`RunEnd::Interrupted`] names it).
 ///
 /// # Errors
 /// Only failures of the event loop itself ([`RunError`]).
-pub fn run<W: Write>(
+pub fn run(
     config: &ClientConfig,
     signals: Option<&Signals>,
-    reporter: &mut Reporter<W>,
+    reporter: &mut impl Report,
 ) -> Result<RunEnd, RunError> {
     if config.targets.is_empty() {
         return Err(RunError::NoTargets);
@@ -140,6 +141,8 @@ struct Client<'a> {
     stalls: StallMeter,
     /// The earliest an answer to a request written so far can fall due.
     first_due: FirstDue,
+    /// Requests reported so far.
+    reported: u32,
 }
 
 type Out<T = ()> = Result<T, RunError>;
@@ -166,14 +169,11 @@ impl<'a> Client<'a> {
             deadline: now.checked_add(config.timeout),
             stalls: StallMeter::default(),
             first_due: FirstDue::default(),
+            reported: 0,
         })
     }
 
-    fn run<W: Write>(
-        &mut self,
-        signals: Option<&Signals>,
-        reporter: &mut Reporter<W>,
-    ) -> Out<RunEnd> {
+    fn run(&mut self, signals: Option<&Signals>, reporter: &mut impl Report) -> Out<RunEnd> {
         let mut events = Events::default();
         let total = self.config.count;
         loop {
@@ -181,8 +181,8 @@ impl<'a> Client<'a> {
             self.start_connects(reporter)?;
             self.write_burst(reporter)?;
             reporter.flush()?;
-            if reporter.reported() == total {
-                reporter.set_max_stall(self.stalls.max());
+            if self.reported == total {
+                reporter.max_stall(self.stalls.max());
                 return Ok(RunEnd::Completed);
             }
             let now = Instant::now();
@@ -190,7 +190,7 @@ impl<'a> Client<'a> {
             let left = self.deadline.map(|d| d.saturating_duration_since(now));
             if left == Some(Duration::ZERO) {
                 self.abandon(ErrorKind::Timeout, reporter)?;
-                reporter.set_max_stall(self.stalls.max());
+                reporter.max_stall(self.stalls.max());
                 return Ok(RunEnd::TimedOut);
             }
             let wake = match self.pacer.wake(self.cursor()) {
@@ -207,13 +207,18 @@ impl<'a> Client<'a> {
             }
             self.epoll.wait(&mut events, timeout)?;
             for ev in &events {
+                if self.config.trace_events {
+                    reporter.event(ev)?;
+                }
                 if ev.token() == SIGNAL_TOKEN {
                     if let Some(signals) = signals {
-                        if signals.read()?.is_some() {
+                        if let Some(info) = signals.read()? {
                             self.abandon(ErrorKind::Interrupted, reporter)?;
-                            reporter.set_max_stall(self.stalls.max());
+                            reporter.max_stall(self.stalls.max());
                             reporter.flush()?;
-                            return Ok(RunEnd::Interrupted);
+                            return Ok(RunEnd::Interrupted {
+                                signal: info.signal(),
+                            });
                         }
                     }
                     continue;
@@ -234,7 +239,7 @@ impl<'a> Client<'a> {
     }
 
     /// Starts the connects the pacer allows this turn.
-    fn start_connects<W: Write>(&mut self, reporter: &mut Reporter<W>) -> Out {
+    fn start_connects(&mut self, reporter: &mut impl Report) -> Out {
         for _ in 0..self.pacer.connects_this_turn(self.cursor(), CONNECT_CHUNK) {
             if !self.start_one(reporter)? {
                 break;
@@ -244,7 +249,7 @@ impl<'a> Client<'a> {
     }
 
     /// Starts the next connect if the pacer allows one; says whether it did.
-    fn start_one<W: Write>(&mut self, reporter: &mut Reporter<W>) -> Out<bool> {
+    fn start_one(&mut self, reporter: &mut impl Report) -> Out<bool> {
         let Some(index) = self.pacer.start_connect() else {
             return Ok(false);
         };
@@ -290,7 +295,7 @@ impl<'a> Client<'a> {
         Ok(())
     }
 
-    fn dispatch<W: Write>(&mut self, ev: &epoll_safe::Event, reporter: &mut Reporter<W>) -> Out {
+    fn dispatch(&mut self, ev: &epoll_safe::Event, reporter: &mut impl Report) -> Out {
         let Some(index) = (ev.token().0 as usize).checked_sub(1) else {
             return Ok(());
         };
@@ -301,7 +306,7 @@ impl<'a> Client<'a> {
         let next = match exchange.phase.act(ready) {
             Act::Connected => {
                 let passed = self.pacer.connect_finished(index);
-                if let Some(err) = exchange.on_connected(ev) {
+                if let Some(err) = exchange.on_connected(ev, self.config.target(index).addr) {
                     exchange.close();
                     return self.report(index, Err(err), reporter);
                 }
@@ -327,7 +332,7 @@ impl<'a> Client<'a> {
 
     /// Reports the exchange's end, or reads at once what an early edge
     /// announced; otherwise its registration brings the next edge.
-    fn after<W: Write>(&mut self, index: usize, next: Next, reporter: &mut Reporter<W>) -> Out {
+    fn after(&mut self, index: usize, next: Next, reporter: &mut impl Report) -> Out {
         let exchange = &mut self.exchanges[index];
         let next = match next {
             Next::WaitReadable => match exchange.take_early_read() {
@@ -342,29 +347,50 @@ impl<'a> Client<'a> {
         }
     }
 
-    fn report<W: Write>(
+    fn report(
         &mut self,
         index: usize,
         result: Result<Finished, RequestError>,
-        reporter: &mut Reporter<W>,
+        reporter: &mut impl Report,
     ) -> Out {
-        let (id, delay) = (id_of(index), self.config.delay(index));
-        let (sent, now) = (self.exchanges[index].send_window, Instant::now());
-        match result {
-            Ok(done) => {
-                let sent = sent.unwrap_or(SendWindow {
-                    start: done.since,
-                    end: done.since,
-                });
-                reporter.response(id, delay, sent, now, &done.response)?;
-            }
-            Err(err) => reporter.failure(id, delay, sent, now, &err)?,
-        }
+        let (id, delay_ms) = (id_of(index), self.config.delay(index));
+        let (sent, done) = (self.exchanges[index].send_span, Instant::now());
+        self.reported += 1;
+        // The deadline holds the same way for every request: an answer that
+        // completes after it (read in the turn the deadline passed) is a
+        // timeout, as the requests still open then are.
+        let result = match (result, self.deadline) {
+            (Ok(_), Some(deadline)) if done > deadline => Err(RequestError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the response completed after the overall timeout of {:.1} s",
+                    self.config.timeout.as_secs_f64()
+                ),
+            )),
+            (other, _) => other,
+        };
+        let (sent, result) = match &result {
+            Ok(finished) => (
+                Some(sent.unwrap_or(SendSpan {
+                    start: finished.since,
+                    end: finished.since,
+                })),
+                Ok(&finished.response),
+            ),
+            Err(err) => (sent, Err(err)),
+        };
+        reporter.ended(Ended {
+            id,
+            delay_ms,
+            sent,
+            done,
+            result,
+        })?;
         Ok(())
     }
 
     /// Ends every request that has not ended yet with `kind`.
-    fn abandon<W: Write>(&mut self, kind: ErrorKind, reporter: &mut Reporter<W>) -> Out {
+    fn abandon(&mut self, kind: ErrorKind, reporter: &mut impl Report) -> Out {
         let why = match kind {
             ErrorKind::Timeout => format!(
                 "no complete response within the overall timeout of {:.1} s",

@@ -13,7 +13,7 @@
 //! use slow_client::progress::{mode, Counters, LatenessHistogram, ProgressLine, Show};
 //! use std::time::{Duration, Instant};
 //! let start = Instant::now();
-//! let m = mode(Show::Auto, false, 9000); // stderr not a terminal: off
+//! let m = mode(Show::Auto, false, 9000, Duration::from_secs(9)); // stderr not a terminal: off
 //! let mut progress = ProgressLine::new(m, start, Duration::from_secs(9));
 //! let mut late = LatenessHistogram::new();
 //! late.record(0.3);
@@ -32,8 +32,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-/// Runs smaller than this show no progress unless forced.
+/// Runs smaller than this show no progress unless forced, or long by [`MIN_EXPECTED`].
 pub const MIN_REQUESTS: u32 = 100;
+/// Runs expected to take at least this long (their largest delay) show
+/// progress whatever their size: a wait that long should not look hung.
+pub const MIN_EXPECTED: Duration = Duration::from_secs(10);
 /// Time between redraws on a terminal (10 a second).
 pub const TERMINAL_INTERVAL: Duration = Duration::from_millis(100);
 /// Time between plain lines when not on a terminal.
@@ -42,7 +45,8 @@ pub const PLAIN_INTERVAL: Duration = Duration::from_secs(1);
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Show {
-    /// No flag: on a terminal, for runs of at least [`MIN_REQUESTS`].
+    /// No flag: on a terminal, for runs of at least [`MIN_REQUESTS`] or
+    /// expected to last at least [`MIN_EXPECTED`].
     #[default]
     Auto,
     /// `--progress`: always, as plain lines when stderr is not a terminal.
@@ -62,13 +66,15 @@ pub enum Mode {
     Plain,
 }
 
-/// Chooses the mode from the flag, whether stderr is a terminal, and the run's size.
-pub fn mode(show: Show, stderr_is_terminal: bool, requested: u32) -> Mode {
+/// Chooses the mode from the flag, whether stderr is a terminal, and the
+/// run's size and expected length (its largest delay).
+pub fn mode(show: Show, stderr_is_terminal: bool, requested: u32, expected: Duration) -> Mode {
+    let long = requested >= MIN_REQUESTS || expected >= MIN_EXPECTED;
     match (show, stderr_is_terminal) {
         (Show::Never, _) => Mode::Off,
         (Show::Always, true) => Mode::Terminal,
         (Show::Always, false) => Mode::Plain,
-        (Show::Auto, true) if requested >= MIN_REQUESTS => Mode::Terminal,
+        (Show::Auto, true) if long => Mode::Terminal,
         (Show::Auto, _) => Mode::Off,
     }
 }

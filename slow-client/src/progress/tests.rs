@@ -36,16 +36,23 @@ fn ms(n: u64) -> Duration {
 
 #[test]
 fn auto_shows_on_a_terminal_for_runs_of_at_least_100() {
-    assert_eq!(mode(Show::Auto, true, 100), Mode::Terminal);
-    assert_eq!(mode(Show::Auto, true, 99), Mode::Off);
-    assert_eq!(mode(Show::Auto, false, 9000), Mode::Off);
+    assert_eq!(mode(Show::Auto, true, 100, ms(99)), Mode::Terminal);
+    assert_eq!(mode(Show::Auto, true, 99, ms(98)), Mode::Off);
+    assert_eq!(mode(Show::Auto, false, 9000, ms(9000)), Mode::Off);
+}
+
+#[test]
+fn auto_shows_on_a_terminal_for_runs_expected_to_last_10_s_whatever_their_size() {
+    assert_eq!(mode(Show::Auto, true, 3, ms(10_000)), Mode::Terminal);
+    assert_eq!(mode(Show::Auto, true, 3, ms(9_999)), Mode::Off);
+    assert_eq!(mode(Show::Auto, false, 3, ms(200_000_000)), Mode::Off);
 }
 
 #[test]
 fn forced_progress_is_plain_off_a_terminal_and_never_means_never() {
-    assert_eq!(mode(Show::Always, false, 5), Mode::Plain);
-    assert_eq!(mode(Show::Always, true, 5), Mode::Terminal);
-    assert_eq!(mode(Show::Never, true, 9000), Mode::Off);
+    assert_eq!(mode(Show::Always, false, 5, ms(4)), Mode::Plain);
+    assert_eq!(mode(Show::Always, true, 5, ms(4)), Mode::Terminal);
+    assert_eq!(mode(Show::Never, true, 9000, ms(20_000)), Mode::Off);
 }
 
 #[test]

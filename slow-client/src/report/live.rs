@@ -24,14 +24,16 @@ impl Live {
         }
     }
 
-    /// A request ended: answered with this lateness, or failed (`None`).
-    pub fn ended(&mut self, lateness_ms: Option<f64>) {
-        match lateness_ms {
-            Some(late) => {
-                self.answered += 1;
-                self.late.record(late);
-            }
-            None => self.failed += 1,
+    /// A request ended: answered (`ok`), with this lateness when it honoured
+    /// its delay (an early answer has none), or failed.
+    pub fn ended(&mut self, ok: bool, lateness_ms: Option<f64>) {
+        if !ok {
+            self.failed += 1;
+            return;
+        }
+        self.answered += 1;
+        if let Some(late) = lateness_ms {
+            self.late.record(late);
         }
     }
 

@@ -1,19 +1,55 @@
 //! The `--json` lines, byte for byte: a reader of earlier output sees no change.
 
-use super::{version_text, Format, Reporter};
-use crate::client::SendWindow;
-use crate::client::{ErrorKind, RequestError};
+use super::record::version_text;
+use super::{Format, Reporter};
+use crate::client::{Ended, ErrorKind, Report, RequestError, SendSpan};
 use crate::http::{self, BodyFraming, Response};
 use crate::os::Usage;
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 /// A send from `start_us` to `end_us` microseconds after `t0`.
-fn sent(t0: Instant, start_us: u64, end_us: u64) -> SendWindow {
-    SendWindow {
+fn sent(t0: Instant, start_us: u64, end_us: u64) -> SendSpan {
+    SendSpan {
         start: t0 + Duration::from_micros(start_us),
         end: t0 + Duration::from_micros(end_us),
     }
+}
+
+/// Reports a response to request `id` through the client's trait.
+fn response<W: std::io::Write>(
+    r: &mut Reporter<W>,
+    id: u32,
+    delay_ms: u64,
+    sent: SendSpan,
+    done: Instant,
+    response: &Response,
+) -> std::io::Result<()> {
+    r.ended(Ended {
+        id,
+        delay_ms,
+        sent: Some(sent),
+        done,
+        result: Ok(response),
+    })
+}
+
+/// Reports a failure of request `id` through the client's trait.
+fn failure<W: std::io::Write>(
+    r: &mut Reporter<W>,
+    id: u32,
+    delay_ms: u64,
+    sent: Option<SendSpan>,
+    done: Instant,
+    error: &RequestError,
+) -> std::io::Result<()> {
+    r.ended(Ended {
+        id,
+        delay_ms,
+        sent,
+        done,
+        result: Err(error),
+    })
 }
 
 fn ok_response(reason: &str) -> Response {
@@ -42,8 +78,7 @@ fn json_output(requested: u32, f: impl FnOnce(&mut Reporter<&mut Vec<u8>>, Insta
 fn a_response_line_rounds_times_to_microseconds() {
     let out = json_output(1, |r, t0| {
         let done = t0 + Duration::from_nanos(2_000_456_700 + 250_000);
-        r.response(3, 2000, sent(t0, 250, 262), done, &ok_response("OK"))
-            .unwrap();
+        response(r, 3, 2000, sent(t0, 250, 262), done, &ok_response("OK")).unwrap();
     });
     assert_eq!(
         out,
@@ -56,7 +91,8 @@ fn a_response_line_rounds_times_to_microseconds() {
 #[test]
 fn a_whole_number_of_milliseconds_prints_without_a_fraction() {
     let out = json_output(1, |r, t0| {
-        r.response(
+        response(
+            r,
             1,
             0,
             sent(t0, 1000, 2000),
@@ -81,8 +117,7 @@ fn an_error_line_names_its_kind_and_escapes_its_message() {
             "closed after 3 of 24\nbytes",
         );
         let done = t0 + Duration::from_micros(3_000_500);
-        r.failure(2, 3000, Some(sent(t0, 100, 120)), done, &err)
-            .unwrap();
+        failure(r, 2, 3000, Some(sent(t0, 100, 120)), done, &err).unwrap();
     });
     assert_eq!(
         out,
@@ -108,12 +143,10 @@ fn a_summary_line_carries_usage_and_lateness() {
     ];
     let mut r = Reporter::new(&mut out, Format::Json, 2, t0).with_argv(argv);
     let done = t0 + Duration::from_micros(2500);
-    r.response(2, 0, sent(t0, 1000, 1250), done, &ok_response("OK"))
-        .unwrap();
-    r.set_max_stall(Duration::from_micros(4_500));
+    response(&mut r, 2, 0, sent(t0, 1000, 1250), done, &ok_response("OK")).unwrap();
+    r.max_stall(Duration::from_micros(4_500));
     let late = RequestError::new(ErrorKind::Timeout, "late");
-    r.failure(1, 1000, None, t0 + Duration::from_secs(1), &late)
-        .unwrap();
+    failure(&mut r, 1, 1000, None, t0 + Duration::from_secs(1), &late).unwrap();
     r.finish(Duration::from_micros(1_003_100), false, Some(usage))
         .unwrap();
     let out = String::from_utf8(out).unwrap();
@@ -124,7 +157,7 @@ fn a_summary_line_carries_usage_and_lateness() {
     );
     assert_eq!(
         lines.next().unwrap(),
-        r#"{"event":"summary","requested":2,"ok":1,"failed":1,"responses":1,"in_order":true,"inversions":0,"wall_ms":1003.1,"interrupted":false,"cpu_user_ms":123.456,"cpu_sys_ms":7,"max_rss_kib":5120,"lateness_ms":{"p50":1.5,"p99":1.5,"max":1.5},"argv":["slow-client","--count","2"],"schema":2,"unexplained_inversions":0,"write_window_ms":0.25,"max_stall_ms":4.5}"#
+        r#"{"event":"summary","requested":2,"ok":1,"failed":1,"responses":1,"in_order":true,"inversions":0,"wall_ms":1003.1,"interrupted":false,"cpu_user_ms":123.456,"cpu_sys_ms":7,"max_rss_kib":5120,"lateness_ms":{"p50":1.5,"p99":1.5,"max":1.5},"argv":["slow-client","--count","2"],"schema":2,"unexplained_inversions":0,"write_window_ms":0.25,"max_stall_ms":4.5,"early":0,"order_broken_by_writing":false}"#
     );
 }
 
@@ -134,12 +167,12 @@ fn a_summary_without_usage_or_responses_has_null_lateness() {
     let t0 = Instant::now();
     let mut r = Reporter::new(&mut out, Format::Json, 1, t0);
     let signal = RequestError::new(ErrorKind::Interrupted, "signal");
-    r.failure(1, 0, None, t0, &signal).unwrap();
+    failure(&mut r, 1, 0, None, t0, &signal).unwrap();
     r.finish(Duration::from_millis(12), true, None).unwrap();
     let out = String::from_utf8(out).unwrap();
     assert_eq!(
         out.lines().last().unwrap(),
-        r#"{"event":"summary","requested":1,"ok":0,"failed":1,"responses":0,"in_order":true,"inversions":0,"wall_ms":12,"interrupted":true,"lateness_ms":null,"argv":[],"schema":2,"unexplained_inversions":0,"write_window_ms":null,"max_stall_ms":null}"#
+        r#"{"event":"summary","requested":1,"ok":0,"failed":1,"responses":0,"in_order":true,"inversions":0,"wall_ms":12,"interrupted":true,"lateness_ms":null,"argv":[],"schema":2,"unexplained_inversions":0,"write_window_ms":null,"max_stall_ms":null,"early":0,"order_broken_by_writing":false}"#
     );
 }
 
@@ -158,14 +191,13 @@ fn the_human_summary_says_which_inversions_a_write_stall_explains() {
     ] {
         let done = t0 + Duration::from_micros(done_us);
         let window = sent(t0, sent_us, sent_us + 10);
-        r.response(id, delay, window, done, &ok_response("OK"))
-            .unwrap();
+        response(&mut r, id, delay, window, done, &ok_response("OK")).unwrap();
     }
     r.finish(Duration::from_millis(40), false, None).unwrap();
     let out = String::from_utf8(out).unwrap();
     let finished = out.lines().last().unwrap();
     assert!(
-        finished.contains("(2 inversions, 1 unexplained (1 explained by a stall of up to 26.0 ms while writing): not shortest delay first)"),
+        finished.contains("(not shortest delay first: 2 inversions, 1 unexplained (1 explained by a stall of up to 26.0 ms while writing))"),
         "{finished}"
     );
 }
@@ -184,12 +216,14 @@ fn order_and_lateness_count_successful_responses_only() {
     };
     let ms = |m: u64| t0 + Duration::from_millis(m);
     let w = sent(t0, 0, 0);
-    r.response(3, 0, w, ms(1), &ok_response("OK")).unwrap();
+    response(&mut r, 3, 0, w, ms(1), &ok_response("OK")).unwrap();
     // Early and out of order, but a 404: neither an inversion nor negative lateness.
-    r.response(1, 2000, w, ms(3), &not_found).unwrap();
-    r.response(2, 1000, w, ms(1002), &ok_response("OK"))
-        .unwrap();
-    let s = r.finish(Duration::from_secs(2), false, None).unwrap();
+    response(&mut r, 1, 2000, w, ms(3), &not_found).unwrap();
+    response(&mut r, 2, 1000, w, ms(1002), &ok_response("OK")).unwrap();
+    let s = r
+        .finish(Duration::from_secs(2), false, None)
+        .unwrap()
+        .summary;
     assert_eq!((s.ok, s.failed, s.inversions, s.in_order), (2, 1, 0, true));
     let l = s.lateness.unwrap();
     assert_eq!((l.p50, l.max), (1.0, 2.0));
@@ -210,4 +244,90 @@ fn the_version_member_names_the_minor_version_as_before() {
     }
     assert!(matches!(version_text(0), Cow::Borrowed("1.0")));
     assert!(matches!(version_text(1), Cow::Borrowed("1.1")));
+}
+
+#[test]
+fn an_answer_before_its_delay_is_early_and_out_of_order_and_lateness() {
+    let mut out = Vec::new();
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Json, 3, t0);
+    let ms = |m: u64| t0 + Duration::from_millis(m);
+    let w = sent(t0, 0, 10);
+    // Request 1 asked for 2000 ms and came after 1: the server ignored it.
+    response(&mut r, 1, 2000, w, ms(1), &ok_response("OK")).unwrap();
+    response(&mut r, 3, 0, w, ms(2), &ok_response("OK")).unwrap();
+    response(&mut r, 2, 1000, w, ms(1003), &ok_response("OK")).unwrap();
+    let v = r.finish(Duration::from_secs(2), false, None).unwrap();
+    assert_eq!((v.summary.ok, v.summary.failed, v.early), (3, 0, 1));
+    assert!(
+        !v.demonstrated(),
+        "an early answer is the server not honouring its delay"
+    );
+    assert_eq!((v.summary.inversions, v.summary.in_order), (0, true));
+    let l = v.summary.lateness.unwrap();
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    assert_eq!(
+        (round(l.p50), round(l.max)),
+        (2.0, 3.0),
+        "the early answer is not negative lateness"
+    );
+    let out = String::from_utf8(out).unwrap();
+    let summary = out.lines().last().unwrap();
+    assert!(summary.contains(r#""early":1,"#), "{summary}");
+}
+
+#[test]
+fn an_answer_just_inside_the_send_window_is_not_early() {
+    let mut out = Vec::new();
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Human, 1, t0);
+    // Sent from 0 to 0.3 ms, delay 5 ms, done at 5.1 ms: 0.2 ms before
+    // `sent end + delay` but after `sent start + delay`: on time.
+    let done = t0 + Duration::from_micros(5_100);
+    response(&mut r, 1, 5, sent(t0, 0, 300), done, &ok_response("OK")).unwrap();
+    let v = r.finish(Duration::from_millis(6), false, None).unwrap();
+    assert_eq!(v.early, 0);
+    assert!(v.demonstrated());
+}
+
+#[test]
+fn failures_are_named_by_kind_in_the_finished_line() {
+    let mut out = Vec::new();
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Human, 3, t0);
+    let not_found = Response {
+        status: 404,
+        ..ok_response("Not Found")
+    };
+    let w = sent(t0, 0, 10);
+    response(&mut r, 1, 10, w, t0, &not_found).unwrap();
+    response(&mut r, 2, 5, w, t0, &not_found).unwrap();
+    let reset = RequestError::new(ErrorKind::Timeout, "late");
+    failure(&mut r, 3, 0, None, t0, &reset).unwrap();
+    let v = r.finish(Duration::from_millis(6), false, None).unwrap();
+    assert!(!v.demonstrated());
+    let out = String::from_utf8(out).unwrap();
+    let finished = out.lines().last().unwrap();
+    assert!(
+        finished
+            .starts_with("FINISHED: 0 of 3 answered in 6 ms, 3 failed (HTTP 404 ×2, timeout ×1)"),
+        "{finished}"
+    );
+}
+
+#[test]
+fn a_traced_event_prints_among_the_lines_in_text() {
+    use epoll_safe::{Epoll, Events, Token, Waker};
+    let epoll = Epoll::new().unwrap();
+    let waker = Waker::new(&epoll, Token(7)).unwrap();
+    waker.wake().unwrap();
+    let mut events = Events::default();
+    epoll.wait(&mut events, None).unwrap();
+    let mut out = Vec::new();
+    let mut r = Reporter::new(&mut out, Format::Human, 0, Instant::now());
+    r.event(events.iter().next().unwrap()).unwrap();
+    r.flush().unwrap();
+    drop(r);
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.starts_with("EVENT: token 7, EPOLLIN, "), "{out}");
 }

@@ -49,6 +49,8 @@ fn every_kind_of_line_reads_back_as_written() {
             }),
             argv: vec!["slow-client".into(), "--json".into()],
             schema: SCHEMA,
+            early: 2,
+            order_broken_by_writing: true,
         }),
     ];
     for line in lines {
@@ -149,6 +151,8 @@ fn a_summary_from_before_the_order_analysis_still_reads() {
     };
     assert_eq!(s.unexplained_inversions, 0);
     assert_eq!((s.write_window_ms, s.max_stall_ms), (None, None));
+    // Nor did it count early answers or judge the order (0.3.0).
+    assert_eq!((s.early, s.order_broken_by_writing), (0, false));
 }
 
 #[test]
