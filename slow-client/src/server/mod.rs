@@ -59,7 +59,9 @@
 //! # }
 //! ```
 
+mod arrival;
 mod config;
+mod conn;
 mod date;
 mod deadline;
 mod eager;
@@ -72,7 +74,8 @@ mod policy;
 mod request;
 mod response;
 mod route;
-mod session;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod sim;
 mod slab;
 
 use std::io;
@@ -83,7 +86,7 @@ use std::thread::JoinHandle;
 use epoll_safe::{Epoll, Interest, Token, Waker};
 
 pub use config::{Framing, ParseFramingError, ServerConfig, FD_RESERVE};
-use event_loop::{EventLoop, OnStop, DRAIN, LISTENER, STOP, WAKE};
+use event_loop::{EventLoop, Key, OnStop};
 
 /// What went wrong starting or running the server.
 ///
@@ -187,7 +190,7 @@ impl ServerStats {
 
 /// How a written response counts in [`ServerStats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
+pub(crate) enum Verdict {
     /// A 2xx or 3xx response.
     Answered,
     /// A 4xx/5xx response to a request the server judged.
@@ -247,7 +250,7 @@ impl Server {
             epoll
                 .add(
                     &listener,
-                    Token(LISTENER | index as u64),
+                    Token(Key::Listener(index as u32).raw()),
                     Interest::READABLE,
                 )
                 .map_err(epoll_err("registering a listener"))?;
@@ -310,7 +313,7 @@ impl Server {
         on_stop: Option<OnStop<'_>>,
     ) -> Result<ServerStats, ServerError> {
         self.epoll
-            .add(&stop, Token(STOP), Interest::READABLE)
+            .add(&stop, Token(Key::Stop.raw()), Interest::READABLE)
             .map_err(|source| ServerError::EventLoop {
                 context: "registering the stop fd",
                 source,
@@ -324,16 +327,18 @@ impl Server {
     /// [`ServerError::EventLoop`] if the waker cannot be created;
     /// [`ServerError::Spawn`] if the thread cannot be started.
     pub fn spawn(self) -> Result<ServerHandle, ServerError> {
-        let waker =
-            Waker::new(&self.epoll, Token(WAKE)).map_err(|source| ServerError::EventLoop {
+        let waker = Waker::new(&self.epoll, Token(Key::Wake.raw())).map_err(|source| {
+            ServerError::EventLoop {
                 context: "creating the stop waker",
                 source,
-            })?;
-        let drainer =
-            Waker::new(&self.epoll, Token(DRAIN)).map_err(|source| ServerError::EventLoop {
+            }
+        })?;
+        let drainer = Waker::new(&self.epoll, Token(Key::Drain.raw())).map_err(|source| {
+            ServerError::EventLoop {
                 context: "creating the drain waker",
                 source,
-            })?;
+            }
+        })?;
         let addrs = self.addrs.clone();
         let (epoll, listeners, config) = (self.epoll, self.listeners, self.config);
         let thread = std::thread::Builder::new()
