@@ -76,6 +76,15 @@ mod response;
 mod route;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) mod sim;
+
+/// Runs the server connection's property check over `data` (a script of client
+/// actions on a virtual clock); panics naming the property it breaks. For the
+/// cargo-fuzz target `server_conn` (`fuzz/`), which enables the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn fuzz_conn(data: &[u8]) {
+    sim::check::check(data);
+}
 mod slab;
 
 use std::io;

@@ -6,6 +6,9 @@
 //! send; a write takes at most [`Sim::window`] bytes (`None`: everything), and
 //! blocks when the window is 0; the client's close is a FIN the conn reads.
 
+// The fuzz build (feature `fuzzing`, not test) uses only what `check` needs.
+#![cfg_attr(not(test), allow(dead_code))]
+
 use std::time::{Duration, Instant};
 
 use super::config::ServerConfig;
@@ -15,7 +18,7 @@ use super::outbox::Outbox;
 use super::policy::Policy;
 use super::ServerStats;
 
-// check: added with the property test
+pub(crate) mod check;
 
 /// The `Date` every simulated response carries.
 pub(crate) const DATE: &[u8; HTTP_DATE_LEN] = b"Sun, 06 Dec 2026 21:40:00 GMT";
@@ -57,6 +60,8 @@ pub(crate) struct Sim {
     /// The write side was shut down (at this virtual time).
     pub(crate) shut_at: Option<Duration>,
     pub(crate) end: Option<(End, Duration)>,
+    /// Responses still owed when it ended.
+    pub(crate) owed_at_end: usize,
     pub(crate) draining: bool,
 }
 
@@ -81,6 +86,7 @@ impl Sim {
             writes: Vec::new(),
             shut_at: None,
             end: None,
+            owed_at_end: 0,
             draining: false,
         }
     }
@@ -309,6 +315,7 @@ impl Sim {
     fn finish(&mut self, end: End) {
         let at = self.elapsed();
         let Some(conn) = self.conn.take() else { return };
+        self.owed_at_end = conn.held_responses();
         let (_, mut cx) = self.cx();
         let _ = conn.close(&mut cx);
         self.end = Some((end, at));

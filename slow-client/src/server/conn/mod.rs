@@ -214,9 +214,10 @@ impl Conn {
     }
 
     #[cfg(any(test, feature = "fuzzing"))]
-    /// Responses held (owed and not written in full).
+    /// Responses held (owed and not written in full; an interim `100 Continue`
+    /// does not count).
     pub(crate) fn held_responses(&self) -> usize {
-        self.owed.len()
+        usize::try_from(self.owed.counted()).unwrap_or(usize::MAX)
     }
 
     #[cfg(any(test, feature = "fuzzing"))]

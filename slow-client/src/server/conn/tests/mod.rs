@@ -33,3 +33,5 @@ fn assert_every_request_ends_once(sim: &Sim) {
 fn codes(sim: &Sim) -> Vec<u16> {
     sim.statuses().into_iter().map(|(code, _)| code).collect()
 }
+mod props;
+mod purity;
