@@ -123,6 +123,7 @@ mod tests {
             "250ms",
             "1234 ms",
             "5 s idle",
+            "body timeout           30 s",
             "1000 requests",
             "99",
         ] {
