@@ -72,7 +72,7 @@ mod tests {
 
     const MS: Duration = Duration::from_millis(1);
 
-    /// The due time of a request asking `delay`, as the session computes it.
+    /// The due time of a request asking `delay`, as the conn computes it.
     fn due(stamp: Option<SystemTime>, wall: SystemTime, mono: Instant, delay: Duration) -> Instant {
         after(arrival(stamp, wall, mono), delay)
     }
