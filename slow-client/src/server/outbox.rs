@@ -1,6 +1,6 @@
-//! The responses a session owes, in request order: their bytes in one buffer, each
-//! with the instant it may go out. Pure bookkeeping (the session does the writes), so
-//! the ordering rules are unit-tested here:
+//! The responses a connection owes, in request order: their bytes in one buffer, each
+//! with the instant it may go out. Pure bookkeeping (the conn hands the bytes to the
+//! loop, which writes them), so the ordering rules are unit-tested here:
 //!
 //! - a response is written only once it is due *and* every earlier one is, so a
 //!   later, shorter delay waits for the earlier response (RFC 9112 §9.3.2);
