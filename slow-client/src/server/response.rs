@@ -6,6 +6,11 @@ use std::io::Write as _;
 
 use super::config::Framing;
 use super::date::HTTP_DATE_LEN;
+mod reason;
+
+/// How long a browser may cache a preflight's answer, in seconds (Firefox's cap;
+/// Chromium caps it at 7200).
+const PREFLIGHT_MAX_AGE: u32 = 86_400;
 
 /// The interim response to `Expect: 100-continue`.
 pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
@@ -13,13 +18,15 @@ pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 /// The statuses the delay server sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
-    /// 200: the delay is over, or the index page.
+    /// 200: the delay is over, the index page, or `OPTIONS *`.
     Ok,
+    /// 204: the answer to `OPTIONS` on a route (a CORS preflight).
+    NoContent,
     /// 302: `GET /delay/{ms}/url/{url}` after the delay.
     Found,
     /// 307: `POST /delay/{ms}/url/{url}` after the delay.
     TemporaryRedirect,
-    /// 400: unparsable head, a bad delay or url.
+    /// 400: unparsable head, a bad delay or url, no `Host`.
     BadRequest,
     /// 404: a path that is not a route.
     NotFound,
@@ -31,16 +38,25 @@ pub(crate) enum Status {
     LengthRequired,
     /// 413: a request body over the cap.
     ContentTooLarge,
+    /// 414: a request line over the head cap.
+    UriTooLong,
     /// 431: a head over the size cap or with too many fields.
     HeaderFieldsTooLarge,
+    /// 501: a transfer coding this server does not know.
+    NotImplemented,
     /// 503: over the connection cap.
     ServiceUnavailable,
+    /// 505: a request in HTTP/2.0 or above.
+    HttpVersionNotSupported,
+    /// Any final status (200 to 599) a client asked for with `/status/{code}`.
+    Asked(u16),
 }
 
 impl Status {
     pub(crate) const fn code(self) -> u16 {
         match self {
             Status::Ok => 200,
+            Status::NoContent => 204,
             Status::Found => 302,
             Status::TemporaryRedirect => 307,
             Status::BadRequest => 400,
@@ -49,39 +65,43 @@ impl Status {
             Status::RequestTimeout => 408,
             Status::LengthRequired => 411,
             Status::ContentTooLarge => 413,
+            Status::UriTooLong => 414,
             Status::HeaderFieldsTooLarge => 431,
+            Status::NotImplemented => 501,
             Status::ServiceUnavailable => 503,
+            Status::HttpVersionNotSupported => 505,
+            Status::Asked(code) => code,
         }
     }
 
-    const fn reason(self) -> &'static str {
-        match self {
-            Status::Ok => "OK",
-            Status::Found => "Found",
-            Status::TemporaryRedirect => "Temporary Redirect",
-            Status::BadRequest => "Bad Request",
-            Status::NotFound => "Not Found",
-            Status::MethodNotAllowed => "Method Not Allowed",
-            Status::RequestTimeout => "Request Timeout",
-            Status::LengthRequired => "Length Required",
-            Status::ContentTooLarge => "Content Too Large",
-            Status::HeaderFieldsTooLarge => "Request Header Fields Too Large",
-            Status::ServiceUnavailable => "Service Unavailable",
-        }
+    pub(crate) const fn reason(self) -> &'static str {
+        reason::phrase(self.code())
     }
 
     /// Whether answering this status ends the connection: the request (or what
     /// follows it on the connection) could not be read reliably, or the server is full.
+    /// An asked-for status never does: the request was read and served.
     pub(crate) const fn ends_connection(self) -> bool {
         !matches!(
             self,
-            Status::Ok | Status::Found | Status::TemporaryRedirect | Status::NotFound
+            Status::Ok
+                | Status::NoContent
+                | Status::Found
+                | Status::TemporaryRedirect
+                | Status::NotFound
+                | Status::Asked(_)
         )
     }
 
-    /// 2xx and 3xx: the request was served.
+    /// The request was served: a 2xx or 3xx, or any status `/status/{code}` asked for.
     pub(crate) const fn is_success(self) -> bool {
-        self.code() < 400
+        matches!(self, Status::Asked(_)) || self.code() < 400
+    }
+
+    /// Whether a response with this status has a body (RFC 9110 §6.4.1: not a 204 or
+    /// a 304), and so framing fields.
+    pub(crate) const fn has_body(self) -> bool {
+        !matches!(self.code(), 204 | 304)
     }
 }
 
@@ -113,7 +133,8 @@ pub(crate) struct Reply<'a> {
     pub(crate) status: Status,
     pub(crate) body: Body<'a>,
     pub(crate) location: Option<&'a str>,
-    /// The `Allow` value of a 405.
+    /// The `Allow` value of a 405 or of an answer to `OPTIONS` (empty: no field); a
+    /// 204 also gets it as `Access-Control-Allow-Methods`, with the preflight's fields.
     pub(crate) allow: &'a str,
     /// A HEAD request: send the head only.
     pub(crate) head_only: bool,
@@ -170,20 +191,44 @@ impl<'a> Reply<'a> {
             out.extend_from_slice(location.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
-        if self.status.is_success() {
-            out.extend_from_slice(b"Access-Control-Allow-Origin: *\r\n");
+        // Every response, errors too: a browser script then sees the status and the
+        // message instead of a network error.
+        out.extend_from_slice(b"Access-Control-Allow-Origin: *\r\n");
+        if self.no_store() {
+            out.extend_from_slice(b"Cache-Control: no-store\r\n");
+        }
+        if !self.allow.is_empty() {
+            let _ = write!(out, "Allow: {}\r\n", self.allow);
+            if self.status == Status::NoContent {
+                // A CORS preflight: `*` lets any request header through but
+                // Authorization, which must be named (Fetch, CORS protocol).
+                let _ = write!(
+                    out,
+                    "Access-Control-Allow-Methods: {}\r\n\
+                     Access-Control-Allow-Headers: *, Authorization\r\n\
+                     Access-Control-Max-Age: {PREFLIGHT_MAX_AGE}\r\n",
+                    self.allow
+                );
+            }
         }
         match self.status {
-            Status::MethodNotAllowed => {
-                let _ = write!(out, "Allow: {}\r\n", self.allow);
-            }
             Status::ServiceUnavailable => out.extend_from_slice(b"Retry-After: 1\r\n"),
+            Status::Asked(401) => {
+                out.extend_from_slice(b"WWW-Authenticate: Basic realm=\"slow-client\"\r\n");
+            }
+            Status::Asked(407) => {
+                out.extend_from_slice(b"Proxy-Authenticate: Basic realm=\"slow-client\"\r\n");
+            }
             _ => {}
         }
         match self.persistence {
             Persistence::Default => {}
             Persistence::KeepAlive => out.extend_from_slice(b"Connection: keep-alive\r\n"),
             Persistence::Close => out.extend_from_slice(b"Connection: close\r\n"),
+        }
+        if !self.status.has_body() {
+            out.extend_from_slice(b"\r\n");
+            return date_at;
         }
         match framing {
             Framing::Length => {
@@ -212,6 +257,17 @@ impl<'a> Reply<'a> {
             }
         }
         date_at
+    }
+}
+
+impl Reply<'_> {
+    /// Whether a cache must not keep this reply: an answer after a delay (the delay
+    /// route's 200 and redirects, an asked-for status), which a cache would otherwise
+    /// replay with no delay.
+    fn no_store(&self) -> bool {
+        matches!(self.body, Body::Delayed { .. })
+            || self.location.is_some()
+            || matches!(self.status, Status::Asked(_))
     }
 }
 
@@ -256,12 +312,13 @@ mod tests {
 
     const TEXT: &str = "Content-Type: text/plain; charset=utf-8\r\n";
     const CORS: &str = "Access-Control-Allow-Origin: *\r\n";
+    const NO_STORE: &str = "Cache-Control: no-store\r\n";
 
     #[test]
     fn length_framing_states_the_body_length_and_the_date() {
         let want = head(
             "200 OK",
-            &format!("{TEXT}{CORS}Connection: close\r\nContent-Length: 23\r\n"),
+            &format!("{TEXT}{CORS}{NO_STORE}Connection: close\r\nContent-Length: 23\r\n"),
         );
         assert_eq!(
             encode(&delayed(), Framing::Length),
@@ -283,7 +340,7 @@ mod tests {
     fn chunked_framing_uses_two_chunks_and_a_last_chunk() {
         let want = head(
             "200 OK",
-            &format!("{TEXT}{CORS}Connection: close\r\nTransfer-Encoding: chunked\r\n"),
+            &format!("{TEXT}{CORS}{NO_STORE}Connection: close\r\nTransfer-Encoding: chunked\r\n"),
         );
         assert_eq!(
             encode(&delayed(), Framing::Chunked),
@@ -296,7 +353,7 @@ mod tests {
         let mut reply = Reply::new(Status::Found, Body::Empty);
         reply.location = Some("http://x/");
         reply.persistence = Persistence::Default;
-        let fields = format!("Location: http://x/\r\n{CORS}");
+        let fields = format!("Location: http://x/\r\n{CORS}{NO_STORE}");
         let length = head("302 Found", &format!("{fields}Content-Length: 0\r\n"));
         assert_eq!(encode(&reply, Framing::Length), length);
         let chunked = head(
@@ -309,7 +366,10 @@ mod tests {
 
     #[test]
     fn close_framing_has_no_length_and_http10_never_gets_chunked() {
-        let want = head("200 OK", &format!("{TEXT}{CORS}Connection: close\r\n"));
+        let want = head(
+            "200 OK",
+            &format!("{TEXT}{CORS}{NO_STORE}Connection: close\r\n"),
+        );
         assert_eq!(
             encode(&delayed(), Framing::Close),
             want + "delayed 5 ms: /delay/5\n"
@@ -325,7 +385,7 @@ mod tests {
         reply.head_only = true;
         let want = head(
             "200 OK",
-            &format!("{TEXT}{CORS}Connection: close\r\nContent-Length: 23\r\n"),
+            &format!("{TEXT}{CORS}{NO_STORE}Connection: close\r\nContent-Length: 23\r\n"),
         );
         assert_eq!(encode(&reply, Framing::Length), want);
     }
@@ -336,13 +396,21 @@ mod tests {
         reply.allow = "GET, HEAD";
         let want = head(
             "405 Method Not Allowed",
-            &format!("{TEXT}Allow: GET, HEAD\r\nConnection: close\r\nContent-Length: 3\r\n"),
+            &format!("{TEXT}{CORS}Allow: GET, HEAD\r\nConnection: close\r\nContent-Length: 3\r\n"),
         );
         assert_eq!(encode(&reply, Framing::Length), want + "no\n");
         let busy = Reply::new(Status::ServiceUnavailable, Body::Text("full\n"));
         assert!(encode(&busy, Framing::Length).contains("\r\nRetry-After: 1\r\n"));
         for (status, line) in [
             (Status::TemporaryRedirect, "307 Temporary Redirect"),
+            (Status::UriTooLong, "414 URI Too Long"),
+            (Status::NotImplemented, "501 Not Implemented"),
+            (
+                Status::HttpVersionNotSupported,
+                "505 HTTP Version Not Supported",
+            ),
+            (Status::Asked(418), "418 I'm a teapot"),
+            (Status::Asked(299), "299 Success"),
             (Status::BadRequest, "400 Bad Request"),
             (Status::NotFound, "404 Not Found"),
             (Status::RequestTimeout, "408 Request Timeout"),
@@ -355,8 +423,59 @@ mod tests {
         ] {
             let text = encode(&Reply::new(status, Body::Text("x\n")), Framing::Close);
             assert!(text.starts_with(&format!("HTTP/1.1 {line}\r\n")), "{text}");
-            assert_eq!(text.contains(CORS), status.is_success(), "{text}");
+            // CORS on every response, errors too; no-store only on asked-for ones here.
+            assert!(text.contains(CORS), "{text}");
+            assert_eq!(
+                text.contains(NO_STORE),
+                matches!(status, Status::Asked(_)),
+                "{text}"
+            );
         }
+        let mut teapot = Reply::new(Status::Asked(401), Body::Text("x\n"));
+        teapot.persistence = Persistence::Default;
+        assert!(encode(&teapot, Framing::Length)
+            .contains("\r\nWWW-Authenticate: Basic realm=\"slow-client\"\r\n"));
+    }
+
+    #[test]
+    fn a_preflight_is_204_with_the_allow_fields_and_no_framing() {
+        let mut reply = Reply::new(Status::NoContent, Body::Text(""));
+        reply.allow = "GET, HEAD, OPTIONS";
+        reply.persistence = Persistence::Default;
+        let want = head(
+            "204 No Content",
+            &format!(
+                "{CORS}Allow: GET, HEAD, OPTIONS\r\n\
+                 Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n\
+                 Access-Control-Allow-Headers: *, Authorization\r\n\
+                 Access-Control-Max-Age: 86400\r\n"
+            ),
+        );
+        for framing in [Framing::Length, Framing::Chunked, Framing::Close] {
+            assert_eq!(encode(&reply, framing), want, "{framing}");
+        }
+        let mut options = Reply::new(Status::Ok, Body::Text(""));
+        options.allow = "GET";
+        options.persistence = Persistence::Default;
+        let want = head(
+            "200 OK",
+            &format!("{CORS}Allow: GET\r\nContent-Length: 0\r\n"),
+        );
+        assert_eq!(encode(&options, Framing::Length), want);
+    }
+
+    #[test]
+    fn bodiless_statuses_get_neither_a_body_nor_framing_fields() {
+        for code in [204, 304] {
+            let mut reply = Reply::new(Status::Asked(code), Body::Text(""));
+            reply.persistence = Persistence::Default;
+            for framing in [Framing::Length, Framing::Chunked, Framing::Close] {
+                let text = encode(&reply, framing);
+                assert!(text.ends_with(&format!("{NO_STORE}\r\n")), "{text}");
+                assert!(!text.contains("Content-Length") && !text.contains("Transfer-Encoding"));
+            }
+        }
+        assert!(Status::Asked(205).has_body() && !Status::NoContent.has_body());
     }
 
     #[test]
@@ -373,11 +492,17 @@ mod tests {
             Status::ContentTooLarge,
             Status::HeaderFieldsTooLarge,
             Status::ServiceUnavailable,
+            Status::NoContent,
+            Status::UriTooLong,
+            Status::NotImplemented,
+            Status::HttpVersionNotSupported,
+            Status::Asked(500),
+            Status::Asked(400),
         ]
         .into_iter()
         .filter(|s| s.ends_connection())
         .map(Status::code)
         .collect();
-        assert_eq!(ends, [400, 405, 408, 411, 413, 431, 503]);
+        assert_eq!(ends, [400, 405, 408, 411, 413, 431, 503, 414, 501, 505]);
     }
 }
