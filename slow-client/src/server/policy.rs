@@ -55,8 +55,12 @@ fn index_page(config: &ServerConfig, keep_alive: bool, max_connections: usize) -
          \x20 /delay/{d}              200 with a short text body after d\n\
          \x20 /delay/{d}/url/{url}    302 Found to {url} after d (POST: 307, body discarded)\n\
          \x20 /delay/url/{url}        the same after 1000 ms\n\
-         \x20 /                       this page\n\n\
-         Delays: 250 or 250ms (milliseconds), 1.5s (seconds). {url} may be percent-encoded.\n\
+         \x20 /status/{code}?delay=d  status {code} (200-599) after d (0 by default; any method)\n\
+         \x20 /                       this page\n\
+         \x20 OPTIONS on a route      204 with the CORS preflight fields; OPTIONS * 200 with Allow\n\n\
+         Delays: in a path 250 or 250ms (milliseconds), 1.5s (seconds); in a query 2 or 0.5\n\
+         (seconds), 250ms or 1.5s. {url} may be percent-encoded; escapes stay as written.\n\
+         Every answer has Access-Control-Allow-Origin: *; delayed ones Cache-Control: no-store.\n\
          Pipelined requests are answered in order: a shorter delay waits for an earlier, longer one.\n\n\
          Limits in force:\n",
     );
@@ -129,6 +133,9 @@ mod tests {
         let page = Policy::new(&config, 99).index;
         for needle in [
             "/delay/{d}/url/{url}",
+            "/status/{code}?delay=d",
+            "OPTIONS",
+            "no-store",
             "302",
             "1.5s",
             "250ms",
