@@ -67,10 +67,17 @@ pub(crate) const fn phrase(code: u16) -> &'static str {
         508 => "Loop Detected",
         510 => "Not Extended",
         511 => "Network Authentication Required",
-        100..=199 => "Informational",
-        200..=299 => "Success",
-        300..=399 => "Redirection",
-        400..=499 => "Client Error",
+        _ => class(code),
+    }
+}
+
+/// The name of `code`'s class (RFC 9110 §15).
+const fn class(code: u16) -> &'static str {
+    match code / 100 {
+        1 => "Informational",
+        2 => "Success",
+        3 => "Redirection",
+        4 => "Client Error",
         _ => "Server Error",
     }
 }
@@ -85,7 +92,8 @@ mod tests {
             let text = phrase(code);
             assert!(!text.is_empty(), "{code}");
             assert!(
-                text.bytes().all(|b| b == b' ' || b'!' <= b && b <= b'~'),
+                text.bytes()
+                    .all(|b| b == b' ' || (b'!'..=b'~').contains(&b)),
                 "{code}: {text:?}"
             );
         }

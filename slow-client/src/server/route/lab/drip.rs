@@ -11,6 +11,10 @@ use crate::server::route::echo;
 /// The byte a drip's body is made of.
 pub(crate) const DRIP_BYTE: u8 = b'*';
 
+/// Body bytes to write from: a write takes at most this many, so a late timer's catch-up
+/// is a few writes and no byte is allocated.
+static BODY: [u8; 4096] = [DRIP_BYTE; 4096];
+
 /// The most bytes one drip sends (httpbin's cap).
 pub(crate) const MAX_DRIP_BYTES: u64 = 10 * 1024 * 1024;
 
@@ -79,6 +83,12 @@ impl Drip {
             + Duration::from_nanos(u64::try_from(offset).unwrap_or(u64::MAX))
     }
 
+    /// The bytes to write for `count` due bytes: all of them, or the first 4096 (write
+    /// again for the rest).
+    pub(crate) fn body(count: u64) -> &'static [u8] {
+        &BODY[..usize::try_from(count).map_or(BODY.len(), |n| n.min(BODY.len()))]
+    }
+
     /// How many bytes are due `elapsed` after the request: what a timer that fired
     /// late sends at once, in one write.
     pub(crate) fn due_by(&self, elapsed: Duration) -> u64 {
@@ -98,6 +108,14 @@ impl Drip {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_body_is_stars_from_one_static_buffer() {
+        assert_eq!(Drip::body(3), b"***");
+        assert_eq!(Drip::body(0), b"");
+        assert_eq!(Drip::body(MAX_DRIP_BYTES).len(), 4096);
+        assert!(Drip::body(10).iter().all(|&b| b == DRIP_BYTE));
+    }
 
     #[test]
     fn httpbins_names_and_defaults() {
