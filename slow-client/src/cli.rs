@@ -146,6 +146,11 @@ pub struct ServeArgs {
     /// accept for the first request and from its first byte for later ones.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub header_timeout: Duration,
+    /// Seconds a client has to send a whole request body, which is read only
+    /// to be discarded, from its head (then the connection closes): a total
+    /// time that a trickle cannot reset.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
+    pub body_timeout: Duration,
     /// Seconds an idle connection is kept between requests (then closed
     /// silently); 0 turns keep-alive off.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]

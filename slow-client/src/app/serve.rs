@@ -30,6 +30,7 @@ fn serve_inner(args: ServeArgs) -> anyhow::Result<()> {
         framing: args.framing,
         max_delay_ms: args.max_delay_ms,
         header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
         keep_alive_timeout: args.keep_alive_timeout,
         max_requests_per_connection: args.max_requests_per_connection,
         send_timeout: args.send_timeout,

@@ -75,11 +75,19 @@ pub struct ServerConfig {
     pub max_delay_ms: u64,
     /// How long a client may take to deliver a complete request head, counted from
     /// accept for the first request and from its first byte for later ones on the same
-    /// connection (so a client trickling bytes is cut off too); then it gets 408.
-    /// Default: 10 s.
+    /// connection (stray CR/LF before it included; so a client trickling bytes is cut
+    /// off too); then it gets 408. A connection that never sent a byte of a head is
+    /// closed quietly instead. Default: 10 s.
     pub header_timeout: Duration,
+    /// How long a client may take to deliver a whole request body, which the server
+    /// reads only to discard it, counted from its head; then the connection is
+    /// closed (what it was owed counts as dropped). A total time, so a client
+    /// trickling bytes is cut off too (nginx gives a discarded body 30 s).
+    /// Default: 30 s.
+    pub body_timeout: Duration,
     /// How long a connection may sit idle between requests before it is closed
-    /// (silently, as nginx does). Zero turns keep-alive off: every response then says
+    /// (silently, as nginx does), counted from the last response written: stray
+    /// CR/LF between requests does not restart it. Zero turns keep-alive off: every response then says
     /// `Connection: close`. Default: 5 s.
     pub keep_alive_timeout: Duration,
     /// Requests served on one connection; the last response says `Connection: close`
@@ -114,6 +122,7 @@ impl Default for ServerConfig {
             framing: Framing::Length,
             max_delay_ms: 60_000,
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
             keep_alive_timeout: Duration::from_secs(5),
             max_requests_per_connection: 1000,
             send_timeout: Duration::from_secs(10),

@@ -1,10 +1,14 @@
-//! The server's one event loop: listeners, sessions and the deadline heap on one epoll
-//! instance, all on one thread.
+//! The server's one event loop: listeners, connections and the deadline heap on one
+//! epoll instance, all on one thread. It only does I/O: every HTTP decision is the
+//! pure [`Conn`](super::conn::Conn)'s; the loop reads (with the kernel's receive
+//! stamp), writes, shuts down and closes sockets, reads the clocks, and maps what a
+//! connection wants onto its registration and the deadline heap.
 //!
-//! Registration: level-triggered. A session is registered once, after its first read
-//! ([`super::eager`]: a request answered in that read and closed is never registered
-//! at all), and modified only when what it needs changes
-//! ([`Session::wanted_interest`]): a blocked write, or the pipeline bound reached.
+//! Registration: level-triggered. A connection is registered once, after its first
+//! read ([`super::eager`]: a request answered in that read and closed is never
+//! registered at all), and modified only when what it wants changes
+//! ([`Conn::wants`](super::conn::Conn::wants)): a blocked write, the pipeline bound
+//! reached, the peer's close.
 //! Under keep-alive a request costs one read and one write; the registration stays. Sockets are never `dup`ed, so closing
 //! one removes it from the epoll set and the loop skips the `EPOLL_CTL_DEL`.
 //!
@@ -25,32 +29,24 @@ use std::net::TcpListener;
 use std::num::NonZeroUsize;
 use std::time::{Duration, Instant, SystemTime};
 
-use epoll_safe::{Epoll, Event, Events, Token};
+use epoll_safe::{Epoll, Event, Events};
 
 use super::config::ServerConfig;
+use super::conn::{Cx, Flow, Logged};
 use super::date::DateCache;
 use super::deadline::DeadlineHeap;
 use super::eager::EagerRead;
 use super::outbox::Outbox;
-use super::policy::{Cx, Policy};
-use super::session::{Flow, Session};
-use super::slab::{Slab, SPECIAL};
+use super::policy::Policy;
+use super::slab::Slab;
 use super::{ServerError, ServerStats, Stop};
 
 mod accept;
+mod key;
+mod session;
 
-/// Token of listener `i` is `SPECIAL | i`.
-pub(crate) const LISTENER: u64 = SPECIAL;
-/// Token of the [`epoll_safe::Waker`] a `ServerHandle` stops the loop with.
-pub(crate) const WAKE: u64 = SPECIAL | 1 << 32;
-/// Token of the caller's stop fd in `Server::run_until`.
-pub(crate) const STOP: u64 = SPECIAL | 2 << 32;
-/// Heap key that retries accepting after running out of descriptors.
-const RESUME: u64 = SPECIAL | 3 << 32;
-/// Token of the waker a `ServerHandle` asks for a graceful stop with.
-pub(crate) const DRAIN: u64 = SPECIAL | 5 << 32;
-/// Heap key that ends a graceful stop that took too long.
-const DRAINED: u64 = SPECIAL | 4 << 32;
+pub(crate) use key::Key;
+use session::Session;
 
 /// How long accepting pauses after `EMFILE` when no connection of ours closes first.
 pub(crate) const RETRY_ACCEPT: Duration = Duration::from_millis(100);
@@ -88,6 +84,8 @@ pub(crate) struct EventLoop<'s> {
     date: DateCache,
     /// Access-log lines of this turn, written to stderr at its end.
     log: Vec<u8>,
+    /// Responses written in full by the flush under way, for the access log.
+    logged: Vec<Logged>,
     /// The clocks of this turn.
     now: Instant,
     wall: SystemTime,
@@ -115,7 +113,7 @@ impl std::fmt::Debug for EventLoop<'_> {
 
 impl<'s> EventLoop<'s> {
     /// Takes over a bound server; the listeners must already be registered with
-    /// `epoll` under `LISTENER | index`.
+    /// `epoll` under [`Key::Listener`] of their index.
     pub(crate) fn new(
         epoll: Epoll,
         listeners: Vec<TcpListener>,
@@ -134,6 +132,7 @@ impl<'s> EventLoop<'s> {
             max_connections,
             date: DateCache::default(),
             log: Vec::new(),
+            logged: Vec::new(),
             now: Instant::now(),
             wall: SystemTime::now(),
             spare: Vec::new(),
@@ -145,7 +144,7 @@ impl<'s> EventLoop<'s> {
         }
     }
 
-    /// Runs until an event arrives on [`WAKE`] or [`STOP`] (or a graceful stop has
+    /// Runs until an event arrives on [`Key::Wake`] or [`Key::Stop`] (or a graceful stop has
     /// finished); then closes every connection (counting what they were owed as
     /// dropped) and returns the stats.
     pub(crate) fn run(mut self) -> Result<ServerStats, ServerError> {
@@ -165,24 +164,23 @@ impl<'s> EventLoop<'s> {
             self.wall = SystemTime::now();
             self.date.at(self.wall);
             for (n, event) in events.iter().enumerate() {
-                match event.token().0 {
-                    WAKE => return Ok(self.finish()),
-                    DRAIN => {
+                match Key::from_raw(event.token().0) {
+                    Some(Key::Wake) => return Ok(self.finish()),
+                    Some(Key::Drain) => {
                         if !self.draining {
                             self.drain();
                         }
                     }
-                    STOP => match self.on_stop.as_mut().map_or(Some(Stop::Now), |f| f()) {
-                        Some(Stop::Drain) if !self.draining => self.drain(),
-                        Some(_) => return Ok(self.finish()),
-                        None => {}
-                    },
-                    key if key & SPECIAL == 0 => self.on_session_event(key, event),
-                    key => {
-                        if let Ok(index) = usize::try_from(key ^ LISTENER) {
-                            self.accept_from(index)?;
+                    Some(Key::Stop) => {
+                        match self.on_stop.as_mut().map_or(Some(Stop::Now), |f| f()) {
+                            Some(Stop::Drain) if !self.draining => self.drain(),
+                            Some(_) => return Ok(self.finish()),
+                            None => {}
                         }
                     }
+                    Some(Key::Conn(key)) => self.on_session_event(key, event),
+                    Some(Key::Listener(index)) => self.accept_from(index as usize)?,
+                    Some(Key::ResumeAccept | Key::DrainLimit) | None => {}
                 }
                 // A full buffer of events takes milliseconds to work through in a
                 // burst; responses falling due meanwhile must not wait for its end.
@@ -210,9 +208,8 @@ impl<'s> EventLoop<'s> {
             date: self.date.current(),
             staging: &mut self.staging,
             stats: &mut self.stats,
-            log: self.policy.access_log.then_some(&mut self.log),
+            log: self.policy.access_log.then_some(&mut self.logged),
             now,
-            wall: self.wall,
             draining: self.draining,
         };
         (&mut self.sessions, &mut self.scratch, cx)
@@ -220,87 +217,55 @@ impl<'s> EventLoop<'s> {
 
     fn on_session_event(&mut self, key: u64, event: &Event) {
         let now = self.now;
-        let (sessions, scratch, mut cx) = self.cx(now);
-        let Some(session) = sessions.get_mut(key) else {
+        let Some(session) = self.sessions.get(key) else {
             return; // stale: the connection closed earlier in this batch
         };
         let flow = if session.interest.is_readable() {
             if event.is_readable() || event.is_error() || event.is_hangup() {
-                session.read(scratch, &mut cx)
+                self.read(key).0
             } else {
                 Flow::Continue
             }
-        } else if event.is_error() || event.is_hangup() || event.is_read_closed() {
-            Flow::Close // not reading (pipeline bound) and the client is gone
+        } else if event.is_error() || event.is_hangup() {
+            Flow::Close // not reading and the client is gone both ways
+        } else if event.is_read_closed() {
+            let (sessions, _, mut cx) = self.cx(now);
+            sessions
+                .get_mut(key)
+                .map_or(Flow::Continue, |s| s.conn.peer_closed(&mut cx))
         } else {
             Flow::Continue
         };
         match flow {
             Flow::Close => self.close(key),
-            Flow::Continue => self.progress(key, now),
-        }
-    }
-
-    /// Writes what is due, parses what the pipeline bound held back, then brings the
-    /// registration and the timer up to date.
-    fn progress(&mut self, key: u64, now: Instant) {
-        let (sessions, _, mut cx) = self.cx(now);
-        let Some(session) = sessions.get_mut(key) else {
-            return;
-        };
-        if session.advance(&mut cx) == Flow::Close {
-            return self.close(key);
-        }
-        self.sync(key);
-    }
-
-    /// Registers what the session needs now and schedules its next deadline.
-    fn sync(&mut self, key: u64) {
-        let Some(session) = self.sessions.get_mut(key) else {
-            return;
-        };
-        let wanted = session.wanted_interest();
-        if wanted != session.interest {
-            if self
-                .epoll
-                .modify(&session.stream, Token(key), wanted)
-                .is_err()
-            {
-                return self.close(key);
-            }
-            session.interest = wanted;
-        }
-        if let Some(next) = session.next_deadline(&self.policy) {
-            if session.scheduled.wants(next) {
-                session.scheduled.add(next);
-                self.deadlines.push(next, key);
-            }
+            Flow::Continue | Flow::ShutdownWrite => self.progress(key, now),
         }
     }
 
     /// Acts on every deadline that has passed; true when a graceful stop ran out of time.
     fn expire(&mut self, now: Instant) -> bool {
-        while let Some((when, key)) = self.deadlines.pop_due(now) {
-            match key {
-                RESUME => {
+        while let Some((when, raw)) = self.deadlines.pop_due(now) {
+            let key = match Key::from_raw(raw) {
+                Some(Key::Conn(key)) => key,
+                Some(Key::ResumeAccept) => {
                     if self.paused {
                         self.resume();
                     }
                     continue;
                 }
-                DRAINED => return true,
-                _ => {}
-            }
+                Some(Key::DrainLimit) => return true,
+                _ => continue,
+            };
             let (sessions, _, mut cx) = self.cx(now);
             let Some(session) = sessions.get_mut(key) else {
                 continue;
             };
             if !session.scheduled.fire(when) {
-                continue; // stale entry: the session has moved on
+                continue; // stale entry: the connection has moved on
             }
-            match session.on_deadline(&mut cx) {
+            match session.conn.on_deadline(&mut cx) {
                 Flow::Close => self.close(key),
-                Flow::Continue => self.progress(key, now),
+                Flow::Continue | Flow::ShutdownWrite => self.progress(key, now),
             }
         }
         false
@@ -310,9 +275,11 @@ impl<'s> EventLoop<'s> {
     /// it still owed counts as dropped.
     fn close(&mut self, key: u64) {
         if let Some(session) = self.sessions.remove(key) {
-            self.stats.dropped += session.unanswered();
+            let now = self.now;
+            let (_, _, mut cx) = self.cx(now);
+            let outbox = session.conn.close(&mut cx);
             if self.spare.len() < SPARE_OUTBOXES {
-                self.spare.extend(session.into_outbox());
+                self.spare.extend(outbox);
             }
         }
         // Entries of closed sessions stay in the heap until they surface; under
@@ -320,11 +287,11 @@ impl<'s> EventLoop<'s> {
         let live = self.sessions.len();
         if self.deadlines.len() > 4 * live + 1024 {
             let sessions = &self.sessions;
-            self.deadlines.retain(|when, key| {
-                key & SPECIAL != 0
-                    || sessions
-                        .get(key)
-                        .is_some_and(|s| s.scheduled.contains(when))
+            self.deadlines.retain(|when, raw| match Key::from_raw(raw) {
+                Some(Key::Conn(key)) => sessions
+                    .get(key)
+                    .is_some_and(|s| s.scheduled.contains(when)),
+                _ => true,
             });
         }
         if self.paused && !self.draining {
@@ -341,14 +308,22 @@ impl<'s> EventLoop<'s> {
         let now = Instant::now();
         for key in keys {
             let (sessions, _, mut cx) = self.cx(now);
-            let flow = sessions.get_mut(key).map(|s| s.drain(&mut cx));
+            let flow = sessions.get_mut(key).map(|s| s.conn.drain(&mut cx));
             match flow {
                 Some(Flow::Close) => self.close(key),
-                Some(Flow::Continue) => self.sync(key),
+                Some(Flow::Continue | Flow::ShutdownWrite) => self.sync(key),
                 None => {}
             }
         }
-        self.deadlines.push(Instant::now() + DRAIN_LIMIT, DRAINED);
+        self.deadlines
+            .push(Instant::now() + DRAIN_LIMIT, Key::DrainLimit.raw());
+    }
+
+    /// Turns the responses the last flush wrote in full into access-log lines.
+    fn log_written(&mut self, peer: Option<std::net::SocketAddr>) {
+        for Logged { entry, late } in self.logged.drain(..) {
+            entry.write(&mut self.log, peer, self.wall, late);
+        }
     }
 
     /// Writes this turn's access-log lines to stderr in one call (best effort: a
@@ -362,8 +337,12 @@ impl<'s> EventLoop<'s> {
 
     fn finish(mut self) -> ServerStats {
         self.flush_log();
-        for session in self.sessions.drain() {
-            self.stats.dropped += session.unanswered();
+        self.now = Instant::now();
+        let mut sessions = std::mem::take(&mut self.sessions);
+        let now = self.now;
+        let (_, _, mut cx) = self.cx(now);
+        for session in sessions.drain() {
+            session.conn.close(&mut cx);
         }
         self.stats
     }

@@ -5,8 +5,8 @@
 //! redirect; `POST` gets `307`); `GET /` lists the routes and the limits in force;
 //! `HEAD` gets the head alone. Anything else gets its 4xx: 400 for an unparsable head,
 //! a bad delay or url, or a delay above [`ServerConfig::max_delay_ms`]; 404 for another
-//! path; 405 (with `Allow`) for another method; 408 when a head does not arrive within
-//! [`ServerConfig::header_timeout`]; 411 for a chunked request body, 413 for one over
+//! path; 405 (with `Allow`) for another method; 408 when a head that started does not
+//! arrive whole within [`ServerConfig::header_timeout`]; 411 for a chunked request body, 413 for one over
 //! 1 MiB; 431 for a head over [`ServerConfig::max_head`] or with too many fields; 503
 //! over [`ServerConfig::max_connections`].
 //!
@@ -25,10 +25,18 @@
 //! - The delay runs from when the kernel received the bytes that completed the head
 //!   (`SO_TIMESTAMPNS`; from the read when a packet is unstamped), so a busy loop
 //!   does not add its own lag.
-//! - A client that closes (or resets) while its response waits is dropped at once, as
-//!   nginx does (its 499): a client that half-closes after its request (`nc -N`) is
-//!   taken as gone too. One that stops reading is closed after
-//!   [`ServerConfig::send_timeout`], and served as soon as it reads within it.
+//! - A client that half-closes after its requests (`nc -N`) still gets every answer
+//!   it asked for, in order and at its due time, then the connection closes; one
+//!   that reset is dropped at once, and one that closed both ways is found when its
+//!   answer is written (the close alone cannot tell it from a half-close). One that
+//!   stops reading is closed after [`ServerConfig::send_timeout`], and served as
+//!   soon as it reads within it.
+//! - Every timer is from the connection's own state, never restarted by bytes that
+//!   are no progress: a head has [`ServerConfig::header_timeout`] from its first
+//!   byte (stray CR/LF before it included), a discarded request body
+//!   [`ServerConfig::body_timeout`] in all, an idle connection
+//!   [`ServerConfig::keep_alive_timeout`] from its last response. A connection that
+//!   never sent a byte of a head is closed quietly at its header timeout.
 //! - After a response that ends the connection with request bytes unread, the server
 //!   shuts its side and reads until the client closes (at most 1 s), so those bytes
 //!   cannot turn the close into a reset that destroys the response in the client's
@@ -59,7 +67,9 @@
 //! # }
 //! ```
 
+mod arrival;
 mod config;
+mod conn;
 mod date;
 mod deadline;
 mod eager;
@@ -72,7 +82,17 @@ mod policy;
 mod request;
 mod response;
 mod route;
-mod session;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod sim;
+
+/// Runs the server connection's property check over `data` (a script of client
+/// actions on a virtual clock); panics naming the property it breaks. For the
+/// cargo-fuzz target `server_conn` (`fuzz/`), which enables the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn fuzz_conn(data: &[u8]) {
+    sim::check::check(data);
+}
 mod slab;
 
 use std::io;
@@ -83,7 +103,7 @@ use std::thread::JoinHandle;
 use epoll_safe::{Epoll, Interest, Token, Waker};
 
 pub use config::{Framing, ParseFramingError, ServerConfig, FD_RESERVE};
-use event_loop::{EventLoop, OnStop, DRAIN, LISTENER, STOP, WAKE};
+use event_loop::{EventLoop, Key, OnStop};
 
 /// What went wrong starting or running the server.
 ///
@@ -149,12 +169,14 @@ pub struct ServerStats {
     pub answered: u64,
     /// 4xx/5xx responses written in full (bad requests, 404, 405, 411, 413, 431, 503).
     pub rejected: u64,
-    /// Requests without a complete response: header timeouts (408 is sent where
-    /// possible), clients that closed, reset or stopped reading first, requests
-    /// still owed when the server stopped, and requests a connection had sent whole
-    /// when the server stopped reading it (pipelined after its last response: past
-    /// `--max-requests-per-connection`, after a `Connection: close`, or held back by
-    /// the pipeline bound at a graceful stop). Bytes that arrive after that are read
+    /// Requests without a complete response: header timeouts (408 is sent where a
+    /// head started and the socket takes it), connections that never sent a head,
+    /// clients that reset or stopped reading first (or whose body outlasted
+    /// `--body-timeout`), requests still owed when the server stopped, and requests a
+    /// connection had sent whole when the server stopped reading it (pipelined after
+    /// its last response: past `--max-requests-per-connection`, after a
+    /// `Connection: close`, or held back by the pipeline bound when the connection
+    /// closed or the server stopped). Bytes that arrive after that are read
     /// and discarded uncounted: no request has started there for the server.
     pub dropped: u64,
     /// Times accepting paused because the process ran out of descriptors (`EMFILE`,
@@ -187,7 +209,7 @@ impl ServerStats {
 
 /// How a written response counts in [`ServerStats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
+pub(crate) enum Verdict {
     /// A 2xx or 3xx response.
     Answered,
     /// A 4xx/5xx response to a request the server judged.
@@ -247,7 +269,7 @@ impl Server {
             epoll
                 .add(
                     &listener,
-                    Token(LISTENER | index as u64),
+                    Token(Key::Listener(index as u32).raw()),
                     Interest::READABLE,
                 )
                 .map_err(epoll_err("registering a listener"))?;
@@ -310,7 +332,7 @@ impl Server {
         on_stop: Option<OnStop<'_>>,
     ) -> Result<ServerStats, ServerError> {
         self.epoll
-            .add(&stop, Token(STOP), Interest::READABLE)
+            .add(&stop, Token(Key::Stop.raw()), Interest::READABLE)
             .map_err(|source| ServerError::EventLoop {
                 context: "registering the stop fd",
                 source,
@@ -324,16 +346,18 @@ impl Server {
     /// [`ServerError::EventLoop`] if the waker cannot be created;
     /// [`ServerError::Spawn`] if the thread cannot be started.
     pub fn spawn(self) -> Result<ServerHandle, ServerError> {
-        let waker =
-            Waker::new(&self.epoll, Token(WAKE)).map_err(|source| ServerError::EventLoop {
+        let waker = Waker::new(&self.epoll, Token(Key::Wake.raw())).map_err(|source| {
+            ServerError::EventLoop {
                 context: "creating the stop waker",
                 source,
-            })?;
-        let drainer =
-            Waker::new(&self.epoll, Token(DRAIN)).map_err(|source| ServerError::EventLoop {
+            }
+        })?;
+        let drainer = Waker::new(&self.epoll, Token(Key::Drain.raw())).map_err(|source| {
+            ServerError::EventLoop {
                 context: "creating the drain waker",
                 source,
-            })?;
+            }
+        })?;
         let addrs = self.addrs.clone();
         let (epoll, listeners, config) = (self.epoll, self.listeners, self.config);
         let thread = std::thread::Builder::new()

@@ -1,14 +1,13 @@
-//! What every session is judged by ([`Policy`], from the [`ServerConfig`]) and what a
-//! session step may touch besides itself ([`Cx`]).
+//! What every connection is judged by ([`Policy`], from the [`ServerConfig`]).
 
 use std::fmt::Write as _;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use super::config::{Framing, ServerConfig};
-use super::date::HTTP_DATE_LEN;
 use super::request::{RequestLimits, MAX_BODY};
-use super::session::PIPELINE_DEPTH;
-use super::ServerStats;
+
+/// Responses a connection may owe before it stops reading its requests.
+pub(crate) const PIPELINE_DEPTH: usize = 64;
 
 /// The server's rules, fixed when it starts.
 #[derive(Debug)]
@@ -21,6 +20,7 @@ pub(crate) struct Policy {
     pub(crate) keep_alive_timeout: Duration,
     pub(crate) header_timeout: Duration,
     pub(crate) send_timeout: Duration,
+    pub(crate) body_timeout: Duration,
     pub(crate) max_requests: u32,
     pub(crate) access_log: bool,
     /// The text of `GET /`.
@@ -40,6 +40,7 @@ impl Policy {
             keep_alive_timeout: config.keep_alive_timeout,
             header_timeout: config.header_timeout,
             send_timeout: config.send_timeout,
+            body_timeout: config.body_timeout,
             max_requests: config.max_requests_per_connection.max(1),
             access_log: config.access_log,
             index: index_page(config, keep_alive, max_connections),
@@ -76,6 +77,11 @@ fn index_page(config: &ServerConfig, keep_alive: bool, max_connections: usize) -
         "  header timeout         {} s",
         secs(config.header_timeout)
     );
+    let _ = writeln!(
+        page,
+        "  body timeout           {} s (the whole body)",
+        secs(config.body_timeout)
+    );
     if keep_alive {
         let _ = writeln!(
             page,
@@ -103,23 +109,6 @@ fn index_page(config: &ServerConfig, keep_alive: bool, max_connections: usize) -
     page
 }
 
-/// What a session step may use and update besides the session itself.
-#[derive(Debug)]
-pub(crate) struct Cx<'a> {
-    pub(crate) policy: &'a Policy,
-    /// The `Date` value of this second.
-    pub(crate) date: &'a [u8; HTTP_DATE_LEN],
-    /// Scratch for a body while its head is written.
-    pub(crate) staging: &'a mut Vec<u8>,
-    pub(crate) stats: &'a mut ServerStats,
-    /// The access log's buffer, when it is on.
-    pub(crate) log: Option<&'a mut Vec<u8>>,
-    pub(crate) now: Instant,
-    pub(crate) wall: SystemTime,
-    /// SIGTERM arrived: no connection is kept alive.
-    pub(crate) draining: bool,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +130,7 @@ mod tests {
             "250ms",
             "1234 ms",
             "5 s idle",
+            "body timeout           30 s",
             "1000 requests",
             "99",
         ] {

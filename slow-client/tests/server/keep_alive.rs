@@ -348,3 +348,32 @@ fn requests_sent_after_the_last_response_count_as_dropped() {
         "{stats:?}"
     );
 }
+
+#[test]
+fn a_client_that_half_closes_after_its_requests_still_gets_every_answer() {
+    // `nc -N`: the requests, then FIN. The server answers both, in order and no
+    // sooner than asked, then closes.
+    let server = start(config(Framing::Length));
+    let mut stream = connect(addr(&server));
+    let sent = Instant::now();
+    stream
+        .write_all(
+            b"GET /delay/200 HTTP/1.1\r\nHost: x\r\n\r\nGET /delay/50 HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let raw = read_to_close(&mut stream);
+    let elapsed = sent.elapsed();
+    let text = String::from_utf8_lossy(&raw);
+    assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 2, "{text}");
+    let first = text.find("delayed 200 ms").unwrap();
+    let second = text.find("delayed 50 ms").unwrap();
+    assert!(first < second, "{text}");
+    assert!(elapsed >= Duration::from_millis(200), "{elapsed:?}");
+    let stats = server.stop().unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.dropped),
+        (2, 2, 0),
+        "{stats:?}"
+    );
+}

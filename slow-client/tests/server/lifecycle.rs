@@ -161,7 +161,10 @@ fn every_descriptor_the_server_opens_is_closed_when_it_stops() {
     assert_eq!(get(a, "/elsewhere").status, 404);
     drop(connect(a)); // closed before sending anything
     let mut silent = connect(a);
-    assert_eq!(receive(&mut silent, Instant::now()).status, 408);
+    assert!(
+        read_to_close(&mut silent).is_empty(),
+        "closed quietly, no 408"
+    );
     let mut waiting = connect(a);
     waiting
         .write_all(b"GET /delay/10000 HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -8,9 +8,11 @@ use std::time::Instant;
 use epoll_safe::{Interest, Token};
 use socket2::SockRef;
 
-use super::{EventLoop, ACCEPT_BATCH, LISTENER, RESUME, RETRY_ACCEPT};
+use super::session::{interest, Session};
+use super::{EventLoop, Key, ACCEPT_BATCH, RETRY_ACCEPT};
+use crate::server::conn::{Conn, Flow};
+use crate::server::deadline::Entries;
 use crate::server::response::{effective_framing, Body, Reply, Status};
-use crate::server::session::{Flow, Session};
 use crate::server::{ServerError, Verdict};
 
 impl EventLoop<'_> {
@@ -64,39 +66,38 @@ impl EventLoop<'_> {
             return;
         }
         let outbox = self.spare.pop().unwrap_or_default();
-        let Some(key) = self
-            .sessions
-            .insert(Session::new(stream, peer, self.now, outbox))
-        else {
+        let session = Session {
+            stream,
+            peer,
+            conn: Conn::new(self.now, outbox),
+            scheduled: Entries::default(),
+            interest: Interest::READABLE,
+        };
+        let Some(key) = self.sessions.insert(session) else {
             self.stats.dropped += 1;
             return;
         };
-        let eager = self.eager.now();
-        let (sessions, scratch, mut cx) = self.cx(self.now);
-        let Some(session) = sessions.get_mut(key) else {
-            return;
-        };
-        if eager {
-            let (flow, found) = session.read_found(scratch, &mut cx);
+        if self.eager.now() {
+            let (flow, found) = self.read(key);
             self.eager.found(found);
-            let (sessions, _, mut cx) = self.cx(self.now);
-            let Some(session) = sessions.get_mut(key) else {
-                return;
-            };
-            if flow == Flow::Close || session.advance(&mut cx) == Flow::Close {
-                return self.close(key); // answered (or gone) before it was ever registered
+            if flow == Flow::Close {
+                return self.close(key); // gone before it was ever registered
+            }
+            match self.flush_now(key, self.now) {
+                Flow::Close => return self.close(key), // answered, never registered
+                Flow::ShutdownWrite | Flow::Continue => {}
             }
         }
         let Some(session) = self.sessions.get_mut(key) else {
             return;
         };
-        let interest = session.wanted_interest();
+        let wanted = interest(session.conn.wants());
         if self
             .epoll
-            .add(&session.stream, Token(key), interest)
+            .add(&session.stream, Token(Key::Conn(key).raw()), wanted)
             .is_ok()
         {
-            session.interest = interest;
+            session.interest = wanted;
             self.sync(key);
         } else {
             self.close(key);
@@ -119,7 +120,8 @@ impl EventLoop<'_> {
         }
         self.paused = true;
         self.stats.accept_pauses += 1;
-        self.deadlines.push(Instant::now() + RETRY_ACCEPT, RESUME);
+        self.deadlines
+            .push(Instant::now() + RETRY_ACCEPT, Key::ResumeAccept.raw());
         Ok(())
     }
 
@@ -127,11 +129,12 @@ impl EventLoop<'_> {
     /// next retry is scheduled instead.
     pub(super) fn resume(&mut self) {
         for (index, listener) in self.listeners.iter().enumerate() {
-            let token = Token(LISTENER | index as u64);
+            let token = Token(Key::Listener(index as u32).raw());
             match self.epoll.add(listener, token, Interest::READABLE) {
                 Ok(()) | Err(epoll_safe::Error::AlreadyRegistered { .. }) => {}
                 Err(_) => {
-                    self.deadlines.push(Instant::now() + RETRY_ACCEPT, RESUME);
+                    self.deadlines
+                        .push(Instant::now() + RETRY_ACCEPT, Key::ResumeAccept.raw());
                     return;
                 }
             }

@@ -1,15 +1,15 @@
-//! A session's timers, all from the one deadline the loop keeps for it: a response
-//! falling due, the header timeout (for every request, from its first byte), the
-//! keep-alive timeout while idle, the send timeout while blocked, the linger.
+//! A connection's timers, all from the one deadline the loop keeps for it (see the
+//! module documentation for the list), and the graceful stop.
 
-use super::{Flow, Phase, Session};
-use crate::server::deadline::after;
-use crate::server::policy::{Cx, Policy};
-use crate::server::response::Status;
 use std::time::Instant;
 
-impl Session {
-    /// The next instant the session needs attention, if any.
+use super::{Conn, Cx, Flow, Phase};
+use crate::server::deadline::after;
+use crate::server::policy::Policy;
+use crate::server::response::Status;
+
+impl Conn {
+    /// The next instant the connection needs attention, if any.
     pub(crate) fn next_deadline(&self, policy: &Policy) -> Option<Instant> {
         if self.phase == Phase::Lingering {
             return Some(self.linger_until);
@@ -22,14 +22,22 @@ impl Session {
         if let Some(since) = self.blocked_since {
             at(after(since, policy.send_timeout));
         }
-        if self.phase == Phase::Open {
+        if self.phase == Phase::Open && !self.peer_closed {
             if let Some(since) = self.head_since {
                 at(after(since, policy.header_timeout));
-            } else if self.owed.is_empty() && !self.held && policy.keep_alive {
+            } else if let Some(since) = self.body_since {
+                at(after(since, policy.body_timeout));
+            } else if self.idle() && policy.keep_alive {
                 at(after(self.idle_since, policy.keep_alive_timeout));
             }
         }
         next
+    }
+
+    /// Nothing owed, held or under way: only stray CR/LF may have come since the
+    /// last response.
+    fn idle(&self) -> bool {
+        self.owed.is_empty() && !self.held && self.skip == 0
     }
 
     /// Acts on the timers that have run out at `cx.now`.
@@ -49,33 +57,46 @@ impl Session {
         {
             return Flow::Close; // a client that takes nothing for this long is gone
         }
-        if self.phase == Phase::Open {
-            match self.head_since {
-                Some(since) if after(since, policy.header_timeout) <= now => {
-                    let message = format!(
-                        "no complete request head within {} ms\n",
-                        policy.header_timeout.as_millis()
-                    );
-                    self.input.clear();
-                    self.held = false;
-                    self.owe_error(Status::RequestTimeout, &message, cx);
+        if self.phase != Phase::Open || self.peer_closed {
+            return Flow::Continue;
+        }
+        match (self.head_since, self.body_since) {
+            (Some(since), _) if after(since, policy.header_timeout) <= now => {
+                if !self.head_started {
+                    // Never a byte of a head: closed quietly, as nginx does (its
+                    // request, counted from accept, is dropped).
+                    return Flow::Close;
                 }
-                None if self.owed.is_empty()
-                    && !self.held
-                    && after(self.idle_since, policy.keep_alive_timeout) <= now =>
-                {
-                    return Flow::Close; // idle keep-alive: closed silently, as nginx does
-                }
-                _ => {}
+                let message = format!(
+                    "no complete request head within {} ms\n",
+                    policy.header_timeout.as_millis()
+                );
+                let head_only = self.input.starts_with(b"HEAD ");
+                self.input.clear();
+                self.held = false;
+                self.owe_error(Status::RequestTimeout, &message, head_only, cx);
             }
+            (None, Some(since)) if after(since, policy.body_timeout) <= now => {
+                // A body read only to be discarded took too long: what is owed is
+                // dropped with the connection.
+                return Flow::Close;
+            }
+            (None, None)
+                if self.idle()
+                    && policy.keep_alive
+                    && after(self.idle_since, policy.keep_alive_timeout) <= now =>
+            {
+                return Flow::Close; // idle keep-alive: closed silently, as nginx does
+            }
+            _ => {}
         }
         Flow::Continue
     }
 
-    /// SIGTERM: no new requests; a session that owes nothing closes now, except one
-    /// lingering after its last response, which finishes its linger (at most
-    /// [`super::LINGER`]): closed now, unread request bytes would reset the connection
-    /// and destroy that response in the client's buffer.
+    /// SIGTERM: no new requests; a connection that owes nothing closes now, except
+    /// one lingering after its last response, which finishes its linger (at most
+    /// [`super::LINGER`]): closed now, unread request bytes would reset the
+    /// connection and destroy that response in the client's buffer.
     /// Requests held back by the pipeline bound are never answered: those received
     /// whole count as dropped.
     pub(crate) fn drain(&mut self, cx: &mut Cx<'_>) -> Flow {

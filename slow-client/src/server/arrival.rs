@@ -65,21 +65,6 @@ pub(crate) fn arrival(
     mono_now.checked_sub(age).unwrap_or(mono_now)
 }
 
-/// The instant a flush releases responses up to: `now`, or just before `overdue`,
-/// the earliest past due time among the responses owed since the last flush, which
-/// are then left to the deadline heap (it answers every session's overdue responses
-/// in the order they fell due, where a flush right after each read would answer them
-/// in the order they were read).
-pub(crate) fn release_until(overdue: Option<Instant>, now: Instant) -> Instant {
-    match overdue {
-        Some(due) => due
-            .checked_sub(Duration::from_nanos(1))
-            .unwrap_or(due)
-            .min(now),
-        None => now,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,18 +114,6 @@ mod tests {
         let first = due(Some(wall - 15 * MS), wall, mono, 10 * MS);
         let second = due(Some(wall - 22 * MS), wall, mono, 20 * MS);
         assert_eq!((first, second), (mono - 5 * MS, mono - 2 * MS));
-    }
-
-    #[test]
-    fn a_flush_leaves_just_read_overdue_responses_to_the_deadline_heap() {
-        let now = Instant::now() + Duration::from_secs(1);
-        assert_eq!(release_until(None, now), now);
-        let overdue = now - 5 * MS;
-        let until = release_until(Some(overdue), now);
-        assert!(until < overdue, "the overdue response is not released");
-        assert!(until + MS > overdue, "what fell due before it still is");
-        // A response owed since the flush that is not due yet changes nothing.
-        assert_eq!(release_until(Some(now + MS), now), now);
     }
 
     #[test]
