@@ -8,13 +8,18 @@
 //!   responses;
 //! - a response encoded before its delay gets its `Date` refreshed when it falls due;
 //! - the buffer keeps its capacity between requests (no allocation per request) and
-//!   drops written bytes from its front once they add up.
+//!   drops written bytes from its front once they add up;
+//! - a streamed body (a drip) is an entry without bytes of its own: once every byte
+//!   before it is written it releases its bytes on its own schedule, and everything
+//!   after it waits until it is complete;
+//! - an entry with no bytes at all (a fault that sends nothing) is done once it is due.
 
 use std::collections::VecDeque;
 use std::time::Instant;
 
 use super::date::HTTP_DATE_LEN;
 use super::log::LogEntry;
+use super::route::Drip;
 use super::Verdict;
 
 /// Written bytes at the front of the buffer are dropped once they pass this.
@@ -32,6 +37,17 @@ pub(crate) struct Owed {
     /// How it counts once written (`None`: an interim `100 Continue`).
     pub(crate) verdict: Option<Verdict>,
     pub(crate) log: Option<Box<LogEntry>>,
+    /// A body released on a schedule instead of bytes in the buffer.
+    stream: Option<Stream>,
+}
+
+/// A drip's body as an outbox entry: which bytes are due when, and how many are out.
+#[derive(Debug, Clone, Copy)]
+struct Stream {
+    drip: Drip,
+    /// The request's arrival: the schedule counts from here.
+    start: Instant,
+    sent: u64,
 }
 
 /// The responses owed and their bytes.
@@ -82,7 +98,57 @@ impl Outbox {
             date_at,
             verdict,
             log,
+            stream: None,
         });
+    }
+
+    /// Owes `drip`'s body, after what was owed before it: byte `k` due at
+    /// `start + drip.byte_due(k)`, the bytes written from the drip's static buffer.
+    pub(crate) fn owe_stream(
+        &mut self,
+        drip: Drip,
+        start: Instant,
+        verdict: Option<Verdict>,
+        log: Option<Box<LogEntry>>,
+    ) {
+        self.owed.push_back(Owed {
+            due: start + drip.byte_due(0),
+            end: self.bytes.len(),
+            date_at: None,
+            verdict,
+            log,
+            stream: Some(Stream {
+                drip,
+                start,
+                sent: 0,
+            }),
+        });
+    }
+
+    /// How many bytes of a streamed body may be written at `now`: nonzero only when
+    /// the stream is first in line (everything before it written).
+    pub(crate) fn stream_ready(&self, now: Instant) -> u64 {
+        match self.owed.front() {
+            Some(Owed {
+                stream: Some(s), ..
+            }) if self.due == 0 => {
+                let due = s.drip.due_by(now.saturating_duration_since(s.start));
+                due.saturating_sub(s.sent)
+            }
+            _ => 0,
+        }
+    }
+
+    /// Records `n` bytes of the stream first in line written; returns its entry once
+    /// the whole body is out.
+    pub(crate) fn stream_wrote(&mut self, n: usize) -> Option<Owed> {
+        let front = self.owed.front_mut()?;
+        let stream = front.stream.as_mut()?;
+        stream.sent = stream.sent.saturating_add(n as u64);
+        if stream.sent < stream.drip.numbytes {
+            return None;
+        }
+        self.owed.pop_front()
     }
 
     /// Responses owed (written in part or not at all).
@@ -99,9 +165,16 @@ impl Outbox {
         self.owed.iter().filter(|o| o.verdict.is_some()).count() as u64
     }
 
-    /// When the first response not yet due falls due.
+    /// When the first response not yet due falls due; for a stream first in line,
+    /// when its next byte does (`None` while the bytes before it are still going out:
+    /// their write is what it waits for).
     pub(crate) fn next_due(&self) -> Option<Instant> {
-        self.owed.get(self.due).map(|o| o.due)
+        let owed = self.owed.get(self.due)?;
+        match owed.stream {
+            Some(s) if self.due == 0 => Some(s.start + s.drip.byte_due(s.sent)),
+            Some(_) => None,
+            None => Some(owed.due),
+        }
     }
 
     /// The bytes that may be written at `now`: every response due, in order, up to
@@ -109,7 +182,8 @@ impl Outbox {
     pub(crate) fn ready(&mut self, now: Instant, date: &[u8; HTTP_DATE_LEN]) -> &[u8] {
         self.compact();
         while let Some(owed) = self.owed.get(self.due) {
-            if owed.due > now {
+            // A stream is never "due" as a whole: it goes out through `stream_ready`.
+            if owed.due > now || owed.stream.is_some() {
                 break;
             }
             // Handed out once: a response partly written may then lose its front
@@ -130,7 +204,14 @@ impl Outbox {
     /// oldest first.
     pub(crate) fn wrote(&mut self, n: usize) -> impl Iterator<Item = Owed> + '_ {
         self.sent += n;
-        let done = self.owed.iter().take_while(|o| o.end <= self.sent).count();
+        // Only entries handed out (due) can be done; with `n` = 0 this completes the
+        // due entries that have no bytes.
+        let done = self
+            .owed
+            .iter()
+            .take(self.due)
+            .take_while(|o| o.end <= self.sent)
+            .count();
         self.due -= done.min(self.due);
         self.owed.drain(..done)
     }
@@ -207,6 +288,11 @@ mod tests {
     use std::time::Duration;
 
     const OLD: &[u8; HTTP_DATE_LEN] = b"Thu, 01 Jan 1970 00:00:00 GMT";
+    const DATE: [u8; HTTP_DATE_LEN] = *OLD;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
 
     /// Owes `text` (whose `@` marks where a date goes) due at `due`.
     fn owe(outbox: &mut Outbox, text: &str, due: Instant) {
@@ -216,6 +302,53 @@ mod tests {
             outbox.buffer().splice(at..=at, OLD.iter().copied());
         }
         outbox.owe(due, date_at, Some(Verdict::Answered), None);
+    }
+
+    #[test]
+    fn a_stream_releases_its_bytes_on_schedule_and_holds_back_what_follows() {
+        let t0 = Instant::now();
+        let mut outbox = Outbox::default();
+        let drip = Drip {
+            numbytes: 4,
+            duration_ms: 400,
+            delay_ms: 100,
+            code: 200,
+        };
+        owe(&mut outbox, "HEAD", t0 + ms(100));
+        outbox.owe_stream(drip, t0, Some(Verdict::Answered), None);
+        owe(&mut outbox, "NEXT", t0);
+        assert_eq!(outbox.next_due(), Some(t0 + ms(100)));
+        assert_eq!(outbox.stream_ready(t0 + ms(500)), 0, "the head first");
+        assert_eq!(outbox.ready(t0 + ms(500), &DATE), b"HEAD");
+        assert_eq!(outbox.next_due(), None, "waits for the head's write");
+        assert_eq!(outbox.wrote(4).count(), 1);
+        assert_eq!(outbox.stream_ready(t0 + ms(100)), 1);
+        assert!(outbox.stream_wrote(1).is_none());
+        assert_eq!(outbox.next_due(), Some(t0 + ms(200)));
+        assert_eq!(
+            outbox.ready(t0 + ms(250), &DATE),
+            b"",
+            "NEXT waits for the body"
+        );
+        // A late timer sends what fell due meanwhile in one write.
+        assert_eq!(outbox.stream_ready(t0 + ms(350)), 2);
+        assert!(outbox.stream_wrote(2).is_none());
+        assert_eq!(outbox.stream_ready(t0 + ms(399)), 0);
+        let done = outbox.stream_wrote(1).expect("the body is complete");
+        assert_eq!(done.verdict, Some(Verdict::Answered));
+        assert_eq!(outbox.ready(t0 + ms(400), &DATE), b"NEXT");
+    }
+
+    #[test]
+    fn an_entry_without_bytes_is_done_once_due_and_not_before() {
+        let t0 = Instant::now();
+        let mut outbox = Outbox::default();
+        owe(&mut outbox, "", t0 + ms(50));
+        assert_eq!(outbox.ready(t0, &DATE), b"");
+        assert_eq!(outbox.wrote(0).count(), 0, "not due yet");
+        assert_eq!(outbox.ready(t0 + ms(50), &DATE), b"");
+        assert_eq!(outbox.wrote(0).count(), 1);
+        assert!(outbox.is_empty());
     }
 
     #[test]

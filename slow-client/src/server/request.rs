@@ -55,6 +55,8 @@ impl Decision<'_> {
         match &self.answer {
             Answer::Delayed { .. } | Answer::Index => Status::Ok,
             Answer::Redirect { status, .. } | Answer::Error { status, .. } => *status,
+            Answer::Drip(drip) => Status::Asked(drip.code),
+            Answer::Fault(fault) => Status::Asked(fault.code()),
         }
     }
 }
@@ -140,7 +142,8 @@ pub(crate) fn parse_head(buf: &[u8], limits: RequestLimits) -> Parsed<'_> {
     decision.send_continue = fields.expects_continue
         && !http10
         && decision.body > 0
-        && !decision.status().ends_connection();
+        && !decision.status().ends_connection()
+        && !matches!(decision.answer, Answer::Fault(_));
     Parsed::Complete { len, decision }
 }
 

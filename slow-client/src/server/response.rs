@@ -114,6 +114,9 @@ pub(crate) enum Body<'a> {
     Text(&'a str),
     /// `delayed {ms} ms: {path}\n`.
     Delayed { ms: u64, path: &'a str },
+    /// A drip's `n` bytes, which the connection writes on their schedule: the head
+    /// says `Content-Length: n` whatever the framing, and carries no body bytes.
+    Drip(u64),
 }
 
 /// What the `Connection` field says.
@@ -173,6 +176,7 @@ impl<'a> Reply<'a> {
             Body::Delayed { ms, path } => {
                 let _ = writeln!(staging, "delayed {ms} ms: {path}");
             }
+            Body::Drip(_) => {}
         }
         let _ = write!(
             out,
@@ -183,7 +187,9 @@ impl<'a> Reply<'a> {
         let date_at = out.len();
         out.extend_from_slice(date);
         out.extend_from_slice(b"\r\n");
-        if !staging.is_empty() {
+        if let Body::Drip(_) = self.body {
+            out.extend_from_slice(b"Content-Type: application/octet-stream\r\n");
+        } else if !staging.is_empty() {
             out.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
         }
         if let Some(location) = self.location {
@@ -230,18 +236,22 @@ impl<'a> Reply<'a> {
             out.extend_from_slice(b"\r\n");
             return date_at;
         }
-        match framing {
-            Framing::Length => {
+        match (self.body, framing) {
+            (Body::Drip(n), _) => {
+                let _ = write!(out, "Content-Length: {n}\r\n");
+            }
+            (_, Framing::Length) => {
                 let _ = write!(out, "Content-Length: {}\r\n", staging.len());
             }
-            Framing::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
-            Framing::Close => {}
+            (_, Framing::Chunked) => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+            (_, Framing::Close) => {}
         }
         out.extend_from_slice(b"\r\n");
         if self.head_only {
             return date_at;
         }
         match framing {
+            _ if matches!(self.body, Body::Drip(_)) => {}
             Framing::Length | Framing::Close => out.extend_from_slice(staging),
             Framing::Chunked => {
                 // Two chunks (at least one byte each) so a client's chunk loop runs more than once.
@@ -462,6 +472,21 @@ mod tests {
             &format!("{CORS}Allow: GET\r\nContent-Length: 0\r\n"),
         );
         assert_eq!(encode(&options, Framing::Length), want);
+    }
+
+    #[test]
+    fn a_drip_head_states_its_length_in_every_framing_and_carries_no_body() {
+        let mut reply = Reply::new(Status::Asked(200), Body::Drip(10));
+        reply.persistence = Persistence::Default;
+        let want = head(
+            "200 OK",
+            &format!(
+                "Content-Type: application/octet-stream\r\n{CORS}{NO_STORE}Content-Length: 10\r\n"
+            ),
+        );
+        for framing in [Framing::Length, Framing::Chunked, Framing::Close] {
+            assert_eq!(encode(&reply, framing), want, "{framing}");
+        }
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! | `POST /delay/{d}/url/{url}` | `307 Temporary Redirect` after `d` |
 //! | `/delay/url/{url}` | as above with `d` = 1000 ms |
 //! | `/status/{code}?delay={d}` | status `code` (200 to 599) after `d` (0 by default) |
+//! | `GET /drip?numbytes=&duration=&delay=&code=` | httpbin's drip: the head at `delay`, then one byte at a time |
+//! | `/fault/{kind}?delay={d}` | after `d`, the failure a client names `kind` (`--json`) |
 //! | `OPTIONS` on any route | `204` with `Allow` and the CORS preflight fields |
 //! | `OPTIONS *` | `200` with `Allow` |
 //!
@@ -21,9 +23,11 @@ use std::borrow::Cow;
 use super::location::{location, strip_prefix_ignore_case, BadUrl};
 use super::response::Status;
 use delay::{parse_delay, BadDelay};
+pub(crate) use lab::drip::Drip;
+pub(crate) use lab::fault::Fault;
 
 mod delay;
-mod lab;
+pub(crate) mod lab;
 
 /// Longest part of the request target echoed back in a body, so a reply stays small
 /// however long the path was.
@@ -48,6 +52,10 @@ pub(crate) enum Answer<'a> {
     },
     /// `200` with the index page.
     Index,
+    /// httpbin's `/drip`: the head after the delay, then the body byte by byte.
+    Drip(Drip),
+    /// `/fault/{kind}`: after the delay, the bytes and the end of that failure.
+    Fault(Fault),
     /// A status with a one-line text: an error, an asked-for status, or the empty
     /// answer to `OPTIONS` (the name stays until the connection module can take a
     /// variant of its own: issue 19's note).
@@ -98,6 +106,15 @@ enum Shape<'a> {
         code: &'a str,
         query: &'a str,
     },
+    /// `/drip?{query}`.
+    Drip {
+        query: &'a str,
+    },
+    /// `/fault/{kind}?{query}`.
+    Fault {
+        kind: &'a str,
+        query: &'a str,
+    },
 }
 
 impl<'a> Shape<'a> {
@@ -109,6 +126,12 @@ impl<'a> Shape<'a> {
         }
         if let Some(code) = bare.strip_prefix("/status/") {
             return Some(Shape::Status { code, query });
+        }
+        if bare == "/drip" {
+            return Some(Shape::Drip { query });
+        }
+        if let Some(kind) = bare.strip_prefix("/fault/") {
+            return Some(Shape::Fault { kind, query });
         }
         let rest = path.strip_prefix("/delay/")?;
         if let Some(url) = rest.strip_prefix("url/") {
@@ -135,9 +158,11 @@ impl<'a> Shape<'a> {
     /// The methods the route takes, as an `Allow` value.
     fn allow(self) -> &'static str {
         match self {
-            Shape::Index | Shape::Delay { url: None, .. } => "GET, HEAD, OPTIONS",
+            Shape::Index | Shape::Delay { url: None, .. } | Shape::Drip { .. } => {
+                "GET, HEAD, OPTIONS"
+            }
             Shape::Delay { url: Some(_), .. } => "GET, HEAD, POST, OPTIONS",
-            Shape::Status { .. } => ALLOW_ANY,
+            Shape::Status { .. } | Shape::Fault { .. } => ALLOW_ANY,
         }
     }
 }
@@ -190,6 +215,14 @@ pub(crate) fn route<'a>(method: &str, target: &'a str, max_delay_ms: u64) -> Rou
         },
         Shape::Delay { delay, url } => delay_route(method, path, delay, url, max_delay_ms),
         Shape::Status { code, query } => lab::status(code, query, shape.allow(), max_delay_ms),
+        Shape::Drip { query } => match Drip::parse(query, max_delay_ms) {
+            Ok(drip) => Routed {
+                delay_ms: drip.delay_ms,
+                answer: Answer::Drip(drip),
+            },
+            Err(message) => Routed::error(Status::BadRequest, message),
+        },
+        Shape::Fault { kind, query } => lab::fault(kind, query, max_delay_ms),
     }
 }
 
@@ -253,7 +286,7 @@ fn not_found(path: &str) -> Routed<'static> {
     Routed::error(
         Status::NotFound,
         format!(
-            "no route for {}: try /delay/{{ms}}, /delay/{{ms}}/url/{{url}}, /status/{{code}} or / for the list\n",
+            "no route for {}: try /delay/{{ms}}, /delay/{{ms}}/url/{{url}}, /status/{{code}}, /drip, /fault/{{kind}} or / for the list\n",
             echo(path)
         ),
     )

@@ -32,6 +32,8 @@ pub(crate) enum End {
     WriteFailed,
     /// The loop closed it (a stop).
     Stopped,
+    /// The conn asked for a reset ([`Flow::Reset`]).
+    Reset,
 }
 
 /// One write the connection made.
@@ -210,6 +212,7 @@ impl Sim {
         let Some(conn) = conn else { return };
         match conn.peer_closed(&mut cx) {
             Flow::Close => self.finish(End::Closed),
+            Flow::Reset => self.finish(End::Reset),
             Flow::Continue | Flow::ShutdownWrite => self.progress(),
         }
     }
@@ -226,6 +229,7 @@ impl Sim {
         let Some(conn) = conn else { return };
         match conn.drain(&mut cx) {
             Flow::Close => self.finish(End::Closed),
+            Flow::Reset => self.finish(End::Reset),
             Flow::Continue | Flow::ShutdownWrite => {}
         }
     }
@@ -259,6 +263,7 @@ impl Sim {
         let Some(conn) = conn else { return };
         match conn.on_deadline(&mut cx) {
             Flow::Close => self.finish(End::Closed),
+            Flow::Reset => self.finish(End::Reset),
             Flow::Continue | Flow::ShutdownWrite => self.progress(),
         }
     }
@@ -307,6 +312,7 @@ impl Sim {
         match flow {
             Flow::Close if failed => self.finish(End::WriteFailed),
             Flow::Close => self.finish(End::Closed),
+            Flow::Reset => self.finish(End::Reset),
             Flow::ShutdownWrite => self.shut_at = Some(at),
             Flow::Continue => {}
         }

@@ -31,11 +31,12 @@
 //! responses are held (the connection stops reading while it owes more), plus the
 //! unparsed input of one read or one head.
 //!
-//! Where the next features hook in: a response released over time (a drip) is a
-//! series of [`Outbox::owe`] pieces with rising due times (the head at `delay`, byte
-//! `k` at `delay + k*duration/N`; only the last carries the verdict and the log
-//! entry), released by the same deadline; a chunked request body is another state of
-//! the body skipper (`skip` in `read.rs`).
+//! The timeout lab rides on the same machinery: a drip is its head, owed at `delay`,
+//! then a stream entry in the outbox whose byte `k` falls due at
+//! `delay + k*duration/N` (the deadline is the next byte's; a late timer sends what
+//! fell due meanwhile in one write, from a static buffer); a fault is its bytes,
+//! owed at `delay`, then its end ([`Flow::Close`], [`Flow::Reset`], or held until
+//! the client gives up).
 
 use std::time::{Duration, Instant};
 
@@ -43,6 +44,7 @@ use super::date::HTTP_DATE_LEN;
 use super::log::LogEntry;
 use super::outbox::Outbox;
 use super::policy::Policy;
+use super::route::lab::fault::End as FaultEnd;
 use super::ServerStats;
 
 mod read;
@@ -81,6 +83,8 @@ pub(crate) enum Flow {
     ShutdownWrite,
     /// Close it now: done, idle too long, peer gone, or a write failed or stalled.
     Close,
+    /// Close it with a reset (RST, `SO_LINGER` 0): `/fault/reset` asked for one.
+    Reset,
 }
 
 /// What the connection needs from its socket now.
@@ -93,6 +97,9 @@ pub(crate) struct Wants {
     /// Neither, and the peer has not closed: only its close is worth a wakeup (the
     /// pipeline bound is reached and nothing can go out).
     pub(crate) peer_close: bool,
+    /// Every write its own segment (`TCP_NODELAY`): a drip is owed, whose bytes
+    /// must not wait for the client's acknowledgement (Nagle).
+    pub(crate) nodelay: bool,
 }
 
 /// What a step may use and update besides the connection itself.
@@ -164,6 +171,15 @@ pub(crate) struct Conn {
     linger_until: Instant,
     /// The peer closed its write side (a read found the end of the stream).
     peer_closed: bool,
+    /// The last [`Conn::transmit`] handed out a drip's bytes (not the outbox's).
+    streaming: bool,
+    /// A drip was owed: writes go out as they are made (see [`Wants::nodelay`]).
+    nodelay: bool,
+    /// The last response owed is a fault: how the connection ends after its bytes.
+    fault_end: Option<FaultEnd>,
+    /// `/fault/timeout`: held (reading and discarding) until the client closes or
+    /// this instant, the delay cap after the request.
+    hold_until: Option<Instant>,
 }
 
 impl Conn {
@@ -189,6 +205,10 @@ impl Conn {
             linger: false,
             linger_until: now,
             peer_closed: false,
+            streaming: false,
+            nodelay: false,
+            fault_end: None,
+            hold_until: None,
         }
     }
 
@@ -210,6 +230,7 @@ impl Conn {
             read,
             write,
             peer_close: !read && !write && !self.peer_closed,
+            nodelay: self.nodelay,
         }
     }
 

@@ -4,13 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Conn, Cx, Flow, Phase, PIPELINE_DEPTH};
+use super::{Conn, Cx, FaultEnd, Flow, Phase, PIPELINE_DEPTH};
 use crate::server::config::Framing;
 use crate::server::deadline::after;
 use crate::server::log::LogEntry;
 use crate::server::request::{complete_requests, parse_head, Decision, Parsed};
 use crate::server::response::{effective_framing, Body, Persistence, Reply, Status, CONTINUE};
-use crate::server::route::{Answer, ECHO_LIMIT};
+use crate::server::route::{Answer, Fault, ECHO_LIMIT};
 use crate::server::Verdict;
 
 impl Conn {
@@ -194,6 +194,7 @@ impl Conn {
             && !cx.draining
             && framing != Framing::Close
             && !status.ends_connection()
+            && !matches!(decision.answer, Answer::Fault(_))
             && self.requests < policy.max_requests;
         if decision.send_continue {
             self.owed.buffer().extend_from_slice(CONTINUE);
@@ -211,6 +212,10 @@ impl Conn {
             Answer::Redirect { location, .. } => (Body::Empty, Some(&**location), ""),
             Answer::Index => (Body::Text(&policy.index), None, ""),
             Answer::Error { message, allow, .. } => (Body::Text(message), None, *allow),
+            Answer::Drip(drip) => (Body::Drip(drip.numbytes), None, ""),
+            Answer::Fault(fault) => {
+                return self.owe_fault(*fault, decision.delay_ms, arrived, line, cx);
+            }
         };
         let reply = Reply {
             status,
@@ -235,11 +240,50 @@ impl Conn {
             due
         };
         let log = line.map(|line| Box::new(LogEntry::new(line, status.code(), decision.delay_ms)));
-        self.owed
-            .owe(due, Some(date_at), Some(verdict(status)), log);
+        match decision.answer {
+            Answer::Drip(drip) if !decision.head_only => {
+                // The head, then the body on its schedule: the body counts the response.
+                self.owed.owe(due, Some(date_at), None, None);
+                self.owed
+                    .owe_stream(drip, arrived, Some(verdict(status)), log);
+                self.nodelay = true;
+            }
+            _ => self
+                .owed
+                .owe(due, Some(date_at), Some(verdict(status)), log),
+        }
         if !keep {
             self.phase = Phase::Closing;
             self.linger |= status.ends_connection();
+        }
+    }
+
+    /// Owes `/fault/{kind}`'s bytes at `delay_ms` after `arrived`, then its end: the
+    /// last response of the connection.
+    fn owe_fault(
+        &mut self,
+        fault: Fault,
+        delay_ms: u64,
+        arrived: Instant,
+        line: Option<String>,
+        cx: &mut Cx<'_>,
+    ) {
+        let buffer = self.owed.buffer();
+        for part in fault.bytes() {
+            buffer.extend_from_slice(part);
+        }
+        let due = after(arrived, Duration::from_millis(delay_ms));
+        if due <= cx.now {
+            self.overdue_from = Some(self.overdue_from.map_or(due, |d| d.min(due)));
+        }
+        let status = Status::Asked(fault.code());
+        let log = line.map(|line| Box::new(LogEntry::new(line, status.code(), delay_ms)));
+        self.owed.owe(due, None, Some(verdict(status)), log);
+        self.phase = Phase::Closing;
+        self.fault_end = Some(fault.end());
+        if fault.end() == FaultEnd::Hold {
+            let cap = Duration::from_millis(cx.policy.limits.max_delay_ms);
+            self.hold_until = Some(after(arrived, cap));
         }
     }
 

@@ -22,6 +22,9 @@ impl Conn {
         if let Some(since) = self.blocked_since {
             at(after(since, policy.send_timeout));
         }
+        if let Some(until) = self.hold_until {
+            at(until);
+        }
         if self.phase == Phase::Open && !self.peer_closed {
             if let Some(since) = self.head_since {
                 at(after(since, policy.header_timeout));
@@ -50,6 +53,9 @@ impl Conn {
             } else {
                 Flow::Continue
             };
+        }
+        if self.hold_until.is_some_and(|until| until <= now) {
+            return Flow::Close; // `/fault/timeout`: the client waited longer than the cap
         }
         if self
             .blocked_since

@@ -27,6 +27,8 @@ pub(crate) struct Session {
     pub(super) scheduled: Entries,
     /// The epoll registration in force.
     pub(super) interest: Interest,
+    /// `TCP_NODELAY` is on (set once, when the conn first wants it: a drip).
+    pub(super) nodelay: bool,
 }
 
 /// The registration for what a connection wants. Wanting nothing (the peer closed,
@@ -79,6 +81,7 @@ impl EventLoop<'_> {
     pub(super) fn progress(&mut self, key: u64, now: Instant) {
         match self.flush_now(key, now) {
             Flow::Close => self.close(key),
+            Flow::Reset => self.reset(key),
             Flow::Continue | Flow::ShutdownWrite => self.sync(key),
         }
     }
@@ -101,6 +104,13 @@ impl EventLoop<'_> {
         let Some(session) = sessions.get_mut(key) else {
             return Flow::Continue;
         };
+        if !session.nodelay && session.conn.wants().nodelay {
+            // Each drip byte its own segment: Nagle would hold a byte until the client
+            // acknowledged the one before. Set once, on a connection that asked for a
+            // drip, so no other connection pays the system call.
+            session.nodelay = true;
+            let _ = session.stream.set_nodelay(true);
+        }
         loop {
             let ready = session.conn.transmit(&mut cx);
             if ready.is_empty() {

@@ -1,7 +1,7 @@
 //! The timeout lab's routes, beside slowwly's: what a client's timeout and retry
-//! policies are tested against. `/status/{code}?delay={d}` is served today;
-//! `/drip` ([`drip`]) and `/fault/{kind}` ([`fault`]) are their requests and bytes,
-//! sans-I/O, for the connection to release on its timers.
+//! policies are tested against. `/status/{code}?delay={d}`, `/drip` ([`drip`]: its
+//! parameters and schedule) and `/fault/{kind}` ([`fault`]: its bytes and its end),
+//! sans-I/O; the connection releases them on its timers.
 
 use std::borrow::Cow;
 
@@ -9,12 +9,10 @@ use super::delay::{parse_query_duration, BadDelay};
 use super::{echo, Answer, Routed};
 use crate::server::response::Status;
 
-// The connection releases these on its timers once it can (issue 19's note: phase 2);
-// until then only their tests use them.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod drip;
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod fault;
+
+use fault::Fault;
 
 /// `/status/{code}?delay={d}`: any final status, 200 to 599, after `d` (a query
 /// duration, 0 by default). A 3xx but 304 carries `Location: /`; a 204 or 304 has no
@@ -68,6 +66,24 @@ pub(crate) fn status<'a>(
         }
     };
     Routed { delay_ms, answer }
+}
+
+/// `/fault/{kind}?delay={d}`: the failure named `kind` after `d` (0 by default).
+pub(crate) fn fault<'a>(kind: &str, query: &str, max_delay_ms: u64) -> Routed<'a> {
+    let Some(fault) = Fault::parse(kind) else {
+        let kinds: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+        return Routed::error(
+            Status::NotFound,
+            format!("no fault {:?}: one of {}\n", echo(kind), kinds.join(", ")),
+        );
+    };
+    match query_duration(query, "delay", 0, max_delay_ms) {
+        Ok(delay_ms) => Routed {
+            delay_ms,
+            answer: Answer::Fault(fault),
+        },
+        Err(message) => Routed::error(Status::BadRequest, message),
+    }
 }
 
 /// The first value of `name` in `query` (`a=1&b=2`), as written.
@@ -176,6 +192,26 @@ mod tests {
                 other => panic!("{code}?{query}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn faults_are_routed_by_their_exact_name_after_their_delay() {
+        for fault in Fault::ALL {
+            let r = super::fault(fault.name(), "delay=0.3", 60_000);
+            assert_eq!((r.delay_ms, r.answer), (300, Answer::Fault(fault)));
+        }
+        for kind in ["", "Reset", "reset/", "nope"] {
+            match super::fault(kind, "", 60_000).answer {
+                Answer::Error {
+                    status, message, ..
+                } => {
+                    assert_eq!(status, Status::NotFound, "{kind}");
+                    assert!(message.contains("truncated_body"), "{message}");
+                }
+                other => panic!("{kind}: {other:?}"),
+            }
+        }
+        assert_eq!(super::fault("reset", "delay=61", 60_000).delay_ms, 0);
     }
 
     #[test]

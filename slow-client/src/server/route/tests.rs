@@ -147,8 +147,8 @@ fn index_other_paths_and_bad_delays() {
         "/delay/1/x",
         "/delays/1",
         "/status",
-        "/drip",
-        "/fault/reset",
+        "/drip/1",
+        "/faults/reset",
     ] {
         assert_eq!(status("GET", path), Status::NotFound, "{path}");
     }
@@ -206,7 +206,7 @@ fn a_long_path_is_echoed_only_in_part() {
 fn echoed_client_text_is_bounded() {
     let path = format!("/nothing/{}", "é".repeat(300));
     match route("GET", &path, 60_000).answer {
-        Answer::Error { message, .. } => assert!(message.len() < ECHO_LIMIT + 100),
+        Answer::Error { message, .. } => assert!(message.len() < ECHO_LIMIT + 150),
         other => panic!("{other:?}"),
     }
 }
@@ -291,4 +291,24 @@ fn status_routes_answer_any_method_they_list_after_their_delay() {
     assert_eq!(status("TRACE", "/status/200"), Status::MethodNotAllowed);
     assert_eq!(status("GET", "/status/301"), Status::Asked(301));
     assert_eq!(status("GET", "/status/100"), Status::BadRequest);
+}
+
+#[test]
+fn drip_and_fault_routes_carry_their_parameters() {
+    let r = route("GET", "/drip?numbytes=5&duration=1&delay=0.5", 60_000);
+    assert_eq!(r.delay_ms, 500);
+    assert!(matches!(
+        r.answer,
+        Answer::Drip(Drip {
+            numbytes: 5,
+            duration_ms: 1000,
+            ..
+        })
+    ));
+    assert_eq!(status("GET", "/drip?numbytes=0"), Status::BadRequest);
+    assert_eq!(status("POST", "/drip"), Status::MethodNotAllowed);
+    assert_eq!(status("OPTIONS", "/drip"), Status::NoContent);
+    let r = route("POST", "/fault/reset?delay=250ms", 60_000);
+    assert_eq!((r.delay_ms, r.answer), (250, Answer::Fault(Fault::Reset)));
+    assert_eq!(status("GET", "/fault/nothing"), Status::NotFound);
 }

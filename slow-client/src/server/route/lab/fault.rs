@@ -118,6 +118,19 @@ impl Fault {
         }
     }
 
+    /// The status its bytes carry, for the stats and the access log: 200 where a
+    /// head starts `HTTP/1.1 200`, 0 where no status line goes out.
+    pub(crate) const fn code(self) -> u16 {
+        match self {
+            Fault::TruncatedHead
+            | Fault::HeadTooLarge
+            | Fault::TruncatedBody
+            | Fault::BadChunk
+            | Fault::BodyTooLarge => 200,
+            Fault::ClosedBeforeResponse | Fault::MalformedHead | Fault::Reset | Fault::Timeout => 0,
+        }
+    }
+
     /// How the connection ends after [`Fault::bytes`].
     pub(crate) const fn end(self) -> End {
         match self {
