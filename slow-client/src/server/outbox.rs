@@ -139,6 +139,11 @@ impl Outbox {
         }
     }
 
+    /// Whether a streamed body is first in line (everything before it written).
+    pub(crate) fn streaming(&self) -> bool {
+        self.due == 0 && self.owed.front().is_some_and(|o| o.stream.is_some())
+    }
+
     /// Records `n` bytes of the stream first in line written; returns its entry once
     /// the whole body is out.
     pub(crate) fn stream_wrote(&mut self, n: usize) -> Option<Owed> {

@@ -59,6 +59,8 @@ pub(crate) struct Sim {
     /// The next write fails (a peer that closed both ways).
     pub(crate) fail_writes: bool,
     pub(crate) writes: Vec<Write>,
+    /// The size of every write call, in order (a flush's calls make one [`Write`]).
+    pub(crate) calls: Vec<usize>,
     /// The write side was shut down (at this virtual time).
     pub(crate) shut_at: Option<Duration>,
     pub(crate) end: Option<(End, Duration)>,
@@ -86,6 +88,7 @@ impl Sim {
             window: None,
             fail_writes: false,
             writes: Vec::new(),
+            calls: Vec::new(),
             shut_at: None,
             end: None,
             owed_at_end: 0,
@@ -276,6 +279,7 @@ impl Sim {
         let (conn, mut cx) = self.cx();
         let Some(conn) = conn else { return };
         let mut written = Vec::new();
+        let mut calls = Vec::new();
         let mut failed = false;
         loop {
             let ready = conn.transmit(&mut cx);
@@ -293,6 +297,7 @@ impl Sim {
             }
             let short = n < ready.len();
             written.extend_from_slice(&ready[..n]);
+            calls.push(n);
             conn.wrote(n, &mut cx);
             if short {
                 // A short write: the socket took what it had room for, and is full.
@@ -306,6 +311,7 @@ impl Sim {
             conn.flushed(&mut cx)
         };
         self.logged.clear();
+        self.calls.extend(calls);
         if !written.is_empty() {
             self.writes.push(Write { at, bytes: written });
         }

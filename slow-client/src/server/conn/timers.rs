@@ -17,7 +17,11 @@ impl Conn {
         let mut next: Option<Instant> = None;
         let mut at = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
         if let Some(due) = self.owed.next_due() {
-            at(due);
+            // A drip's next byte may be past while the socket is full: the write
+            // readiness (or the send timeout) is what it waits for then.
+            if self.blocked_since.is_none() || !self.owed.streaming() {
+                at(due);
+            }
         }
         if let Some(since) = self.blocked_since {
             at(after(since, policy.send_timeout));
