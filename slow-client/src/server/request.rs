@@ -45,6 +45,9 @@ pub(crate) struct Decision<'a> {
     pub(crate) client_keeps: bool,
     /// Body bytes after the head, read and discarded.
     pub(crate) body: u64,
+    /// A chunked body follows the head (RFC 9112 §7.1): read and discarded chunk by
+    /// chunk, within the same cap as a `Content-Length` one.
+    pub(crate) chunked: bool,
     /// `Expect: 100-continue` on a body the server will read: answer `100` at once.
     pub(crate) send_continue: bool,
 }
@@ -136,12 +139,13 @@ pub(crate) fn parse_head(buf: &[u8], limits: RequestLimits) -> Parsed<'_> {
         // `close` wins over any `keep-alive`, in one field or several (RFC 9112 §9.6).
         client_keeps: !fields.saw_close && (!http10 || fields.saw_keep_alive),
         body: fields.content_length,
+        chunked: fields.chunked,
         send_continue: false,
     };
     // An HTTP/1.0 client does not know 100 (RFC 9110 §10.1.1): the Expect is ignored.
     decision.send_continue = fields.expects_continue
         && !http10
-        && decision.body > 0
+        && (decision.body > 0 || decision.chunked)
         && !decision.status().ends_connection()
         && !matches!(decision.answer, Answer::Fault(_));
     Parsed::Complete { len, decision }
@@ -163,6 +167,9 @@ pub(crate) fn complete_requests(buf: &[u8], limits: RequestLimits) -> u64 {
             return count;
         };
         count += 1;
+        if decision.chunked {
+            return count; // where its body ends takes decoding: nothing after it counts
+        }
         let next = u64::try_from(pos + len)
             .unwrap_or(u64::MAX)
             .saturating_add(decision.body);
@@ -179,6 +186,7 @@ struct Fields {
     saw_close: bool,
     saw_keep_alive: bool,
     content_length: u64,
+    chunked: bool,
     expects_continue: bool,
     /// `Host` fields seen, and whether every one was a valid `host[:port]`.
     hosts: u32,
@@ -207,7 +215,14 @@ impl Fields {
                     }
                 }
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                return Err(transfer_coding(value, http10));
+                if self.chunked {
+                    return Err((
+                        Status::BadRequest,
+                        "more than one Transfer-Encoding field\n".to_owned(),
+                    ));
+                }
+                transfer_coding(value, http10)?;
+                self.chunked = true;
             } else if name.eq_ignore_ascii_case("host") {
                 self.hosts += 1;
                 self.hosts_valid &= host::valid(header.value);
@@ -237,6 +252,13 @@ impl Fields {
             (_, false) => return Err((Status::BadRequest, "invalid Host field\n".to_owned())),
             _ => {}
         }
+        if self.chunked && length.is_some() {
+            // Which one frames the body is how requests are smuggled: neither.
+            return Err((
+                Status::BadRequest,
+                "both Transfer-Encoding and Content-Length\n".to_owned(),
+            ));
+        }
         match length {
             Some(n) if n > MAX_BODY => Err((
                 Status::ContentTooLarge,
@@ -250,29 +272,26 @@ impl Fields {
     }
 }
 
-/// What a request with `Transfer-Encoding: {value}` gets: 411 for `chunked` (its body
-/// would need reading by chunks), 501 for a coding this server does not know (RFC 9112
-/// §6.1), and 400 in an HTTP/1.0 request, whose framing it makes faulty.
-fn transfer_coding(value: &str, http10: bool) -> (Status, String) {
+/// Whether this server reads a body sent with `Transfer-Encoding: {value}`: only
+/// `chunked` (RFC 9112 §6.1: a recipient must parse it). Another coding is 501;
+/// any in an HTTP/1.0 request, whose framing it makes faulty, 400.
+fn transfer_coding(value: &str, http10: bool) -> Result<(), (Status, String)> {
     if http10 {
-        return (
+        return Err((
             Status::BadRequest,
             "Transfer-Encoding in an HTTP/1.0 request\n".to_owned(),
-        );
+        ));
     }
     if value.eq_ignore_ascii_case("chunked") {
-        return (
-            Status::LengthRequired,
-            "a request body must come with Content-Length, not Transfer-Encoding\n".to_owned(),
-        );
+        return Ok(());
     }
-    (
+    Err((
         Status::NotImplemented,
         format!(
-            "transfer coding {:?} not implemented: send the body with Content-Length\n",
+            "transfer coding {:?} not implemented: send the body chunked or with Content-Length\n",
             super::route::echo(value)
         ),
-    )
+    ))
 }
 
 #[cfg(test)]

@@ -34,8 +34,6 @@ pub(crate) enum Status {
     MethodNotAllowed,
     /// 408: no complete head within the header timeout.
     RequestTimeout,
-    /// 411: a chunked request body.
-    LengthRequired,
     /// 413: a request body over the cap.
     ContentTooLarge,
     /// 414: a request line over the head cap.
@@ -63,7 +61,6 @@ impl Status {
             Status::NotFound => 404,
             Status::MethodNotAllowed => 405,
             Status::RequestTimeout => 408,
-            Status::LengthRequired => 411,
             Status::ContentTooLarge => 413,
             Status::UriTooLong => 414,
             Status::HeaderFieldsTooLarge => 431,
@@ -424,7 +421,6 @@ mod tests {
             (Status::BadRequest, "400 Bad Request"),
             (Status::NotFound, "404 Not Found"),
             (Status::RequestTimeout, "408 Request Timeout"),
-            (Status::LengthRequired, "411 Length Required"),
             (Status::ContentTooLarge, "413 Content Too Large"),
             (
                 Status::HeaderFieldsTooLarge,
@@ -513,7 +509,6 @@ mod tests {
             Status::NotFound,
             Status::MethodNotAllowed,
             Status::RequestTimeout,
-            Status::LengthRequired,
             Status::ContentTooLarge,
             Status::HeaderFieldsTooLarge,
             Status::ServiceUnavailable,
@@ -528,6 +523,6 @@ mod tests {
         .filter(|s| s.ends_connection())
         .map(Status::code)
         .collect();
-        assert_eq!(ends, [400, 405, 408, 411, 413, 431, 503, 414, 501, 505]);
+        assert_eq!(ends, [400, 405, 408, 413, 431, 503, 414, 501, 505]);
     }
 }

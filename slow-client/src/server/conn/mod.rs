@@ -46,6 +46,7 @@ use super::outbox::Outbox;
 use super::policy::Policy;
 use super::route::lab::fault::End as FaultEnd;
 use super::ServerStats;
+use crate::http::chunked::ChunkedDecoder;
 
 mod read;
 mod timers;
@@ -145,6 +146,10 @@ pub(crate) struct Conn {
     held: bool,
     /// Request-body bytes still to skip.
     skip: u64,
+    /// A chunked request body being skipped: where it is in the chunked coding, and
+    /// its payload so far (held to the same cap as a `Content-Length` body).
+    chunked: Option<ChunkedDecoder>,
+    chunked_payload: u64,
     /// When the body being skipped started (its head was decided): the body timeout
     /// runs from here and nothing resets it.
     body_since: Option<Instant>,
@@ -193,6 +198,8 @@ impl Conn {
             overdue_from: None,
             held: false,
             skip: 0,
+            chunked: None,
+            chunked_payload: 0,
             body_since: None,
             owed,
             requests: 0,
@@ -210,6 +217,11 @@ impl Conn {
             fault_end: None,
             hold_until: None,
         }
+    }
+
+    /// A request body is being read (to be discarded).
+    fn in_body(&self) -> bool {
+        self.skip > 0 || self.chunked.is_some()
     }
 
     /// Where the connection is in its keep-alive life.

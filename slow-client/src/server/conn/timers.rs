@@ -44,7 +44,7 @@ impl Conn {
     /// Nothing owed, held or under way: only stray CR/LF may have come since the
     /// last response.
     fn idle(&self) -> bool {
-        self.owed.is_empty() && !self.held && self.skip == 0
+        self.owed.is_empty() && !self.held && !self.in_body()
     }
 
     /// Acts on the timers that have run out at `cx.now`.

@@ -91,7 +91,7 @@ impl Conn {
         }
         match self.phase {
             Phase::Open | Phase::Lingering => Flow::Continue,
-            Phase::Closing if !self.linger && self.skip == 0 => Flow::Close,
+            Phase::Closing if !self.linger && !self.in_body() => Flow::Close,
             Phase::Closing => {
                 self.phase = Phase::Lingering;
                 self.linger_until = after(cx.now, LINGER.min(cx.policy.header_timeout));

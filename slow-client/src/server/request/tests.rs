@@ -113,9 +113,19 @@ fn a_body_is_measured_for_skipping_and_continue_is_sent_only_for_one() {
 }
 
 #[test]
-fn chunked_bodies_are_411_and_bad_or_huge_lengths_400_and_413() {
-    let chunked = "POST /delay/1/url/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
-    assert_eq!(invalid(chunked), Status::LengthRequired);
+fn chunked_bodies_are_read_and_bad_or_huge_lengths_400_and_413() {
+    let chunked = "POST /delay/1/url/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n";
+    let d = decide(chunked);
+    assert_eq!(
+        (d.chunked, d.body, d.status()),
+        (true, 0, Status::TemporaryRedirect)
+    );
+    let both = "POST /delay/1/url/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n";
+    assert_eq!(invalid(both), Status::BadRequest);
+    let twice = "POST /delay/1/url/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n";
+    assert_eq!(invalid(twice), Status::BadRequest);
+    let expect = "POST /delay/1/url/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n";
+    assert!(decide(expect).send_continue);
     for bad in ["-1", "1x", "", "1, 2", "99999999999999999999999"] {
         let head =
             format!("POST /delay/1/url/x HTTP/1.1\r\nHost: x\r\nContent-Length: {bad}\r\n\r\n");

@@ -42,13 +42,13 @@ fn after_head(out: &str) -> &str {
 
 #[test]
 fn error_answers_to_head_carry_no_body_whatever_the_status() {
-    // Bug: errors found while parsing (411, 413, 400, 431) were encoded with a body
+    // Bug: errors found while parsing (501, 413, 400, 431) were encoded with a body
     // even when they answered a HEAD (RFC 9112 §6.3: never a body after a head
     // answering HEAD).
     let cases: [(&[u8], u16); 5] = [
         (
-            b"HEAD /delay/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
-            411,
+            b"HEAD /delay/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+            501,
         ),
         (
             b"HEAD /delay/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n",
@@ -88,7 +88,64 @@ fn error_answers_to_head_carry_no_body_whatever_the_status() {
     assert_eq!(after_head(&slow.output()), "");
     // A GET still gets its error body.
     let mut get = sim();
-    get.send(b"GET /delay/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
-    assert_eq!(codes(&get), [411]);
+    get.send(b"GET /delay/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n");
+    assert_eq!(codes(&get), [501]);
     assert!(!after_head(&get.output()).is_empty());
+}
+
+#[test]
+fn a_chunked_request_body_is_read_and_discarded_however_it_is_split() {
+    let request =
+        b"POST /delay/0/url/http://x/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\
+        5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n\
+        GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n";
+    for cut in 0..request.len() {
+        let mut sim = sim();
+        sim.send_split(request, &[cut], MS);
+        assert_eq!(codes(&sim), [307, 200], "cut at {cut}");
+        assert!(!sim.ended(), "cut at {cut}");
+    }
+}
+
+#[test]
+fn a_chunked_body_that_breaks_the_coding_or_the_cap_ends_the_connection_after_its_answer() {
+    let head =
+        "POST /delay/0/url/http://x/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let over = format!("{head}{:x}\r\n", crate::server::request::MAX_BODY + 1);
+    for body in [format!("{head}zz\r\n"), format!("{head}3\r\nabcX"), over] {
+        let mut sim = sim();
+        sim.send(body.as_bytes());
+        sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
+        sim.advance(2 * SEC);
+        assert_eq!(codes(&sim), [307], "{body:?}");
+        assert!(sim.ended(), "{body:?}");
+    }
+}
+
+#[test]
+fn a_trickled_chunked_body_is_cut_off_at_the_body_timeout() {
+    let mut sim = sim();
+    sim.send(
+        b"POST /delay/0/url/http://x/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    assert_eq!(
+        codes(&sim),
+        [307],
+        "answered at once, the body read meanwhile"
+    );
+    for _ in 0..20 {
+        sim.send(b"1\r\na\r\n");
+        sim.advance(2 * SEC);
+    }
+    assert_eq!(sim.end, Some((crate::server::sim::End::Closed, 30 * SEC)));
+}
+
+#[test]
+fn expect_100_continue_with_a_chunked_body_gets_the_100() {
+    let mut sim = sim();
+    sim.send(b"POST /delay/1/url/http://x/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n");
+    assert_eq!(codes(&sim), [100]);
+    sim.send(b"0\r\n\r\n");
+    sim.advance(SEC);
+    assert_eq!(codes(&sim), [100, 307]);
 }
