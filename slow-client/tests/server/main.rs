@@ -4,13 +4,15 @@
 //! `routes.rs`: slowwly's redirects, the delay units, the index page.
 //! `keep_alive.rs`: persistent connections, pipelining and their timers.
 //! `abuse.rs`: every 4xx/5xx and refusal. `exact.rs`: what RFC 9110/9112 ask of every
-//! request (Host, versions, target forms, CORS, caching) and `/status/{code}`. `lifecycle.rs`: stopping,
+//! request (Host, versions, target forms, CORS, caching) and `/status/{code}`.
+//! `outside.rs`: the same against Python's `http.client` (where `python3` exists). `lifecycle.rs`: stopping,
 //! stats, descriptors (some of those tests re-run themselves in a child process).
 
 mod abuse;
 mod exact;
 mod keep_alive;
 mod lifecycle;
+mod outside;
 mod routes;
 mod wire;
 
