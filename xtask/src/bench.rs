@@ -17,6 +17,7 @@
 //! to [`SECTIONS`].
 
 mod dispatch;
+mod drip;
 mod e2e;
 mod floor;
 mod machine;
@@ -207,6 +208,16 @@ pub const SECTIONS: &[Section] = &[
             };
             let markdown = format!("{}\n{}", serve::render(&measured), serve::READING);
             b.add_markdown(serve::HEADING, markdown);
+            Ok(())
+        },
+    },
+    Section {
+        name: "drip",
+        about: "serve's /drip: 1,000 concurrent drips of 10 bytes over 1 s, every byte's lateness",
+        needs_slow_client: true,
+        run: |b| {
+            let markdown = drip::run(b)?;
+            b.add_markdown(drip::HEADING, markdown);
             Ok(())
         },
     },
