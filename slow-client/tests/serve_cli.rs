@@ -195,3 +195,29 @@ fn a_url_pasted_from_the_browser_reaches_a_separate_server() {
     assert_eq!(run.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains(r#""ok":2,"#), "{stdout}");
 }
+
+#[test]
+fn body_timeout_cuts_off_a_trickled_request_body() {
+    // `--body-timeout`: a body read only to be discarded has this long in all, from
+    // its head; the answer (sent at once) stays, then the connection closes.
+    let (child, addr) = serve(&["--body-timeout", "0.3"]);
+    let mut stream = connect(&addr);
+    let started = Instant::now();
+    stream
+        .write_all(
+            b"POST /delay/0/url/http://x/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nab",
+        )
+        .unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response); // a reset after the data also ends it
+    let elapsed = started.elapsed();
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 307 "), "{text}");
+    assert!(
+        elapsed >= Duration::from_millis(300),
+        "closed early: {elapsed:?}"
+    );
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    signal(&child, "-INT");
+    stopped(child);
+}

@@ -8,13 +8,14 @@
 //! read ([`super::eager`]: a request answered in that read and closed is never
 //! registered at all), and modified only when what it wants changes
 //! ([`Conn::wants`](super::conn::Conn::wants)): a blocked write, the pipeline bound
-//! reached, the peer's close.
-//! Under keep-alive a request costs one read and one write; the registration stays. Sockets are never `dup`ed, so closing
-//! one removes it from the epoll set and the loop skips the `EPOLL_CTL_DEL`.
+//! reached, the peer's close. Under keep-alive a request costs one read and one
+//! write; the registration stays. Sockets are never `dup`ed, so closing one removes
+//! it from the epoll set and the loop skips the `EPOLL_CTL_DEL`.
 //!
-//! Timers: all from the one deadline heap. A session's next need (a response falling
-//! due, the header, keep-alive or send timeout, the linger) is pushed only when it
-//! comes before every entry the session already has there; a deadline that moves
+//! Timers: all from the one deadline heap. A connection's next need
+//! ([`Conn::next_deadline`](super::conn::Conn::next_deadline): a response falling
+//! due, the header, body, keep-alive or send timeout, the linger) is pushed only
+//! when it comes before every entry the connection already has there; a deadline that moves
 //! later (the keep-alive timer after each request) waits for the earlier entry to
 //! fire, find nothing to do, and push the later one ([`super::deadline::Entries`]).
 //!

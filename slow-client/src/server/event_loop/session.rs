@@ -158,3 +158,28 @@ impl EventLoop<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wants_map_onto_the_registration() {
+        let wants = |read, write, peer_close| Wants {
+            read,
+            write,
+            peer_close,
+            nodelay: false,
+        };
+        assert_eq!(interest(wants(true, false, false)), Interest::READABLE);
+        assert_eq!(
+            interest(wants(true, true, false)),
+            Interest::READABLE.add(Interest::WRITABLE)
+        );
+        assert_eq!(interest(wants(false, true, false)), Interest::WRITABLE);
+        // The pipeline bound with nothing to write: only the peer's close wakes it.
+        assert_eq!(interest(wants(false, false, true)), Interest::READ_CLOSED);
+        // After the peer's FIN, with nothing to write: only an error or hangup.
+        assert_eq!(interest(wants(false, false, false)), Interest::PRIORITY);
+    }
+}

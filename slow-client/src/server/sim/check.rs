@@ -3,8 +3,8 @@
 //!
 //! The input decodes (by hand, so a fuzzer's mutations map onto choices) into a
 //! server configuration and a script of client actions: well-formed requests
-//! (delays, HEAD, POST with a body, `Expect`, HTTP/1.0, `Connection: close`) cut
-//! into pieces with pauses, raw bytes, clock steps, socket windows (partial
+//! (delays, HEAD, POST with a body, `Expect`, HTTP/1.0, `Connection: close`), up
+//! to 32 pipelined in one buffer, cut in two pieces with a pause, raw bytes, clock steps, socket windows (partial
 //! writes, a full socket), the socket becoming writable, the peer's FIN, a peer
 //! gone both ways, SIGTERM. After every step, and at the end, it asserts:
 //!
@@ -12,7 +12,9 @@
 //! - responses in request order, and none before its due time (each generated
 //!   request carries a sequence number its `Location` echoes; raw bytes never hold
 //!   a digit, so only a generated request line can make such a `Location`);
-//! - `answered + rejected + dropped <= requests` while open, `==` once closed;
+//! - `answered + rejected + dropped <= requests` while open, `==` once closed,
+//!   and (when no raw byte could merge with them) every generated request the
+//!   connection took whole while reading requests is counted;
 //! - at most [`PIPELINE_DEPTH`] responses held; unparsed input at most one head
 //!   and one read;
 //! - the connection ends only in the documented ways: it closes on its own while
@@ -25,7 +27,7 @@ use std::time::Duration;
 
 use super::{End, Sim};
 use crate::server::config::{Framing, ServerConfig};
-use crate::server::conn::PIPELINE_DEPTH;
+use crate::server::conn::{Phase, PIPELINE_DEPTH};
 
 /// The most bytes one read takes (the loop's shared buffer is at least this).
 const READ: usize = 16 * 1024;
@@ -129,38 +131,55 @@ pub(crate) fn check(data: &[u8]) {
     let mut sent: Vec<Sent> = Vec::new();
     let mut seq = 0u32;
     let mut steps = 0;
+    // Generated requests the connection took whole while reading requests, and
+    // whether raw bytes (which may merge with them) were sent.
+    let mut whole = 0u64;
+    let mut raw_sent = false;
     while !input.0.is_empty() && steps < 200 {
         steps += 1;
         let before = Before::of(&sim);
         let op = input.next();
         match op % 10 {
             0 | 1 => {
+                // `copies` requests, pipelined in one buffer cut in two pieces.
                 let kind = input.next();
+                let copies = u32::from(kind >> 3) + 1;
                 let delay = DELAYS_MS[usize::from(input.next()) % DELAYS_MS.len()];
-                let bytes = request(kind, delay, seq);
-                let cut = usize::from(input.next()) % (bytes.len() + 1);
+                let mut bytes = Vec::new();
+                let mut heads = Vec::new();
+                for n in 0..copies {
+                    let one = request(kind, delay, seq + n);
+                    // The head is complete with the piece holding its blank line.
+                    let blank = one.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0);
+                    heads.push(bytes.len() + blank + 4);
+                    bytes.extend_from_slice(&one);
+                }
+                let cut = usize::from(input.next()) * 7 % (bytes.len() + 1);
                 let pause = Duration::from_millis(u64::from(input.next() % 8) * 50);
-                // The head is complete with the piece holding its blank line.
-                let head_end = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 4;
-                send(&mut sim, &bytes[..cut]);
-                let mut at = sim.elapsed();
+                let mut taken = send(&mut sim, &bytes[..cut]);
+                let first = sim.elapsed();
+                let mut second = first;
                 if cut < bytes.len() {
                     sim.advance(pause);
-                    send(&mut sim, &bytes[cut..]);
-                    if cut < head_end {
-                        at = sim.elapsed();
-                    }
+                    taken &= send(&mut sim, &bytes[cut..]);
+                    second = sim.elapsed();
                 }
-                sent.push(Sent {
-                    seq,
-                    delay: Duration::from_millis(delay),
-                    at,
-                });
-                seq += 1;
+                if taken {
+                    whole += u64::from(copies);
+                }
+                for head_end in heads {
+                    sent.push(Sent {
+                        seq,
+                        delay: Duration::from_millis(delay),
+                        at: if cut >= head_end { first } else { second },
+                    });
+                    seq += 1;
+                }
             }
             2 => {
                 let len = usize::from(input.next() % 64);
                 let bytes = raw(input.take(len));
+                raw_sent |= !bytes.is_empty();
                 send(&mut sim, &bytes);
             }
             3 | 4 => {
@@ -179,11 +198,12 @@ pub(crate) fn check(data: &[u8]) {
             8 => sim.fail_writes = true,
             _ => sim.drain(),
         }
-        invariants(&sim, &sent, &config);
+        invariants(&sim, &config);
         ends_as_documented(&sim, &before, op % 10);
     }
     liveness(&mut sim, &config);
-    invariants(&sim, &sent, &config);
+    invariants(&sim, &config);
+    in_order_and_on_time(&sim, &sent);
     if !sim.ended() {
         sim.stop();
     }
@@ -193,6 +213,13 @@ pub(crate) fn check(data: &[u8]) {
         s.answered + s.rejected + s.dropped,
         "every request ends exactly once: {s:?}"
     );
+    if !raw_sent {
+        assert!(
+            s.requests >= whole,
+            "{whole} requests taken whole, {} counted: {s:?}",
+            s.requests
+        );
+    }
 }
 
 /// What a step started from.
@@ -213,13 +240,19 @@ impl Before {
 }
 
 /// Sends `bytes` as the loop reads them: at most [`READ`] at a time.
-fn send(sim: &mut Sim, bytes: &[u8]) {
+/// Returns whether the connection took every byte as request bytes (it was reading
+/// requests: open, not past its last response).
+fn send(sim: &mut Sim, bytes: &[u8]) -> bool {
+    let mut taken = true;
     for chunk in bytes.chunks(READ) {
+        taken &= sim.phase() == Some(Phase::Open) && sim.wants().is_some_and(|w| w.read);
         sim.send(chunk);
     }
+    taken
 }
 
-fn invariants(sim: &Sim, sent: &[Sent], config: &ServerConfig) {
+/// What holds after every step: the counts, the bounds.
+fn invariants(sim: &Sim, config: &ServerConfig) {
     let s = sim.stats;
     assert!(
         s.answered + s.rejected + s.dropped <= s.requests,
@@ -237,7 +270,11 @@ fn invariants(sim: &Sim, sent: &[Sent], config: &ServerConfig) {
             conn.buffered()
         );
     }
-    // Responses in request order, none before its due time.
+}
+
+/// Responses in request order, none before its due time (checked once, at the end:
+/// the output only grows, and each write keeps its time).
+fn in_order_and_on_time(sim: &Sim, sent: &[Sent]) {
     let out = locations(sim);
     let mut last = None;
     for (seq, at) in out {

@@ -149,3 +149,18 @@ fn expect_100_continue_with_a_chunked_body_gets_the_100() {
     sim.advance(SEC);
     assert_eq!(codes(&sim), [100, 307]);
 }
+
+#[test]
+fn a_body_still_coming_after_a_closing_answer_makes_the_close_linger() {
+    // Closed at once, the unread body would turn the close into a reset that
+    // destroys the answer in the client's buffer: FIN, then read until it closes.
+    let mut sim = sim();
+    sim.send(b"POST /delay/0/url/http://x/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100\r\n\r\nabc");
+    assert_eq!(codes(&sim), [307]);
+    assert_eq!(sim.shut_at, Some(Duration::ZERO));
+    assert!(!sim.ended());
+    sim.send(&[b'x'; 97]);
+    sim.peer_close();
+    assert!(sim.ended());
+    assert_every_request_ends_once(&sim);
+}
