@@ -57,7 +57,7 @@ impl Decision<'_> {
     pub(crate) fn status(&self) -> Status {
         match &self.answer {
             Answer::Delayed { .. } | Answer::Index => Status::Ok,
-            Answer::Redirect { status, .. } | Answer::Error { status, .. } => *status,
+            Answer::Redirect { status, .. } | Answer::Text { status, .. } => *status,
             Answer::Drip(drip) => Status::Asked(drip.code),
             Answer::Fault(fault) => Status::Asked(fault.code()),
         }

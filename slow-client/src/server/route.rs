@@ -56,10 +56,9 @@ pub(crate) enum Answer<'a> {
     Drip(Drip),
     /// `/fault/{kind}`: after the delay, the bytes and the end of that failure.
     Fault(Fault),
-    /// A status with a one-line text: an error, an asked-for status, or the empty
-    /// answer to `OPTIONS` (the name stays until the connection module can take a
-    /// variant of its own: issue 19's note).
-    Error {
+    /// A status with a one-line text: an error, or an asked-for status; or with no
+    /// text: the answers to `OPTIONS` (204 on a route, 200 for `*`).
+    Text {
         status: Status,
         message: String,
         /// The `Allow` value of a 405 or an answer to `OPTIONS` (empty: none).
@@ -83,7 +82,7 @@ impl<'a> Routed<'a> {
     fn now(status: Status, message: String, allow: &'static str) -> Routed<'a> {
         Routed {
             delay_ms: 0,
-            answer: Answer::Error {
+            answer: Answer::Text {
                 status,
                 message,
                 allow,

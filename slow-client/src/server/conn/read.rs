@@ -255,7 +255,7 @@ impl Conn {
             ),
             Answer::Redirect { location, .. } => (Body::Empty, Some(&**location), ""),
             Answer::Index => (Body::Text(&policy.index), None, ""),
-            Answer::Error { message, allow, .. } => (Body::Text(message), None, *allow),
+            Answer::Text { message, allow, .. } => (Body::Text(message), None, *allow),
             Answer::Drip(drip) => (Body::Drip(drip.numbytes), None, ""),
             Answer::Fault(fault) => {
                 return self.owe_fault(*fault, decision.delay_ms, arrived, line, cx);

@@ -55,7 +55,7 @@ pub(crate) fn status<'a>(
             location: Cow::Borrowed("/"),
         }
     } else {
-        Answer::Error {
+        Answer::Text {
             status,
             message: if status.has_body() {
                 format!("{code} {}\n", status.reason())
@@ -141,7 +141,7 @@ mod tests {
                     assert!((300..400).contains(&code) && code != 304);
                     status
                 }
-                Answer::Error {
+                Answer::Text {
                     status, message, ..
                 } => {
                     assert_eq!(message.is_empty(), matches!(code, 204 | 304), "{code}");
@@ -154,7 +154,7 @@ mod tests {
         assert_eq!(asked("503", "").delay_ms, 0);
         assert_eq!(asked("503", "x=1&delay=250ms").delay_ms, 250);
         match asked("405", "").answer {
-            Answer::Error { allow, message, .. } => {
+            Answer::Text { allow, message, .. } => {
                 assert_eq!(
                     (allow, message.as_str()),
                     ("GET, HEAD, OPTIONS", "405 Method Not Allowed\n")
@@ -184,7 +184,7 @@ mod tests {
                 Routed {
                     delay_ms: 0,
                     answer:
-                        Answer::Error {
+                        Answer::Text {
                             status: Status::BadRequest,
                             ..
                         },
@@ -202,7 +202,7 @@ mod tests {
         }
         for kind in ["", "Reset", "reset/", "nope"] {
             match super::fault(kind, "", 60_000).answer {
-                Answer::Error {
+                Answer::Text {
                     status, message, ..
                 } => {
                     assert_eq!(status, Status::NotFound, "{kind}");

@@ -4,7 +4,7 @@ use super::*;
 
 fn status(method: &str, target: &str) -> Status {
     match route(method, target, 60_000).answer {
-        Answer::Error { status, .. } => status,
+        Answer::Text { status, .. } => status,
         Answer::Redirect { status, .. } => status,
         _ => Status::Ok,
     }
@@ -95,7 +95,7 @@ fn post_to_the_url_route_is_307_and_elsewhere_405() {
         Status::TemporaryRedirect
     );
     match route("POST", "/delay/5", 60_000).answer {
-        Answer::Error { status, allow, .. } => {
+        Answer::Text { status, allow, .. } => {
             assert_eq!(
                 (status, allow),
                 (Status::MethodNotAllowed, "GET, HEAD, OPTIONS")
@@ -126,7 +126,7 @@ fn control_characters_and_broken_escapes_are_400_never_a_header() {
         assert!(
             matches!(
                 r.answer,
-                Answer::Error {
+                Answer::Text {
                     status: Status::BadRequest,
                     ..
                 }
@@ -164,7 +164,7 @@ fn index_other_paths_and_bad_delays() {
         assert_eq!(r.delay_ms, 0);
     }
     match route("GET", "/delay/soon", 60_000).answer {
-        Answer::Error { message, .. } => assert!(message.contains("1.5s"), "{message}"),
+        Answer::Text { message, .. } => assert!(message.contains("1.5s"), "{message}"),
         other => panic!("{other:?}"),
     }
 }
@@ -181,7 +181,7 @@ fn the_cap_applies_to_every_unit() {
         "/delay/61s/url/x",
     ] {
         match route("GET", path, 60_000).answer {
-            Answer::Error {
+            Answer::Text {
                 status, message, ..
             } => {
                 assert_eq!(status, Status::BadRequest, "{path}");
@@ -206,7 +206,7 @@ fn a_long_path_is_echoed_only_in_part() {
 fn echoed_client_text_is_bounded() {
     let path = format!("/nothing/{}", "é".repeat(300));
     match route("GET", &path, 60_000).answer {
-        Answer::Error { message, .. } => assert!(message.len() < ECHO_LIMIT + 150),
+        Answer::Text { message, .. } => assert!(message.len() < ECHO_LIMIT + 150),
         other => panic!("{other:?}"),
     }
 }
@@ -224,7 +224,7 @@ fn options_on_a_route_is_a_preflight_and_options_star_names_every_method() {
             route("OPTIONS", path, 60_000),
             Routed {
                 delay_ms: 0,
-                answer: Answer::Error {
+                answer: Answer::Text {
                     status: Status::NoContent,
                     message: String::new(),
                     allow
@@ -236,7 +236,7 @@ fn options_on_a_route_is_a_preflight_and_options_star_names_every_method() {
     assert_eq!(status("OPTIONS", "/nowhere"), Status::NotFound);
     assert_eq!(status("OPTIONS", "*"), Status::Ok);
     match route("OPTIONS", "*", 60_000).answer {
-        Answer::Error { allow, .. } => assert_eq!(allow, ALLOW_ANY),
+        Answer::Text { allow, .. } => assert_eq!(allow, ALLOW_ANY),
         other => panic!("{other:?}"),
     }
 }
