@@ -3,10 +3,15 @@
 //! stamps every byte as it reads it, and each byte's lateness is its arrival minus
 //! its schedule (`delay + k × duration / N` from just before its request was
 //! written, so the loopback's own latency counts against the server, never for it).
+//!
+//! Beside it, where `python3` can import `httpbin` (`pip install httpbin`), the same
+//! load against httpbin's own `/drip` (Flask on Werkzeug's threaded server, a
+//! `time.sleep` between bytes): the drip server most clients are tested against.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::num::NonZeroUsize;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use epoll_safe::{Epoll, Events, Interest, Token};
@@ -38,9 +43,11 @@ struct Drip {
     closed: bool,
 }
 
-/// What the section measured.
+/// What the section measured, for one server.
 #[derive(Debug)]
 pub struct Measured {
+    /// The server, as the table names it.
+    pub server: String,
     /// Lateness of every body byte received, milliseconds, sorted.
     pub lateness_ms: Vec<f64>,
     /// Drips whose whole body arrived.
@@ -53,14 +60,80 @@ pub struct Measured {
 /// When the server cannot start, or the client cannot connect, register or read.
 pub fn run(b: &mut Bench) -> Outcome<String> {
     let server = Server::start(b.slow_client(), &b.scratch)?;
-    let measured = measure(server.addr())?;
+    let mut rows = vec![measure("slow-client serve", server.addr())?];
     server.stop();
-    let markdown = render(&measured);
+    let other = match Httpbin::start() {
+        Ok(httpbin) => {
+            let row = measure("httpbin 0.10 (Werkzeug, threaded)", &httpbin.addr);
+            drop(httpbin);
+            rows.push(row?);
+            None
+        }
+        Err(why) => Some(why),
+    };
+    let markdown = render(&rows, other.as_deref());
     println!("{markdown}");
     Ok(markdown)
 }
 
-fn measure(addr: &str) -> Outcome<Measured> {
+/// httpbin's app on Werkzeug's threaded server, killed when dropped.
+struct Httpbin {
+    child: Child,
+    addr: String,
+}
+
+impl Httpbin {
+    /// Starts it on a free port and waits until it takes connections.
+    fn start() -> Result<Httpbin, String> {
+        let probe = Command::new("python3")
+            .args(["-c", "import httpbin, werkzeug"])
+            .stderr(Stdio::null())
+            .status();
+        if !probe.is_ok_and(|s| s.success()) {
+            return Err("not measured: no `python3` with `httpbin` here \
+                        (`python3 -m pip install httpbin`)"
+                .to_owned());
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let script = format!(
+            "import logging; logging.disable(logging.CRITICAL)\n\
+             from httpbin import app\n\
+             from werkzeug.serving import run_simple\n\
+             run_simple('127.0.0.1', {port}, app, threaded=True)\n"
+        );
+        let child = Command::new("python3")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("python3: {e}"))?;
+        let httpbin = Httpbin {
+            child,
+            addr: format!("127.0.0.1:{port}"),
+        };
+        let until = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(&httpbin.addr).is_err() {
+            if Instant::now() > until {
+                return Err("httpbin did not start within 20 s".to_owned());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(httpbin)
+    }
+}
+
+impl Drop for Httpbin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn measure(server: &str, addr: &str) -> Outcome<Measured> {
     let err = |what: &str, e: &dyn std::fmt::Display| format!("drip bench: {what}: {e}");
     let request = format!(
         "GET /drip?numbytes={BYTES}&duration={}&delay={} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n",
@@ -127,6 +200,7 @@ fn measure(addr: &str) -> Outcome<Measured> {
     }
     lateness_ms.sort_by(f64::total_cmp);
     Ok(Measured {
+        server: server.to_owned(),
         complete: drips.iter().filter(|d| d.body == BYTES).count(),
         lateness_ms,
     })
@@ -171,27 +245,43 @@ fn quantile(v: &[f64], q: f64) -> f64 {
     v[i.min(v.len() - 1)]
 }
 
-/// The section as markdown.
-pub fn render(m: &Measured) -> String {
-    let v = &m.lateness_ms;
-    let p99 = quantile(v, 0.99);
-    format!(
+/// The section as markdown: a row per server measured, and why another was not.
+pub fn render(rows: &[Measured], other: Option<&str>) -> String {
+    let mut text = format!(
         "{DRIPS} connections at once, each `GET /drip?numbytes={BYTES}&duration=1&delay=0.5` \
-         (`Connection: close`) to `slow-client serve` on loopback; one epoll client stamps \
-         every byte as it reads it. Lateness = arrival - (request written + delay + k x \
-         duration / N).\n\n\
-         | drips complete | bytes | lateness min | p50 | p99 | p99.9 | max | target |\n\
-         |---|---|---|---|---|---|---|---|\n\
-         | {} of {DRIPS} | {} | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | p99 within 2 ms: {} |\n",
-        m.complete,
-        v.len(),
-        quantile(v, 0.0),
-        quantile(v, 0.5),
-        p99,
-        quantile(v, 0.999),
-        quantile(v, 1.0),
-        if p99 <= 2.0 { "met" } else { "missed" },
-    )
+         (`Connection: close`), on loopback; one epoll client stamps every byte as it reads \
+         it. Lateness = arrival - (request written + delay + k x duration / N).\n\n\
+         | server | drips complete | bytes | lateness min | p50 | p99 | p99.9 | max | target |\n\
+         |---|---|---|---|---|---|---|---|---|\n"
+    );
+    for m in rows {
+        let v = &m.lateness_ms;
+        let p99 = quantile(v, 0.99);
+        let target = if m.server.starts_with("slow-client") {
+            if p99 <= 2.0 {
+                "p99 within 2 ms: met"
+            } else {
+                "p99 within 2 ms: **missed**"
+            }
+        } else {
+            "(for comparison)"
+        };
+        text.push_str(&format!(
+            "| {} | {} of {DRIPS} | {} | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {:.3} ms | {target} |\n",
+            m.server,
+            m.complete,
+            v.len(),
+            quantile(v, 0.0),
+            quantile(v, 0.5),
+            p99,
+            quantile(v, 0.999),
+            quantile(v, 1.0),
+        ));
+    }
+    if let Some(why) = other {
+        text.push_str(&format!("\nhttpbin: {why}.\n"));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -204,11 +294,16 @@ mod tests {
         assert_eq!((quantile(&v, 0.5), quantile(&v, 0.99)), (50.0, 99.0));
         assert!(quantile(&[], 0.5).is_nan());
         let m = Measured {
+            server: "slow-client serve".to_owned(),
             lateness_ms: vec![0.1, 0.2, 3.0],
             complete: 1000,
         };
-        let text = render(&m);
-        assert!(text.contains("| 1000 of 1000 | 3 |"), "{text}");
-        assert!(text.contains("missed"), "{text}");
+        let text = render(&[m], Some("not measured"));
+        assert!(
+            text.contains("| slow-client serve | 1000 of 1000 | 3 |"),
+            "{text}"
+        );
+        assert!(text.contains("**missed**"), "{text}");
+        assert!(text.contains("httpbin: not measured."), "{text}");
     }
 }
