@@ -264,20 +264,23 @@ impl Outbox {
     /// Drops written bytes: all of them when everything is written (the usual case,
     /// keeping the capacity), or a large written front.
     fn compact(&mut self) {
-        if self.sent == self.bytes.len() {
+        let gone = self.sent;
+        if gone == self.bytes.len() {
             self.bytes.clear();
-            self.sent = 0;
-        } else if self.sent >= COMPACT_AT {
-            let gone = self.sent;
+        } else if gone >= COMPACT_AT {
             self.bytes.drain(..gone);
-            for owed in &mut self.owed {
-                owed.end -= gone;
-                // Only responses not yet due keep a `date_at`, and those lie wholly
-                // after `sent`; a place inside the dropped front is gone with it.
-                owed.date_at = owed.date_at.and_then(|at| at.checked_sub(gone));
-            }
-            self.sent = 0;
+        } else {
+            return;
         }
+        // Entries still owed lie after `sent`; those without bytes of their own (a
+        // stream, a fault that sends nothing) sit exactly at it.
+        for owed in &mut self.owed {
+            owed.end = owed.end.saturating_sub(gone);
+            // Only responses not yet due keep a `date_at`, and those lie wholly
+            // after `sent`; a place inside the dropped front is gone with it.
+            owed.date_at = owed.date_at.and_then(|at| at.checked_sub(gone));
+        }
+        self.sent = 0;
     }
 }
 

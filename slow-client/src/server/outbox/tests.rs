@@ -56,6 +56,38 @@ fn a_stream_releases_its_bytes_on_schedule_and_holds_back_what_follows() {
 }
 
 #[test]
+fn entries_without_bytes_keep_their_place_when_the_written_buffer_is_cleared() {
+    // Found by the lab's property test: a stream owed behind a response written in
+    // full kept the old buffer's offset after the buffer was cleared.
+    let t0 = Instant::now();
+    let mut outbox = Outbox::default();
+    owe(&mut outbox, "FIRST RESPONSE", t0);
+    outbox.owe_stream(
+        Drip {
+            numbytes: 1,
+            duration_ms: 0,
+            delay_ms: 0,
+            code: 200,
+        },
+        t0,
+        Some(Verdict::Answered),
+        None,
+    );
+    owe(&mut outbox, "", t0 + ms(10));
+    assert_eq!(outbox.ready(t0, &DATE), b"FIRST RESPONSE");
+    assert_eq!(outbox.wrote(14).count(), 1);
+    assert_eq!(outbox.stream_ready(t0), 1);
+    assert!(outbox.stream_wrote(1).is_some());
+    // The buffer is cleared here: the empty entry's place must follow.
+    owe(&mut outbox, "NEXT", t0 + ms(20));
+    assert_eq!(outbox.ready(t0 + ms(10), &DATE), b"");
+    assert_eq!(outbox.wrote(0).count(), 1);
+    assert_eq!(outbox.ready(t0 + ms(20), &DATE), b"NEXT");
+    assert_eq!(outbox.wrote(4).count(), 1);
+    assert!(outbox.is_empty());
+}
+
+#[test]
 fn an_entry_without_bytes_is_done_once_due_and_not_before() {
     let t0 = Instant::now();
     let mut outbox = Outbox::default();

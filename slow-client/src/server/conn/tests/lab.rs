@@ -163,3 +163,54 @@ fn a_fault_is_the_last_answer_of_its_connection() {
     assert_eq!(sim.stats.dropped, 1);
     assert_every_request_ends_once(&sim);
 }
+
+/// A lab request from a small number: drips, statuses, faults and a plain delay.
+fn lab_request(n: u8) -> Vec<u8> {
+    let kinds = Fault::ALL;
+    let path = match n % 4 {
+        0 => format!(
+            "/drip?numbytes={}&duration={}&delay=0.{}",
+            1 + n % 7,
+            n % 3,
+            n % 5
+        ),
+        1 => format!(
+            "/status/{}?delay={}ms",
+            [200, 204, 301, 304, 503][usize::from(n % 5)],
+            n
+        ),
+        2 => format!(
+            "/fault/{}?delay=0.1",
+            kinds[usize::from(n) % kinds.len()].name()
+        ),
+        _ => format!("/delay/{}", u64::from(n) * 10),
+    };
+    let method = if n % 9 == 0 { "HEAD" } else { "GET" };
+    format!("{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n").into_bytes()
+}
+
+proptest::proptest! {
+    /// Liveness and the stats identity for the lab: whatever lab requests are
+    /// pipelined, however the socket takes the bytes, the connection ends once the
+    /// client closes, and every request is counted exactly once.
+    #[test]
+    fn any_pipelined_lab_script_ends_and_counts_every_request_once(
+        requests in proptest::collection::vec(proptest::num::u8::ANY, 1..6),
+        window in proptest::option::of(1usize..64),
+        cut in 0usize..400,
+    ) {
+        let mut sim = sim();
+        sim.window = window;
+        let bytes: Vec<u8> = requests.iter().flat_map(|&n| lab_request(n)).collect();
+        sim.send_split(&bytes, &[cut], 7 * MS);
+        for _ in 0..100 {
+            sim.advance(SEC);
+            sim.writable();
+        }
+        sim.peer_close();
+        sim.advance(70 * SEC);
+        proptest::prop_assert!(sim.ended(), "{:?}", sim.phase());
+        let s = sim.stats;
+        proptest::prop_assert_eq!(s.requests, s.answered + s.rejected + s.dropped);
+    }
+}
