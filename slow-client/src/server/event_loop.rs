@@ -228,12 +228,7 @@ impl<'s> EventLoop<'s> {
                 Flow::Continue
             }
         } else if event.is_error() || event.is_hangup() {
-            Flow::Close // not reading and the client is gone both ways
-        } else if event.is_read_closed() {
-            let (sessions, _, mut cx) = self.cx(now);
-            sessions
-                .get_mut(key)
-                .map_or(Flow::Continue, |s| s.conn.peer_closed(&mut cx))
+            Flow::Close // not reading and the client reset
         } else {
             Flow::Continue
         };

@@ -3,14 +3,19 @@
 //! ([`check`](sim::check), behind the `fuzzing` feature).
 //!
 //! The socket is a model: what the client sends arrives at the virtual time of the
-//! send; a write takes at most [`Sim::window`] bytes (`None`: everything), and
-//! blocks when the window is 0; the client's close is a FIN the conn reads.
+//! send and waits in the receive buffer until the conn wants to read (one read per
+//! send, stamped with its arrival, at most [`MAX_AGE`] old as the loop caps it); a
+//! write takes at most [`Sim::window`] bytes (`None`: everything), and blocks when
+//! the window is 0; the client's close is a FIN behind its bytes, read as the end
+//! of the stream.
 
 // The fuzz build (feature `fuzzing`, not test) uses only what `check` needs.
 #![cfg_attr(not(test), allow(dead_code))]
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::arrival::MAX_AGE;
 use super::config::ServerConfig;
 use super::conn::{Conn, Cx, Flow, Logged, Phase, Wants};
 use super::date::HTTP_DATE_LEN;
@@ -44,6 +49,15 @@ pub(crate) struct Write {
     pub(crate) bytes: Vec<u8>,
 }
 
+/// What waits in the socket's receive buffer.
+#[derive(Debug)]
+enum Pending {
+    /// Bytes and when they arrived.
+    Data(Instant, Vec<u8>),
+    /// The client's FIN.
+    Fin,
+}
+
 /// A connection, its policy and its stats, on a virtual clock.
 #[derive(Debug)]
 pub(crate) struct Sim {
@@ -54,6 +68,10 @@ pub(crate) struct Sim {
     now: Instant,
     staging: Vec<u8>,
     logged: Vec<Logged>,
+    /// The socket's receive buffer: sent, not yet read.
+    inbox: VecDeque<Pending>,
+    /// Bytes the conn read while it was taking requests ([`Phase::Open`]).
+    pub(crate) read_open: usize,
     /// Bytes a write takes (`None`: all; `Some(0)`: the socket is full).
     pub(crate) window: Option<usize>,
     /// The next write fails (a peer that closed both ways).
@@ -85,6 +103,8 @@ impl Sim {
             now: t0,
             staging: Vec::new(),
             logged: Vec::new(),
+            inbox: VecDeque::new(),
+            read_open: 0,
             window: None,
             fail_writes: false,
             writes: Vec::new(),
@@ -185,14 +205,51 @@ impl Sim {
 
     /// As [`Sim::send`], with bytes the kernel stamped at `arrived`.
     pub(crate) fn send_arrived(&mut self, bytes: &[u8], arrived: Instant) {
-        if bytes.is_empty() || !self.wants().is_some_and(|w| w.read) {
-            return; // the loop reads only a connection that wants it
+        if !bytes.is_empty() && !self.ended() {
+            self.inbox.push_back(Pending::Data(arrived, bytes.to_vec()));
+            self.pump();
         }
-        let (conn, mut cx) = self.cx();
-        if let Some(conn) = conn {
-            conn.received(bytes, arrived, &mut cx);
+    }
+
+    /// Bytes sent and not read yet (the conn does not want to read).
+    pub(crate) fn unread(&self) -> usize {
+        self.inbox
+            .iter()
+            .map(|p| match p {
+                Pending::Data(_, bytes) => bytes.len(),
+                Pending::Fin => 0,
+            })
+            .sum()
+    }
+
+    /// The loop's reads, for as long as the conn wants to read and something waits:
+    /// each read, then the flush.
+    fn pump(&mut self) {
+        while self.wants().is_some_and(|w| w.read) {
+            let Some(pending) = self.inbox.pop_front() else {
+                return;
+            };
+            let open = self.phase() == Some(Phase::Open);
+            let now = self.now;
+            let (conn, mut cx) = self.cx();
+            let Some(conn) = conn else { return };
+            match pending {
+                Pending::Data(arrived, bytes) => {
+                    // The loop caps a stamp's age at MAX_AGE (`arrival::arrival`).
+                    let arrived = arrived.max(now.checked_sub(MAX_AGE).unwrap_or(now));
+                    conn.received(&bytes, arrived, &mut cx);
+                    if open {
+                        self.read_open += bytes.len();
+                    }
+                    self.progress();
+                }
+                Pending::Fin => match conn.peer_closed(&mut cx) {
+                    Flow::Close => self.finish(End::Closed),
+                    Flow::Reset => self.finish(End::Reset),
+                    Flow::Continue | Flow::ShutdownWrite => self.progress(),
+                },
+            }
         }
-        self.progress();
     }
 
     /// Sends `bytes` in pieces cut at `cuts` (offsets), `pause` apart.
@@ -208,21 +265,20 @@ impl Sim {
         }
     }
 
-    /// The client shuts down its write side (or closes): the loop reads the FIN
-    /// when it reads, or sees the close while not reading.
+    /// The client shuts down its write side (or closes): a FIN behind what it sent,
+    /// which the loop reads as the end of the stream.
     pub(crate) fn peer_close(&mut self) {
-        let (conn, mut cx) = self.cx();
-        let Some(conn) = conn else { return };
-        match conn.peer_closed(&mut cx) {
-            Flow::Close => self.finish(End::Closed),
-            Flow::Reset => self.finish(End::Reset),
-            Flow::Continue | Flow::ShutdownWrite => self.progress(),
+        if !self.ended() {
+            self.inbox.push_back(Pending::Fin);
+            self.pump();
         }
     }
 
-    /// The socket became writable (or is polled): the loop flushes.
+    /// The socket became writable (or is polled): the loop flushes (and reads, if
+    /// that made room).
     pub(crate) fn writable(&mut self) {
         self.progress();
+        self.pump();
     }
 
     /// SIGTERM: the graceful stop.
@@ -233,7 +289,7 @@ impl Sim {
         match conn.drain(&mut cx) {
             Flow::Close => self.finish(End::Closed),
             Flow::Reset => self.finish(End::Reset),
-            Flow::Continue | Flow::ShutdownWrite => {}
+            Flow::Continue | Flow::ShutdownWrite => self.pump(),
         }
     }
 
@@ -256,6 +312,7 @@ impl Sim {
             }
             self.now = self.now.max(next);
             self.fire();
+            self.pump();
         }
         self.now = target;
     }

@@ -377,3 +377,35 @@ fn a_client_that_half_closes_after_its_requests_still_gets_every_answer() {
         "{stats:?}"
     );
 }
+
+#[test]
+fn a_fin_behind_requests_held_by_the_pipeline_bound_still_gets_them_all_answered() {
+    // 64 slow requests fill the pipeline bound, 836 more (more than one read
+    // takes) wait unread in the server's input and its socket, then the FIN: the
+    // server reads them once there is room, answers all 900 in order, then closes
+    // cleanly (no reset over unread requests).
+    let server = start(config(Framing::Length));
+    let mut stream = connect(addr(&server));
+    let mut burst = Vec::new();
+    for _ in 0..64 {
+        burst.extend_from_slice(b"GET /delay/300 HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    for _ in 0..836 {
+        burst.extend_from_slice(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
+    }
+    assert!(burst.len() > 16 * 1024, "more than one read");
+    stream.write_all(&burst).unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let raw = read_to_close(&mut stream);
+    let text = String::from_utf8_lossy(&raw);
+    assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 900);
+    let last_slow = text.rfind("delayed 300 ms").unwrap();
+    let first_fast = text.find("delayed 0 ms").unwrap();
+    assert!(last_slow < first_fast, "in request order");
+    let stats = server.stop().unwrap();
+    assert_eq!(
+        (stats.requests, stats.answered, stats.dropped),
+        (900, 900, 0),
+        "{stats:?}"
+    );
+}

@@ -95,9 +95,6 @@ pub(crate) struct Wants {
     pub(crate) read: bool,
     /// Write: a due response found the socket full.
     pub(crate) write: bool,
-    /// Neither, and the peer has not closed: only its close is worth a wakeup (the
-    /// pipeline bound is reached and nothing can go out).
-    pub(crate) peer_close: bool,
     /// Every write its own segment (`TCP_NODELAY`): a drip is owed, whose bytes
     /// must not wait for the client's acknowledgement (Nagle).
     pub(crate) nodelay: bool,
@@ -231,17 +228,16 @@ impl Conn {
     }
 
     /// What it needs from the socket: reads while it takes requests (or discards
-    /// them) and the peer has not closed, writes while a due response is blocked,
-    /// and only the peer's close while it holds [`PIPELINE_DEPTH`] responses and none
-    /// can go out.
+    /// them) and the peer has not closed, writes while a due response is blocked.
+    /// Neither while it holds [`PIPELINE_DEPTH`] responses and none can go out: a
+    /// FIN then waits in the socket behind the requests still unread, which are read
+    /// (and answered) once there is room again.
     pub(crate) fn wants(&self) -> Wants {
         let read = !self.peer_closed
             && (self.phase != Phase::Open || (self.owed.len() < PIPELINE_DEPTH && !self.held));
-        let write = self.blocked_since.is_some();
         Wants {
             read,
-            write,
-            peer_close: !read && !write && !self.peer_closed,
+            write: self.blocked_since.is_some(),
             nodelay: self.nodelay,
         }
     }

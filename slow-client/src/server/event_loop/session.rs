@@ -31,15 +31,17 @@ pub(crate) struct Session {
     pub(super) nodelay: bool,
 }
 
-/// The registration for what a connection wants. Wanting nothing (the peer closed,
-/// nothing to write) registers `EPOLLPRI`, which a TCP peer that has sent its FIN
-/// cannot raise: only an error or a hangup (always reported) wakes it then.
+/// The registration for what a connection wants. Wanting neither (the pipeline
+/// bound with nothing to write, or the peer's FIN read) registers `EPOLLPRI`, which
+/// TCP raises only for urgent data, which no client here sends: only an error or a
+/// hangup (always reported: a reset) wakes it then. Not `EPOLLRDHUP`: a FIN behind
+/// unread requests is no reason to stop (they are read, and answered, once there is
+/// room), and level-triggered it would wake the loop until then.
 pub(super) fn interest(wants: Wants) -> Interest {
     match (wants.read, wants.write) {
         (true, false) => Interest::READABLE,
         (true, true) => Interest::READABLE.add(Interest::WRITABLE),
         (false, true) => Interest::WRITABLE,
-        (false, false) if wants.peer_close => Interest::READ_CLOSED,
         (false, false) => Interest::PRIORITY,
     }
 }
@@ -165,21 +167,18 @@ mod tests {
 
     #[test]
     fn wants_map_onto_the_registration() {
-        let wants = |read, write, peer_close| Wants {
+        let wants = |read, write| Wants {
             read,
             write,
-            peer_close,
             nodelay: false,
         };
-        assert_eq!(interest(wants(true, false, false)), Interest::READABLE);
+        assert_eq!(interest(wants(true, false)), Interest::READABLE);
         assert_eq!(
-            interest(wants(true, true, false)),
+            interest(wants(true, true)),
             Interest::READABLE.add(Interest::WRITABLE)
         );
-        assert_eq!(interest(wants(false, true, false)), Interest::WRITABLE);
-        // The pipeline bound with nothing to write: only the peer's close wakes it.
-        assert_eq!(interest(wants(false, false, true)), Interest::READ_CLOSED);
-        // After the peer's FIN, with nothing to write: only an error or hangup.
-        assert_eq!(interest(wants(false, false, false)), Interest::PRIORITY);
+        assert_eq!(interest(wants(false, true)), Interest::WRITABLE);
+        // The pipeline bound or after the FIN, nothing to write: only a reset wakes it.
+        assert_eq!(interest(wants(false, false)), Interest::PRIORITY);
     }
 }
