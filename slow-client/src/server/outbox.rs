@@ -112,7 +112,8 @@ impl Outbox {
         log: Option<Box<LogEntry>>,
     ) {
         self.owed.push_back(Owed {
-            due: start + drip.byte_due(0),
+            // Its last byte's: the access log's lateness of a drip is that byte's.
+            due: start + drip.byte_due(drip.numbytes.saturating_sub(1)),
             end: self.bytes.len(),
             date_at: None,
             verdict,

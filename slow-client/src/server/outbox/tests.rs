@@ -52,6 +52,7 @@ fn a_stream_releases_its_bytes_on_schedule_and_holds_back_what_follows() {
     assert_eq!(outbox.stream_ready(t0 + ms(399)), 0);
     let done = outbox.stream_wrote(1).expect("the body is complete");
     assert_eq!(done.verdict, Some(Verdict::Answered));
+    assert_eq!(done.due, t0 + ms(400), "the last byte's due time");
     assert_eq!(outbox.ready(t0 + ms(400), &DATE), b"NEXT");
 }
 
