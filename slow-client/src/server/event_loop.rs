@@ -8,7 +8,7 @@
 //! read ([`super::eager`]: a request answered in that read and closed is never
 //! registered at all), and modified only when what it wants changes
 //! ([`Conn::wants`](super::conn::Conn::wants)): a blocked write, the pipeline bound
-//! reached, the peer's close. Under keep-alive a request costs one read and one
+//! reached, the peer's FIN read. Under keep-alive a request costs one read and one
 //! write; the registration stays. Sockets are never `dup`ed, so closing one removes
 //! it from the epoll set and the loop skips the `EPOLL_CTL_DEL`.
 //!

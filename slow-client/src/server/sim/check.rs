@@ -20,12 +20,14 @@
 //! - the connection ends only in the documented ways: it closes on its own while
 //!   owing responses only when a deadline it announced has come (the send or the
 //!   body timeout), otherwise only on a failed write or at a stop;
-//! - liveness: a client that then sends only one byte, again and again (or
-//!   nothing), is closed within the sum of the timeouts, whatever that byte is.
+//! - liveness: once what the client sent is answered (in bounded time: one
+//!   pipeline batch per longest delay), a client that sends only one byte, again
+//!   and again, is closed within the sum of the timeouts, whatever that byte is.
 
 use std::time::Duration;
 
 use super::{End, Sim};
+use crate::server::arrival::MAX_AGE;
 use crate::server::config::{Framing, ServerConfig};
 use crate::server::conn::PIPELINE_DEPTH;
 
@@ -342,36 +344,55 @@ fn ends_as_documented(sim: &Sim, before: &Before, op: u8) {
     );
 }
 
-/// The client sends one byte (the script's last, or CR/LF, or nothing) every
-/// quarter of the shortest timeout, reading everything: the connection must close
-/// within the sum of every timeout and the longest delay.
+/// The client reads everything and sends nothing more: what it already sent (owed,
+/// held, or still in the socket) is answered at one [`PIPELINE_DEPTH`] batch per
+/// longest delay, plus the [`MAX_AGE`] a stamp read late may lose. Then it sends
+/// one byte (the script's last, made raw) every quarter of the shortest timeout:
+/// the connection must close within the sum of every timeout and a linger,
+/// whatever that byte is.
 fn liveness(sim: &mut Sim, config: &ServerConfig) {
-    let byte = sim.output().bytes().last().unwrap_or(b'\n');
+    sim.window = None;
+    sim.fail_writes = false;
+    sim.writable();
+    let longest = Duration::from_millis(DELAYS_MS[DELAYS_MS.len() - 1]);
+    // A generated request is at least 16 bytes; each batch also waits for a write.
+    let pending = sim.unread() / 16
+        + sim
+            .conn()
+            .map_or(0, |c| c.held_responses() + c.buffered() / 16);
+    let batches = u32::try_from(pending / PIPELINE_DEPTH + 2).unwrap_or(u32::MAX);
+    let answering = (longest + MAX_AGE + config.send_timeout) * batches;
+    let start = sim.elapsed();
+    while !sim.ended() && sim.elapsed() < start + answering {
+        let busy = sim.unread() > 0 || sim.conn().is_some_and(|c| c.held_responses() > 0);
+        if !busy {
+            break;
+        }
+        sim.advance(Duration::from_millis(100));
+    }
     let limit = config.header_timeout
         + config.body_timeout
         + config.keep_alive_timeout
         + config.send_timeout
-        + Duration::from_millis(DELAYS_MS[DELAYS_MS.len() - 1])
         + 2 * Duration::from_secs(1);
     let step = config
         .header_timeout
         .min(config.body_timeout)
         .min(config.send_timeout)
         / 4;
+    let byte = raw(&[sim.output().bytes().last().unwrap_or(b'\n')])[0];
     let start = sim.elapsed();
-    sim.window = None;
-    sim.fail_writes = false;
-    sim.writable();
-    let byte = raw(&[byte])[0];
     while !sim.ended() && sim.elapsed() < start + limit {
         sim.send(&[byte]);
         sim.advance(step);
     }
     assert!(
         sim.ended(),
-        "a client dripping {:?} holds the connection past {limit:?} (phase {:?}, deadline {:?})",
+        "a client dripping {:?} holds the connection past {limit:?} after its answers \
+         (phase {:?}, deadline {:?}, {} responses held)",
         byte as char,
         sim.phase(),
-        sim.deadline()
+        sim.deadline(),
+        sim.conn().map_or(0, |c| c.held_responses())
     );
 }
