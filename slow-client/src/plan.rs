@@ -199,6 +199,18 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_fill_query_values_too() {
+        assert_eq!(
+            expand("/drip?numbytes=100&duration={s}", 2, 1500),
+            "/drip?numbytes=100&duration=1.5"
+        );
+        assert_eq!(
+            expand("/status/503?delay={ms}ms&id={id}", 4, 0),
+            "/status/503?delay=0ms&id=4"
+        );
+    }
+
+    #[test]
     fn template_rejects_what_cannot_be_sent() {
         assert!(PathTemplate::parse("delay/1").is_err());
         assert!(PathTemplate::parse("/a b").is_err());

@@ -19,6 +19,7 @@
 //! where its chapters belong in the report.
 
 mod dispatch;
+mod drip;
 mod e2e;
 #[cfg(test)]
 mod fixture;
@@ -155,6 +156,12 @@ pub const SECTIONS: &[Section] = &[
             };
             Ok(serve::findings(&measured))
         },
+    },
+    Section {
+        name: "drip",
+        about: "serve's /drip: 1,000 concurrent drips of 10 bytes over 1 s, every byte's lateness",
+        needs_slow_client: true,
+        run: drip::run,
     },
 ];
 

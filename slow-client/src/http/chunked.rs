@@ -59,6 +59,17 @@ impl ChunkedDecoder {
         body: &mut u64,
         limits: &ResponseLimits,
     ) -> Result<bool, ResponseError> {
+        self.feed_used(input, body, limits).map(|(done, _)| done)
+    }
+
+    /// [`ChunkedDecoder::feed`], also returning how many bytes of `input` the body
+    /// took (the rest follows it: the server reads a request body this way).
+    pub(crate) fn feed_used(
+        &mut self,
+        input: &[u8],
+        body: &mut u64,
+        limits: &ResponseLimits,
+    ) -> Result<(bool, usize), ResponseError> {
         let mut pos = 0;
         while pos < input.len() && self.state != State::Done {
             let rest = &input[pos..];
@@ -96,7 +107,7 @@ impl ChunkedDecoder {
                 State::Done => 0,
             };
         }
-        Ok(self.state == State::Done)
+        Ok((self.state == State::Done, pos))
     }
 
     /// The error for a connection that closed before the body was complete.
@@ -228,6 +239,28 @@ mod tests {
         let mut body = 0;
         let done = ChunkedDecoder::new().feed(input, &mut body, &ResponseLimits::default());
         (done.map_err(|e| e.kind), body)
+    }
+
+    #[test]
+    fn the_bytes_a_body_takes_end_where_it_ends_however_it_is_split() {
+        let body = b"3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n";
+        let mut next = body.to_vec();
+        next.extend_from_slice(b"GET / HTTP/1.1");
+        for cut in 0..body.len() {
+            let mut decoder = ChunkedDecoder::new();
+            let mut payload = 0;
+            let limits = ResponseLimits::default();
+            let (done, first) = decoder
+                .feed_used(&next[..cut], &mut payload, &limits)
+                .unwrap();
+            assert!(!done, "{cut}");
+            assert_eq!(first, cut, "a partial body takes all it is given");
+            let (done, rest) = decoder
+                .feed_used(&next[cut..], &mut payload, &limits)
+                .unwrap();
+            assert!(done, "{cut}");
+            assert_eq!((cut + rest, payload), (body.len(), 3), "{cut}");
+        }
     }
 
     #[test]

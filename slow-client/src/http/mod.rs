@@ -10,7 +10,7 @@
 //! ([`client::ErrorKind`](crate::client::ErrorKind) wraps these kinds).
 
 mod body;
-mod chunked;
+pub(crate) mod chunked;
 mod error;
 mod fields;
 mod head;

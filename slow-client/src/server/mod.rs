@@ -3,11 +3,16 @@
 //! `GET /delay/{d}` waits `d` (`250`, `250ms` or `1.5s`), then answers `200 OK` with a
 //! short text body; `GET /delay/{d}/url/{url}` answers `302 Found` to `url` (slowwly's
 //! redirect; `POST` gets `307`); `GET /` lists the routes and the limits in force;
-//! `HEAD` gets the head alone. Anything else gets its 4xx: 400 for an unparsable head,
+//! `HEAD` gets the head alone. The timeout lab: `/status/{code}?delay={d}` answers any
+//! final status after `d`; `/drip?numbytes=&duration=&delay=&code=` sends httpbin's drip
+//! one byte at a time on its schedule; `/fault/{kind}?delay={d}` makes a client meet
+//! the failure slow-client's `--json` names `kind`. Every response carries
+//! `Access-Control-Allow-Origin: *`; `OPTIONS` on a route is a CORS preflight. Anything else gets its 4xx: 400 for an unparsable head,
 //! a bad delay or url, or a delay above [`ServerConfig::max_delay_ms`]; 404 for another
 //! path; 405 (with `Allow`) for another method; 408 when a head that started does not
-//! arrive whole within [`ServerConfig::header_timeout`]; 411 for a chunked request body, 413 for one over
-//! 1 MiB; 431 for a head over [`ServerConfig::max_head`] or with too many fields; 503
+//! arrive whole within [`ServerConfig::header_timeout`]; 413 for a request body over
+//! 1 MiB (`Content-Length` or chunked); 414 for a request line over
+//! [`ServerConfig::max_head`]; 431 for a head over [`ServerConfig::max_head`] or with too many fields; 503
 //! over [`ServerConfig::max_connections`].
 //!
 //! One thread, one [`epoll_safe::Epoll`]: listeners, connections, and a deadline heap
@@ -19,7 +24,7 @@
 //!   `Connection: close`, HTTP/1.0 when it asks `Connection: keep-alive`. An idle
 //!   connection closes after [`ServerConfig::keep_alive_timeout`], silently; the
 //!   response to request number [`ServerConfig::max_requests_per_connection`] and any
-//!   400/405/408/411/413/431/503 say `Connection: close` and end it.
+//!   400/405/408/413/414/431/501/503/505 say `Connection: close` and end it.
 //! - Pipelined requests are answered in request order, each delayed from its own
 //!   arrival: a later, shorter delay waits for the earlier response.
 //! - The delay runs from when the kernel received the bytes that completed the head
@@ -167,7 +172,7 @@ pub struct ServerStats {
     pub requests: u64,
     /// 2xx and 3xx responses written in full.
     pub answered: u64,
-    /// 4xx/5xx responses written in full (bad requests, 404, 405, 411, 413, 431, 503).
+    /// 4xx/5xx responses written in full (bad requests, 404, 405, 413, 414, 431, 501, 503, 505).
     pub rejected: u64,
     /// Requests without a complete response: header timeouts (408 is sent where a
     /// head started and the socket takes it), connections that never sent a head,

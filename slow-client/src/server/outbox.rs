@@ -8,13 +8,18 @@
 //!   responses;
 //! - a response encoded before its delay gets its `Date` refreshed when it falls due;
 //! - the buffer keeps its capacity between requests (no allocation per request) and
-//!   drops written bytes from its front once they add up.
+//!   drops written bytes from its front once they add up;
+//! - a streamed body (a drip) is an entry without bytes of its own: once every byte
+//!   before it is written it releases its bytes on its own schedule, and everything
+//!   after it waits until it is complete;
+//! - an entry with no bytes at all (a fault that sends nothing) is done once it is due.
 
 use std::collections::VecDeque;
 use std::time::Instant;
 
 use super::date::HTTP_DATE_LEN;
 use super::log::LogEntry;
+use super::route::Drip;
 use super::Verdict;
 
 /// Written bytes at the front of the buffer are dropped once they pass this.
@@ -32,6 +37,17 @@ pub(crate) struct Owed {
     /// How it counts once written (`None`: an interim `100 Continue`).
     pub(crate) verdict: Option<Verdict>,
     pub(crate) log: Option<Box<LogEntry>>,
+    /// A body released on a schedule instead of bytes in the buffer.
+    stream: Option<Stream>,
+}
+
+/// A drip's body as an outbox entry: which bytes are due when, and how many are out.
+#[derive(Debug, Clone, Copy)]
+struct Stream {
+    drip: Drip,
+    /// The request's arrival: the schedule counts from here.
+    start: Instant,
+    sent: u64,
 }
 
 /// The responses owed and their bytes.
@@ -82,7 +98,63 @@ impl Outbox {
             date_at,
             verdict,
             log,
+            stream: None,
         });
+    }
+
+    /// Owes `drip`'s body, after what was owed before it: byte `k` due at
+    /// `start + drip.byte_due(k)`, the bytes written from the drip's static buffer.
+    pub(crate) fn owe_stream(
+        &mut self,
+        drip: Drip,
+        start: Instant,
+        verdict: Option<Verdict>,
+        log: Option<Box<LogEntry>>,
+    ) {
+        self.owed.push_back(Owed {
+            // Its last byte's: the access log's lateness of a drip is that byte's.
+            due: start + drip.byte_due(drip.numbytes.saturating_sub(1)),
+            end: self.bytes.len(),
+            date_at: None,
+            verdict,
+            log,
+            stream: Some(Stream {
+                drip,
+                start,
+                sent: 0,
+            }),
+        });
+    }
+
+    /// How many bytes of a streamed body may be written at `now`: nonzero only when
+    /// the stream is first in line (everything before it written).
+    pub(crate) fn stream_ready(&self, now: Instant) -> u64 {
+        match self.owed.front() {
+            Some(Owed {
+                stream: Some(s), ..
+            }) if self.due == 0 => {
+                let due = s.drip.due_by(now.saturating_duration_since(s.start));
+                due.saturating_sub(s.sent)
+            }
+            _ => 0,
+        }
+    }
+
+    /// Whether a streamed body is first in line (everything before it written).
+    pub(crate) fn streaming(&self) -> bool {
+        self.due == 0 && self.owed.front().is_some_and(|o| o.stream.is_some())
+    }
+
+    /// Records `n` bytes of the stream first in line written; returns its entry once
+    /// the whole body is out.
+    pub(crate) fn stream_wrote(&mut self, n: usize) -> Option<Owed> {
+        let front = self.owed.front_mut()?;
+        let stream = front.stream.as_mut()?;
+        stream.sent = stream.sent.saturating_add(n as u64);
+        if stream.sent < stream.drip.numbytes {
+            return None;
+        }
+        self.owed.pop_front()
     }
 
     /// Responses owed (written in part or not at all).
@@ -99,9 +171,16 @@ impl Outbox {
         self.owed.iter().filter(|o| o.verdict.is_some()).count() as u64
     }
 
-    /// When the first response not yet due falls due.
+    /// When the first response not yet due falls due; for a stream first in line,
+    /// when its next byte does (`None` while the bytes before it are still going out:
+    /// their write is what it waits for).
     pub(crate) fn next_due(&self) -> Option<Instant> {
-        self.owed.get(self.due).map(|o| o.due)
+        let owed = self.owed.get(self.due)?;
+        match owed.stream {
+            Some(s) if self.due == 0 => Some(s.start + s.drip.byte_due(s.sent)),
+            Some(_) => None,
+            None => Some(owed.due),
+        }
     }
 
     /// The bytes that may be written at `now`: every response due, in order, up to
@@ -109,7 +188,8 @@ impl Outbox {
     pub(crate) fn ready(&mut self, now: Instant, date: &[u8; HTTP_DATE_LEN]) -> &[u8] {
         self.compact();
         while let Some(owed) = self.owed.get(self.due) {
-            if owed.due > now {
+            // A stream is never "due" as a whole: it goes out through `stream_ready`.
+            if owed.due > now || owed.stream.is_some() {
                 break;
             }
             // Handed out once: a response partly written may then lose its front
@@ -130,7 +210,14 @@ impl Outbox {
     /// oldest first.
     pub(crate) fn wrote(&mut self, n: usize) -> impl Iterator<Item = Owed> + '_ {
         self.sent += n;
-        let done = self.owed.iter().take_while(|o| o.end <= self.sent).count();
+        // Only entries handed out (due) can be done; with `n` = 0 this completes the
+        // due entries that have no bytes.
+        let done = self
+            .owed
+            .iter()
+            .take(self.due)
+            .take_while(|o| o.end <= self.sent)
+            .count();
         self.due -= done.min(self.due);
         self.owed.drain(..done)
     }
@@ -178,20 +265,23 @@ impl Outbox {
     /// Drops written bytes: all of them when everything is written (the usual case,
     /// keeping the capacity), or a large written front.
     fn compact(&mut self) {
-        if self.sent == self.bytes.len() {
+        let gone = self.sent;
+        if gone == self.bytes.len() {
             self.bytes.clear();
-            self.sent = 0;
-        } else if self.sent >= COMPACT_AT {
-            let gone = self.sent;
+        } else if gone >= COMPACT_AT {
             self.bytes.drain(..gone);
-            for owed in &mut self.owed {
-                owed.end -= gone;
-                // Only responses not yet due keep a `date_at`, and those lie wholly
-                // after `sent`; a place inside the dropped front is gone with it.
-                owed.date_at = owed.date_at.and_then(|at| at.checked_sub(gone));
-            }
-            self.sent = 0;
+        } else {
+            return;
         }
+        // Entries still owed lie after `sent`; those without bytes of their own (a
+        // stream, a fault that sends nothing) sit exactly at it.
+        for owed in &mut self.owed {
+            owed.end = owed.end.saturating_sub(gone);
+            // Only responses not yet due keep a `date_at`, and those lie wholly
+            // after `sent`; a place inside the dropped front is gone with it.
+            owed.date_at = owed.date_at.and_then(|at| at.checked_sub(gone));
+        }
+        self.sent = 0;
     }
 }
 
@@ -201,161 +291,4 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::server::date::http_date;
-    use std::time::Duration;
-
-    const OLD: &[u8; HTTP_DATE_LEN] = b"Thu, 01 Jan 1970 00:00:00 GMT";
-
-    /// Owes `text` (whose `@` marks where a date goes) due at `due`.
-    fn owe(outbox: &mut Outbox, text: &str, due: Instant) {
-        let date_at = text.find('@').map(|i| outbox.buffer().len() + i);
-        outbox.buffer().extend_from_slice(text.as_bytes());
-        if let Some(at) = date_at {
-            outbox.buffer().splice(at..=at, OLD.iter().copied());
-        }
-        outbox.owe(due, date_at, Some(Verdict::Answered), None);
-    }
-
-    #[test]
-    fn a_later_shorter_delay_waits_for_the_earlier_response() {
-        let t0 = Instant::now();
-        let ms = |n| t0 + Duration::from_millis(n);
-        let mut outbox = Outbox::default();
-        owe(&mut outbox, "slow|", ms(300));
-        owe(&mut outbox, "fast|", ms(100));
-        owe(&mut outbox, "now|", ms(0));
-        assert_eq!(outbox.ready(ms(150), OLD), b"");
-        assert_eq!(outbox.next_due(), Some(ms(300)));
-        // Once the first is due, all three go out together, in order.
-        assert_eq!(outbox.ready(ms(300), OLD), b"slow|fast|now|");
-        assert_eq!(outbox.wrote(14).count(), 3);
-        assert!(outbox.is_empty());
-    }
-
-    #[test]
-    fn partly_written_responses_stay_owed_and_resume_where_they_stopped() {
-        let t0 = Instant::now();
-        let mut outbox = Outbox::default();
-        owe(&mut outbox, "first|", t0);
-        owe(&mut outbox, "second|", t0);
-        assert_eq!(outbox.ready(t0, OLD), b"first|second|");
-        let finished: Vec<usize> = outbox.wrote(8).map(|o| o.end).collect();
-        assert_eq!(finished, [6], "only the first is complete");
-        assert_eq!((outbox.len(), outbox.counted()), (1, 1));
-        assert_eq!(outbox.ready(t0, OLD), b"cond|");
-        assert_eq!(outbox.wrote(5).count(), 1);
-        assert_eq!(outbox.ready(t0, OLD), b"");
-        assert!(
-            outbox.bytes.is_empty() && outbox.bytes.capacity() > 0,
-            "kept for the next"
-        );
-    }
-
-    #[test]
-    fn a_recycled_outbox_is_empty_and_keeps_its_capacity() {
-        let t0 = Instant::now();
-        let mut outbox = Outbox::default();
-        owe(&mut outbox, "owed and never written|", t0);
-        let capacity = outbox.bytes.capacity();
-        let outbox = outbox.recycle().unwrap();
-        assert!(outbox.is_empty() && outbox.bytes.is_empty());
-        assert_eq!(outbox.bytes.capacity(), capacity);
-        let mut huge = Outbox::default();
-        huge.buffer().reserve(REUSE_UP_TO + 1);
-        assert!(huge.recycle().is_none());
-    }
-
-    #[test]
-    fn the_date_is_the_one_current_when_the_response_falls_due() {
-        let t0 = Instant::now();
-        let mut outbox = Outbox::default();
-        owe(&mut outbox, "Date: @\r\n", t0 + Duration::from_secs(2));
-        let later = http_date(784_111_777);
-        let ready = outbox.ready(t0 + Duration::from_secs(2), &later).to_vec();
-        assert_eq!(ready, [&b"Date: "[..], &later[..], b"\r\n"].concat());
-    }
-
-    #[test]
-    fn a_response_cut_after_its_date_survives_compaction() {
-        // 20 responses of 1 KiB, each with its Date 10 bytes in; the write stops
-        // 100 bytes into the 17th, past its Date: dropping the written front must not
-        // move that Date's place below zero.
-        let t0 = Instant::now();
-        let mut outbox = Outbox::default();
-        for _ in 0..20 {
-            let text = format!(
-                "{}@{}",
-                "h".repeat(10),
-                "b".repeat(1024 - 10 - HTTP_DATE_LEN)
-            );
-            owe(&mut outbox, &text, t0);
-        }
-        let total = outbox.ready(t0, OLD).len();
-        assert_eq!(total, 20 * 1024);
-        let cut = 16 * 1024 + 100;
-        assert_eq!(outbox.wrote(cut).count(), 16);
-        let rest = outbox.ready(t0, OLD).len();
-        assert_eq!(
-            rest,
-            total - cut,
-            "the rest resumes where the write stopped"
-        );
-        assert_eq!(outbox.wrote(rest).count(), 4);
-        assert!(outbox.is_empty());
-    }
-
-    #[test]
-    fn the_last_response_owed_is_made_to_say_close_unless_it_is_being_written() {
-        let t0 = Instant::now();
-        let later = t0 + Duration::from_secs(1);
-        let mut outbox = Outbox::default();
-        owe(&mut outbox, "A\r\nDate: @\r\n\r\nbody-a", t0);
-        owe(&mut outbox, "B\r\nDate: @\r\n\r\nbody-b", later);
-        assert!(outbox.close_last());
-        assert!(outbox.close_last(), "twice is once");
-        let ready = outbox.ready(later, OLD).to_vec();
-        let want = format!(
-            "A\r\nDate: {0}\r\n\r\nbody-aB\r\nDate: {0}\r\nConnection: close\r\n\r\nbody-b",
-            std::str::from_utf8(OLD).unwrap()
-        );
-        assert_eq!(String::from_utf8(ready).unwrap(), want);
-        assert_eq!(outbox.wrote(want.len()).count(), 2);
-
-        // An HTTP/1.0 keep-alive answer: the field is replaced, not doubled.
-        owe(
-            &mut outbox,
-            "C\r\nDate: @\r\nConnection: keep-alive\r\n\r\nc",
-            later,
-        );
-        assert!(outbox.close_last());
-        let ready = String::from_utf8(outbox.ready(later, OLD).to_vec()).unwrap();
-        assert!(
-            ready.ends_with("\r\nConnection: close\r\n\r\nc"),
-            "{ready:?}"
-        );
-        assert!(!ready.contains("keep-alive"), "{ready:?}");
-
-        // Being written: left alone.
-        outbox.wrote(3).count();
-        assert!(!outbox.close_last());
-        assert!(!Outbox::default().close_last());
-    }
-
-    #[test]
-    fn written_bytes_are_dropped_from_the_front_without_losing_places() {
-        let t0 = Instant::now();
-        let mut outbox = Outbox::default();
-        let big = "x".repeat(COMPACT_AT);
-        owe(&mut outbox, &big, t0);
-        owe(&mut outbox, "@|tail", t0 + Duration::from_secs(1));
-        assert_eq!(outbox.ready(t0, OLD).len(), COMPACT_AT);
-        assert_eq!(outbox.wrote(COMPACT_AT).count(), 1);
-        assert_eq!(outbox.ready(t0, OLD), b"", "not due yet");
-        assert_eq!(outbox.bytes.len(), HTTP_DATE_LEN + 5, "front dropped");
-        let new = http_date(1);
-        let ready = outbox.ready(t0 + Duration::from_secs(1), &new).to_vec();
-        assert_eq!(ready, [&new[..], b"|tail"].concat());
-    }
-}
+mod tests;

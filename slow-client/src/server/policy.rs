@@ -56,8 +56,19 @@ fn index_page(config: &ServerConfig, keep_alive: bool, max_connections: usize) -
          \x20 /delay/{d}              200 with a short text body after d\n\
          \x20 /delay/{d}/url/{url}    302 Found to {url} after d (POST: 307, body discarded)\n\
          \x20 /delay/url/{url}        the same after 1000 ms\n\
-         \x20 /                       this page\n\n\
-         Delays: 250 or 250ms (milliseconds), 1.5s (seconds). {url} may be percent-encoded.\n\
+         \x20 /status/{code}?delay=d  status {code} (200-599) after d (0 by default; any method)\n\
+         \x20 /drip?numbytes=10&duration=2&delay=2&code=200\n\
+         \x20                         httpbin's drip: the head at delay, then one * at a time\n\
+         \x20                         over duration (Content-Length: numbytes)\n\
+         \x20 /fault/{kind}?delay=d   after d, the failure slow-client reports as {kind}:\n\
+         \x20                         closed_before_response, truncated_head, malformed_head,\n\
+         \x20                         head_too_large, truncated_body, bad_chunk, body_too_large,\n\
+         \x20                         reset (RST), timeout (held until the client gives up)\n\
+         \x20 /                       this page\n\
+         \x20 OPTIONS on a route      204 with the CORS preflight fields; OPTIONS * 200 with Allow\n\n\
+         Delays: in a path 250 or 250ms (milliseconds), 1.5s (seconds); in a query 2 or 0.5\n\
+         (seconds), 250ms or 1.5s. {url} may be percent-encoded; escapes stay as written.\n\
+         Every answer has Access-Control-Allow-Origin: *; delayed ones Cache-Control: no-store.\n\
          Pipelined requests are answered in order: a shorter delay waits for an earlier, longer one.\n\n\
          Limits in force:\n",
     );
@@ -66,7 +77,7 @@ fn index_page(config: &ServerConfig, keep_alive: bool, max_connections: usize) -
     let _ = writeln!(page, "  request head           {} bytes", config.max_head);
     let _ = writeln!(
         page,
-        "  request body           {MAX_BODY} bytes (discarded)"
+        "  request body           {MAX_BODY} bytes (discarded; Content-Length or chunked)"
     );
     let _ = writeln!(
         page,
@@ -118,6 +129,12 @@ mod tests {
         let page = Policy::new(&config, 99).index;
         for needle in [
             "/delay/{d}/url/{url}",
+            "/status/{code}?delay=d",
+            "/drip?numbytes=10&duration=2&delay=2&code=200",
+            "/fault/{kind}?delay=d",
+            "body_too_large",
+            "OPTIONS",
+            "no-store",
             "302",
             "1.5s",
             "250ms",

@@ -7,6 +7,10 @@
 
 use super::response::Status;
 use super::route::{route, Answer, Routed};
+use line::{parse_line, LineError, Version};
+
+mod host;
+mod line;
 
 /// Header fields accepted in one request head; more gets 431 (a fixed array keeps
 /// parsing allocation-free).
@@ -41,6 +45,9 @@ pub(crate) struct Decision<'a> {
     pub(crate) client_keeps: bool,
     /// Body bytes after the head, read and discarded.
     pub(crate) body: u64,
+    /// A chunked body follows the head (RFC 9112 §7.1): read and discarded chunk by
+    /// chunk, within the same cap as a `Content-Length` one.
+    pub(crate) chunked: bool,
     /// `Expect: 100-continue` on a body the server will read: answer `100` at once.
     pub(crate) send_continue: bool,
 }
@@ -50,7 +57,9 @@ impl Decision<'_> {
     pub(crate) fn status(&self) -> Status {
         match &self.answer {
             Answer::Delayed { .. } | Answer::Index => Status::Ok,
-            Answer::Redirect { status, .. } | Answer::Error { status, .. } => *status,
+            Answer::Redirect { status, .. } | Answer::Text { status, .. } => *status,
+            Answer::Drip(drip) => Status::Asked(drip.code),
+            Answer::Fault(fault) => Status::Asked(fault.code()),
         }
     }
 }
@@ -69,51 +78,76 @@ pub(crate) enum Parsed<'a> {
 /// Parses the head at the start of `buf` (which may hold more: a body, pipelined
 /// requests) and decides what to answer.
 pub(crate) fn parse_head(buf: &[u8], limits: RequestLimits) -> Parsed<'_> {
+    let invalid = |status, message: &str| Parsed::Invalid {
+        status,
+        message: message.to_owned(),
+    };
+    let line = match parse_line(buf, limits.max_head) {
+        Ok(Some(line)) => line,
+        Ok(None) => return Parsed::Partial,
+        Err(LineError::Malformed) => {
+            return invalid(Status::BadRequest, "malformed request line\n")
+        }
+        Err(LineError::Version) => {
+            return invalid(
+                Status::HttpVersionNotSupported,
+                "this server speaks HTTP/1.0 and HTTP/1.1\n",
+            )
+        }
+        Err(LineError::TooLong) => {
+            return Parsed::Invalid {
+                status: Status::UriTooLong,
+                message: format!("request line longer than {} bytes\n", limits.max_head),
+            }
+        }
+    };
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut req = httparse::Request::new(&mut headers);
-    let invalid = |status, message: String| Parsed::Invalid { status, message };
-    let len = match req.parse(buf) {
-        Ok(httparse::Status::Complete(len)) if len <= limits.max_head => len,
+    let too_large = || Parsed::Invalid {
+        status: Status::HeaderFieldsTooLarge,
+        message: format!("request head larger than {} bytes\n", limits.max_head),
+    };
+    let (len, headers) = match httparse::parse_headers(&buf[line.len..], &mut headers) {
+        Ok(httparse::Status::Complete((n, headers))) if line.len + n <= limits.max_head => {
+            (line.len + n, headers)
+        }
         Ok(httparse::Status::Partial) if buf.len() <= limits.max_head => return Parsed::Partial,
-        Ok(_) => {
-            return invalid(
-                Status::HeaderFieldsTooLarge,
-                format!("request head larger than {} bytes\n", limits.max_head),
-            )
-        }
+        Ok(_) => return too_large(),
         Err(httparse::Error::TooManyHeaders) => {
-            return invalid(
-                Status::HeaderFieldsTooLarge,
-                format!("more than {MAX_HEADERS} header fields\n"),
-            )
+            return Parsed::Invalid {
+                status: Status::HeaderFieldsTooLarge,
+                message: format!("more than {MAX_HEADERS} header fields\n"),
+            }
         }
-        Err(e) => return invalid(Status::BadRequest, format!("malformed request head: {e}\n")),
+        Err(e) => {
+            return Parsed::Invalid {
+                status: Status::BadRequest,
+                message: format!("malformed request head: {e}\n"),
+            }
+        }
     };
-    // httparse fills all three on Complete; a missing one is still answered, not unwrapped.
-    let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version) else {
-        return invalid(Status::BadRequest, "malformed request line\n".to_owned());
-    };
-    let http10 = version == 0;
+    let http10 = line.version == Version::Http10;
     let mut fields = Fields::default();
-    if let Err((status, message)) = fields.read(req.headers) {
-        return invalid(status, message);
+    if let Err((status, message)) = fields.read(headers, http10) {
+        return Parsed::Invalid { status, message };
     }
-    let Routed { delay_ms, answer } = route(method, target, limits.max_delay_ms);
+    let Routed { delay_ms, answer } = route(line.method, line.target, limits.max_delay_ms);
     let mut decision = Decision {
         delay_ms,
         answer,
-        head_only: method == "HEAD",
+        head_only: line.method == "HEAD",
         http10,
         // `close` wins over any `keep-alive`, in one field or several (RFC 9112 §9.6).
         client_keeps: !fields.saw_close && (!http10 || fields.saw_keep_alive),
         body: fields.content_length,
+        chunked: fields.chunked,
         send_continue: false,
     };
     // An HTTP/1.0 client does not know 100 (RFC 9110 §10.1.1): the Expect is ignored.
     decision.send_continue = fields.expects_continue
         && !http10
-        && decision.body > 0
-        && !decision.status().ends_connection();
+        && (decision.body > 0 || decision.chunked)
+        && !decision.status().ends_connection()
+        && !matches!(decision.answer, Answer::Fault(_));
     Parsed::Complete { len, decision }
 }
 
@@ -133,6 +167,9 @@ pub(crate) fn complete_requests(buf: &[u8], limits: RequestLimits) -> u64 {
             return count;
         };
         count += 1;
+        if decision.chunked {
+            return count; // where its body ends takes decoding: nothing after it counts
+        }
         let next = u64::try_from(pos + len)
             .unwrap_or(u64::MAX)
             .saturating_add(decision.body);
@@ -149,12 +186,23 @@ struct Fields {
     saw_close: bool,
     saw_keep_alive: bool,
     content_length: u64,
+    chunked: bool,
     expects_continue: bool,
+    /// `Host` fields seen, and whether every one was a valid `host[:port]`.
+    hosts: u32,
+    hosts_valid: bool,
 }
 
 impl Fields {
-    fn read(&mut self, headers: &[httparse::Header<'_>]) -> Result<(), (Status, String)> {
+    /// Reads the fields of a request (`http10`: an HTTP/1.0 one), or says why they
+    /// cannot be served.
+    fn read(
+        &mut self,
+        headers: &[httparse::Header<'_>],
+        http10: bool,
+    ) -> Result<(), (Status, String)> {
         let mut length: Option<u64> = None;
+        self.hosts_valid = true;
         for header in headers {
             let name = header.name;
             let value = std::str::from_utf8(header.value).unwrap_or("").trim();
@@ -167,11 +215,17 @@ impl Fields {
                     }
                 }
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                return Err((
-                    Status::LengthRequired,
-                    "a request body must come with Content-Length, not Transfer-Encoding\n"
-                        .to_owned(),
-                ));
+                if self.chunked {
+                    return Err((
+                        Status::BadRequest,
+                        "more than one Transfer-Encoding field\n".to_owned(),
+                    ));
+                }
+                transfer_coding(value, http10)?;
+                self.chunked = true;
+            } else if name.eq_ignore_ascii_case("host") {
+                self.hosts += 1;
+                self.hosts_valid &= host::valid(header.value);
             } else if name.eq_ignore_ascii_case("content-length") {
                 let parsed = (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()))
                     .then(|| value.parse::<u64>().ok())
@@ -184,6 +238,26 @@ impl Fields {
             } else if name.eq_ignore_ascii_case("expect") {
                 self.expects_continue = value.eq_ignore_ascii_case("100-continue");
             }
+        }
+        // RFC 9112 §3.2: 400 for an HTTP/1.1 request without Host, and for any request
+        // with more than one or an invalid one.
+        match (self.hosts, self.hosts_valid) {
+            (0, _) if !http10 => {
+                return Err((
+                    Status::BadRequest,
+                    "an HTTP/1.1 request needs a Host field (RFC 9112 section 3.2)\n".to_owned(),
+                ))
+            }
+            (2.., _) => return Err((Status::BadRequest, "more than one Host field\n".to_owned())),
+            (_, false) => return Err((Status::BadRequest, "invalid Host field\n".to_owned())),
+            _ => {}
+        }
+        if self.chunked && length.is_some() {
+            // Which one frames the body is how requests are smuggled: neither.
+            return Err((
+                Status::BadRequest,
+                "both Transfer-Encoding and Content-Length\n".to_owned(),
+            ));
         }
         match length {
             Some(n) if n > MAX_BODY => Err((
@@ -198,227 +272,27 @@ impl Fields {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const LIMITS: RequestLimits = RequestLimits {
-        max_head: 1024,
-        max_delay_ms: 60_000,
-    };
-
-    fn decide(head: &str) -> Decision<'_> {
-        match parse_head(head.as_bytes(), LIMITS) {
-            Parsed::Complete { decision, len } => {
-                assert_eq!(len, head.find("\r\n\r\n").unwrap() + 4);
-                decision
-            }
-            other => panic!("head should be complete: {head:?}: {other:?}"),
-        }
+/// Whether this server reads a body sent with `Transfer-Encoding: {value}`: only
+/// `chunked` (RFC 9112 §6.1: a recipient must parse it). Another coding is 501;
+/// any in an HTTP/1.0 request, whose framing it makes faulty, 400.
+fn transfer_coding(value: &str, http10: bool) -> Result<(), (Status, String)> {
+    if http10 {
+        return Err((
+            Status::BadRequest,
+            "Transfer-Encoding in an HTTP/1.0 request\n".to_owned(),
+        ));
     }
-
-    fn invalid(head: &str) -> Status {
-        match parse_head(head.as_bytes(), LIMITS) {
-            Parsed::Invalid { status, .. } => status,
-            other => panic!("{head:?}: {other:?}"),
-        }
+    if value.eq_ignore_ascii_case("chunked") {
+        return Ok(());
     }
-
-    #[test]
-    fn http11_keeps_unless_told_to_close_and_http10_closes_unless_asked() {
-        assert!(decide("GET /delay/1 HTTP/1.1\r\nHost: x\r\n\r\n").client_keeps);
-        assert!(!decide("GET /delay/1 HTTP/1.1\r\nConnection: Close\r\n\r\n").client_keeps);
-        assert!(!decide("GET /delay/1 HTTP/1.1\r\nConnection: te, close\r\n\r\n").client_keeps);
-        let old = decide("GET /delay/1 HTTP/1.0\r\n\r\n");
-        assert!(old.http10 && !old.client_keeps);
-        assert!(decide("GET /delay/1 HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").client_keeps);
-    }
-
-    #[test]
-    fn close_wins_over_keep_alive_in_one_field_or_two() {
-        for head in [
-            "GET /delay/1 HTTP/1.1\r\nConnection: close, keep-alive\r\n\r\n",
-            "GET /delay/1 HTTP/1.1\r\nConnection: keep-alive, close\r\n\r\n",
-            "GET /delay/1 HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n",
-            "GET /delay/1 HTTP/1.0\r\nConnection: close\r\nConnection: Keep-Alive\r\n\r\n",
-            "GET /delay/1 HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n",
-        ] {
-            assert!(!decide(head).client_keeps, "{head:?}");
-        }
-        let both = "GET /delay/1 HTTP/1.0\r\nConnection: keep-alive\r\nConnection: te\r\n\r\n";
-        assert!(decide(both).client_keeps);
-    }
-
-    #[test]
-    fn empty_lines_before_a_first_request_line_are_skipped() {
-        let head = "\r\n\r\nGET /delay/7 HTTP/1.1\r\n\r\n";
-        match parse_head(head.as_bytes(), LIMITS) {
-            Parsed::Complete { len, decision } => {
-                assert_eq!((len, decision.delay_ms), (head.len(), 7));
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn http10_gets_no_100_continue() {
-        let head =
-            "POST /delay/1/url/x HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n";
-        let d = decide(head);
-        assert_eq!((d.body, d.send_continue), (9, false));
-    }
-
-    #[test]
-    fn complete_requests_are_counted_up_to_a_partial_or_invalid_one() {
-        let get = "GET /delay/1 HTTP/1.1\r\n\r\n";
-        let post = "POST /delay/1/url/x HTTP/1.1\r\nContent-Length: 5\r\n\r\nGET /x";
-        assert_eq!(complete_requests(b"", LIMITS), 0);
-        assert_eq!(complete_requests(get.as_bytes(), LIMITS), 1);
-        let three = format!("{get}\r\n{post}{get}");
-        assert_eq!(
-            complete_requests(three.as_bytes(), LIMITS),
-            3,
-            "the body is skipped"
-        );
-        let partial = format!("{get}{get}GET /delay/1 HTTP/1.1\r\n");
-        assert_eq!(complete_requests(partial.as_bytes(), LIMITS), 2);
-        let junk = format!("{get}\x16\x03{get}");
-        assert_eq!(complete_requests(junk.as_bytes(), LIMITS), 1);
-        // A head whose body is still on its way counts; nothing after it can.
-        assert_eq!(
-            complete_requests(&post.as_bytes()[..post.len() - 3], LIMITS),
-            1
-        );
-    }
-
-    #[test]
-    fn a_body_is_measured_for_skipping_and_continue_is_sent_only_for_one() {
-        let d = decide("POST /delay/1/url/x HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
-        assert_eq!(
-            (d.body, d.send_continue, d.status()),
-            (5, false, Status::TemporaryRedirect)
-        );
-        let d =
-            decide("GET /delay/1 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n");
-        assert_eq!((d.body, d.send_continue), (9, true));
-        assert!(!decide("GET /delay/1 HTTP/1.1\r\nExpect: 100-continue\r\n\r\n").send_continue);
-        // A request answered with an error that closes gets no 100: its body is never read.
-        let d =
-            decide("PUT /delay/1 HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 9\r\n\r\n");
-        assert!(!d.send_continue);
-    }
-
-    #[test]
-    fn chunked_bodies_are_411_and_bad_or_huge_lengths_400_and_413() {
-        let chunked = "POST /delay/1/url/x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
-        assert_eq!(invalid(chunked), Status::LengthRequired);
-        for bad in ["-1", "1x", "", "1, 2", "99999999999999999999999"] {
-            let head = format!("POST /delay/1/url/x HTTP/1.1\r\nContent-Length: {bad}\r\n\r\n");
-            assert_eq!(invalid(&head), Status::BadRequest, "{bad:?}");
-        }
-        let twice = "GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n";
-        assert_eq!(invalid(twice), Status::BadRequest);
-        let same = "GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n";
-        assert_eq!(decide(same).body, 3);
-        let huge = format!(
-            "POST /delay/1/url/x HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
-            MAX_BODY + 1
-        );
-        assert_eq!(invalid(&huge), Status::ContentTooLarge);
-        let most = format!("POST /delay/1/url/x HTTP/1.1\r\nContent-Length: {MAX_BODY}\r\n\r\n");
-        assert_eq!(decide(&most).body, MAX_BODY);
-    }
-
-    #[test]
-    fn every_proper_prefix_of_a_head_is_partial() {
-        let head = "GET /delay/10/url/http://x HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n";
-        for end in 0..head.len() {
-            assert_eq!(
-                parse_head(&head.as_bytes()[..end], LIMITS),
-                Parsed::Partial,
-                "{end}"
-            );
-        }
-        assert_eq!(decide(head).delay_ms, 10);
-    }
-
-    #[test]
-    fn head_over_the_limit_is_431_complete_or_not() {
-        let long = format!("GET /delay/1 HTTP/1.1\r\nX: {}\r\n", "a".repeat(1100));
-        assert_eq!(invalid(&long), Status::HeaderFieldsTooLarge);
-        assert_eq!(
-            invalid(&format!("{long}\r\n")),
-            Status::HeaderFieldsTooLarge
-        );
-    }
-
-    #[test]
-    fn too_many_header_fields_is_431() {
-        let mut head = String::from("GET /delay/1 HTTP/1.1\r\n");
-        for i in 0..=MAX_HEADERS {
-            head.push_str(&format!("X-{i}: v\r\n"));
-        }
-        head.push_str("\r\n");
-        assert_eq!(invalid(&head), Status::HeaderFieldsTooLarge);
-    }
-
-    #[test]
-    fn garbage_is_400() {
-        for junk in [
-            "\x16\x03\x01\x02\0",
-            "GET /delay/1 HTTP/9.9\r\n\r\n",
-            "GET\r\n\r\n",
-        ] {
-            assert_eq!(invalid(junk), Status::BadRequest, "{junk:?}");
-        }
-    }
-
-    #[test]
-    fn head_requests_are_marked_and_routed_like_get() {
-        let d = decide("HEAD /delay/2s HTTP/1.1\r\n\r\n");
-        assert_eq!(
-            (d.head_only, d.delay_ms, d.status()),
-            (true, 2000, Status::Ok)
-        );
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn any_bytes_never_panic(
-            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..1500),
-        ) {
-            let _ = parse_head(&bytes, LIMITS);
-        }
-
-        #[test]
-        fn a_valid_head_is_partial_until_its_last_byte_and_then_complete(
-            method in proptest::sample::select(vec!["GET", "HEAD", "POST"]),
-            ms in 0u64..100_000,
-            url in proptest::option::of("[a-zA-Z0-9/:.?=&_~-]{1,60}"),
-            fields in proptest::collection::vec(("X-[A-Za-z-]{1,12}", "[!-~]{0,20}"), 0..6),
-            cut in 0usize..600,
-            extra in "[ -~]{0,40}",
-        ) {
-            let path = match url {
-                Some(url) => format!("/delay/{ms}/url/{url}"),
-                None => format!("/delay/{ms}"),
-            };
-            let mut head = format!("{method} {path} HTTP/1.1\r\n");
-            for (name, value) in fields {
-                head.push_str(&format!("{name}: {value}\r\n"));
-            }
-            head.push_str("\r\n");
-            let cut = cut % head.len();
-            proptest::prop_assert_eq!(parse_head(&head.as_bytes()[..cut], LIMITS), Parsed::Partial);
-            let whole = parse_head(head.as_bytes(), LIMITS);
-            let len = match &whole {
-                Parsed::Complete { len, .. } => *len,
-                other => return Err(proptest::test_runner::TestCaseError::fail(format!("{other:?}"))),
-            };
-            proptest::prop_assert_eq!(len, head.len());
-            // Whatever follows (a body, the next request) does not change the decision.
-            let followed = format!("{head}{extra}");
-            proptest::prop_assert_eq!(parse_head(followed.as_bytes(), LIMITS), whole);
-        }
-    }
+    Err((
+        Status::NotImplemented,
+        format!(
+            "transfer coding {:?} not implemented: send the body chunked or with Content-Length\n",
+            super::route::echo(value)
+        ),
+    ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,6 +6,11 @@ use std::io::Write as _;
 
 use super::config::Framing;
 use super::date::HTTP_DATE_LEN;
+mod reason;
+
+/// How long a browser may cache a preflight's answer, in seconds (Firefox's cap;
+/// Chromium caps it at 7200).
+const PREFLIGHT_MAX_AGE: u32 = 86_400;
 
 /// The interim response to `Expect: 100-continue`.
 pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
@@ -13,13 +18,15 @@ pub(crate) const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 /// The statuses the delay server sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Status {
-    /// 200: the delay is over, or the index page.
+    /// 200: the delay is over, the index page, or `OPTIONS *`.
     Ok,
+    /// 204: the answer to `OPTIONS` on a route (a CORS preflight).
+    NoContent,
     /// 302: `GET /delay/{ms}/url/{url}` after the delay.
     Found,
     /// 307: `POST /delay/{ms}/url/{url}` after the delay.
     TemporaryRedirect,
-    /// 400: unparsable head, a bad delay or url.
+    /// 400: unparsable head, a bad delay or url, no `Host`.
     BadRequest,
     /// 404: a path that is not a route.
     NotFound,
@@ -27,61 +34,71 @@ pub(crate) enum Status {
     MethodNotAllowed,
     /// 408: no complete head within the header timeout.
     RequestTimeout,
-    /// 411: a chunked request body.
-    LengthRequired,
     /// 413: a request body over the cap.
     ContentTooLarge,
+    /// 414: a request line over the head cap.
+    UriTooLong,
     /// 431: a head over the size cap or with too many fields.
     HeaderFieldsTooLarge,
+    /// 501: a transfer coding this server does not know.
+    NotImplemented,
     /// 503: over the connection cap.
     ServiceUnavailable,
+    /// 505: a request in HTTP/2.0 or above.
+    HttpVersionNotSupported,
+    /// Any final status (200 to 599) a client asked for with `/status/{code}`.
+    Asked(u16),
 }
 
 impl Status {
     pub(crate) const fn code(self) -> u16 {
         match self {
             Status::Ok => 200,
+            Status::NoContent => 204,
             Status::Found => 302,
             Status::TemporaryRedirect => 307,
             Status::BadRequest => 400,
             Status::NotFound => 404,
             Status::MethodNotAllowed => 405,
             Status::RequestTimeout => 408,
-            Status::LengthRequired => 411,
             Status::ContentTooLarge => 413,
+            Status::UriTooLong => 414,
             Status::HeaderFieldsTooLarge => 431,
+            Status::NotImplemented => 501,
             Status::ServiceUnavailable => 503,
+            Status::HttpVersionNotSupported => 505,
+            Status::Asked(code) => code,
         }
     }
 
-    const fn reason(self) -> &'static str {
-        match self {
-            Status::Ok => "OK",
-            Status::Found => "Found",
-            Status::TemporaryRedirect => "Temporary Redirect",
-            Status::BadRequest => "Bad Request",
-            Status::NotFound => "Not Found",
-            Status::MethodNotAllowed => "Method Not Allowed",
-            Status::RequestTimeout => "Request Timeout",
-            Status::LengthRequired => "Length Required",
-            Status::ContentTooLarge => "Content Too Large",
-            Status::HeaderFieldsTooLarge => "Request Header Fields Too Large",
-            Status::ServiceUnavailable => "Service Unavailable",
-        }
+    pub(crate) const fn reason(self) -> &'static str {
+        reason::phrase(self.code())
     }
 
     /// Whether answering this status ends the connection: the request (or what
     /// follows it on the connection) could not be read reliably, or the server is full.
+    /// An asked-for status never does: the request was read and served.
     pub(crate) const fn ends_connection(self) -> bool {
         !matches!(
             self,
-            Status::Ok | Status::Found | Status::TemporaryRedirect | Status::NotFound
+            Status::Ok
+                | Status::NoContent
+                | Status::Found
+                | Status::TemporaryRedirect
+                | Status::NotFound
+                | Status::Asked(_)
         )
     }
 
-    /// 2xx and 3xx: the request was served.
+    /// The request was served: a 2xx or 3xx, or any status `/status/{code}` asked for.
     pub(crate) const fn is_success(self) -> bool {
-        self.code() < 400
+        matches!(self, Status::Asked(_)) || self.code() < 400
+    }
+
+    /// Whether a response with this status has a body (RFC 9110 §6.4.1: not a 204 or
+    /// a 304), and so framing fields.
+    pub(crate) const fn has_body(self) -> bool {
+        !matches!(self.code(), 204 | 304)
     }
 }
 
@@ -94,6 +111,9 @@ pub(crate) enum Body<'a> {
     Text(&'a str),
     /// `delayed {ms} ms: {path}\n`.
     Delayed { ms: u64, path: &'a str },
+    /// A drip's `n` bytes, which the connection writes on their schedule: the head
+    /// says `Content-Length: n` whatever the framing, and carries no body bytes.
+    Drip(u64),
 }
 
 /// What the `Connection` field says.
@@ -113,7 +133,8 @@ pub(crate) struct Reply<'a> {
     pub(crate) status: Status,
     pub(crate) body: Body<'a>,
     pub(crate) location: Option<&'a str>,
-    /// The `Allow` value of a 405.
+    /// The `Allow` value of a 405 or of an answer to `OPTIONS` (empty: no field); a
+    /// 204 also gets it as `Access-Control-Allow-Methods`, with the preflight's fields.
     pub(crate) allow: &'a str,
     /// A HEAD request: send the head only.
     pub(crate) head_only: bool,
@@ -152,6 +173,7 @@ impl<'a> Reply<'a> {
             Body::Delayed { ms, path } => {
                 let _ = writeln!(staging, "delayed {ms} ms: {path}");
             }
+            Body::Drip(_) => {}
         }
         let _ = write!(
             out,
@@ -162,7 +184,9 @@ impl<'a> Reply<'a> {
         let date_at = out.len();
         out.extend_from_slice(date);
         out.extend_from_slice(b"\r\n");
-        if !staging.is_empty() {
+        if let Body::Drip(_) = self.body {
+            out.extend_from_slice(b"Content-Type: application/octet-stream\r\n");
+        } else if !staging.is_empty() {
             out.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
         }
         if let Some(location) = self.location {
@@ -170,14 +194,34 @@ impl<'a> Reply<'a> {
             out.extend_from_slice(location.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
-        if self.status.is_success() {
-            out.extend_from_slice(b"Access-Control-Allow-Origin: *\r\n");
+        // Every response, errors too: a browser script then sees the status and the
+        // message instead of a network error.
+        out.extend_from_slice(b"Access-Control-Allow-Origin: *\r\n");
+        if self.no_store() {
+            out.extend_from_slice(b"Cache-Control: no-store\r\n");
+        }
+        if !self.allow.is_empty() {
+            let _ = write!(out, "Allow: {}\r\n", self.allow);
+            if self.status == Status::NoContent {
+                // A CORS preflight: `*` lets any request header through but
+                // Authorization, which must be named (Fetch, CORS protocol).
+                let _ = write!(
+                    out,
+                    "Access-Control-Allow-Methods: {}\r\n\
+                     Access-Control-Allow-Headers: *, Authorization\r\n\
+                     Access-Control-Max-Age: {PREFLIGHT_MAX_AGE}\r\n",
+                    self.allow
+                );
+            }
         }
         match self.status {
-            Status::MethodNotAllowed => {
-                let _ = write!(out, "Allow: {}\r\n", self.allow);
-            }
             Status::ServiceUnavailable => out.extend_from_slice(b"Retry-After: 1\r\n"),
+            Status::Asked(401) => {
+                out.extend_from_slice(b"WWW-Authenticate: Basic realm=\"slow-client\"\r\n");
+            }
+            Status::Asked(407) => {
+                out.extend_from_slice(b"Proxy-Authenticate: Basic realm=\"slow-client\"\r\n");
+            }
             _ => {}
         }
         match self.persistence {
@@ -185,18 +229,26 @@ impl<'a> Reply<'a> {
             Persistence::KeepAlive => out.extend_from_slice(b"Connection: keep-alive\r\n"),
             Persistence::Close => out.extend_from_slice(b"Connection: close\r\n"),
         }
-        match framing {
-            Framing::Length => {
+        if !self.status.has_body() {
+            out.extend_from_slice(b"\r\n");
+            return date_at;
+        }
+        match (self.body, framing) {
+            (Body::Drip(n), _) => {
+                let _ = write!(out, "Content-Length: {n}\r\n");
+            }
+            (_, Framing::Length) => {
                 let _ = write!(out, "Content-Length: {}\r\n", staging.len());
             }
-            Framing::Chunked => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
-            Framing::Close => {}
+            (_, Framing::Chunked) => out.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
+            (_, Framing::Close) => {}
         }
         out.extend_from_slice(b"\r\n");
         if self.head_only {
             return date_at;
         }
         match framing {
+            _ if matches!(self.body, Body::Drip(_)) => {}
             Framing::Length | Framing::Close => out.extend_from_slice(staging),
             Framing::Chunked => {
                 // Two chunks (at least one byte each) so a client's chunk loop runs more than once.
@@ -215,6 +267,17 @@ impl<'a> Reply<'a> {
     }
 }
 
+impl Reply<'_> {
+    /// Whether a cache must not keep this reply: an answer after a delay (the delay
+    /// route's 200 and redirects, an asked-for status), which a cache would otherwise
+    /// replay with no delay.
+    fn no_store(&self) -> bool {
+        matches!(self.body, Body::Delayed { .. })
+            || self.location.is_some()
+            || matches!(self.status, Status::Asked(_))
+    }
+}
+
 /// The framing a response to this request gets: HTTP/1.0 clients cannot decode
 /// chunked bodies, so they get [`Framing::Close`].
 pub(crate) fn effective_framing(framing: Framing, http10: bool) -> Framing {
@@ -225,159 +288,4 @@ pub(crate) fn effective_framing(framing: Framing, http10: bool) -> Framing {
 }
 
 #[cfg(test)]
-mod tests {
-    //! The wire format is fixed, so these compare whole responses byte for byte (the
-    //! integration tests parse them with httparse, as a client would).
-    use super::*;
-    use crate::server::date::http_date;
-
-    const DATE: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
-
-    fn encode(reply: &Reply<'_>, framing: Framing) -> String {
-        let mut out = b"earlier bytes".to_vec();
-        let at = reply.encode(framing, &http_date(0), &mut Vec::new(), &mut out);
-        assert_eq!(&out[at..at + HTTP_DATE_LEN], DATE.as_bytes(), "date_at");
-        String::from_utf8(out.split_off(13)).unwrap()
-    }
-
-    fn delayed() -> Reply<'static> {
-        Reply::new(
-            Status::Ok,
-            Body::Delayed {
-                ms: 5,
-                path: "/delay/5",
-            },
-        )
-    }
-
-    fn head(status: &str, fields: &str) -> String {
-        format!("HTTP/1.1 {status}\r\nServer: slow-client\r\nDate: {DATE}\r\n{fields}\r\n")
-    }
-
-    const TEXT: &str = "Content-Type: text/plain; charset=utf-8\r\n";
-    const CORS: &str = "Access-Control-Allow-Origin: *\r\n";
-
-    #[test]
-    fn length_framing_states_the_body_length_and_the_date() {
-        let want = head(
-            "200 OK",
-            &format!("{TEXT}{CORS}Connection: close\r\nContent-Length: 23\r\n"),
-        );
-        assert_eq!(
-            encode(&delayed(), Framing::Length),
-            want + "delayed 5 ms: /delay/5\n"
-        );
-    }
-
-    #[test]
-    fn persistence_decides_the_connection_field() {
-        let mut reply = delayed();
-        reply.persistence = Persistence::Default;
-        let kept = encode(&reply, Framing::Length);
-        assert!(!kept.contains("Connection:"), "{kept}");
-        reply.persistence = Persistence::KeepAlive;
-        assert!(encode(&reply, Framing::Length).contains("\r\nConnection: keep-alive\r\n"));
-    }
-
-    #[test]
-    fn chunked_framing_uses_two_chunks_and_a_last_chunk() {
-        let want = head(
-            "200 OK",
-            &format!("{TEXT}{CORS}Connection: close\r\nTransfer-Encoding: chunked\r\n"),
-        );
-        assert_eq!(
-            encode(&delayed(), Framing::Chunked),
-            want + "b\r\ndelayed 5 m\r\nc\r\ns: /delay/5\n\r\n0\r\n\r\n"
-        );
-    }
-
-    #[test]
-    fn redirects_carry_location_and_cors_and_an_empty_body_in_every_framing() {
-        let mut reply = Reply::new(Status::Found, Body::Empty);
-        reply.location = Some("http://x/");
-        reply.persistence = Persistence::Default;
-        let fields = format!("Location: http://x/\r\n{CORS}");
-        let length = head("302 Found", &format!("{fields}Content-Length: 0\r\n"));
-        assert_eq!(encode(&reply, Framing::Length), length);
-        let chunked = head(
-            "302 Found",
-            &format!("{fields}Transfer-Encoding: chunked\r\n"),
-        );
-        assert_eq!(encode(&reply, Framing::Chunked), chunked + "0\r\n\r\n");
-        assert_eq!(encode(&reply, Framing::Close), head("302 Found", &fields));
-    }
-
-    #[test]
-    fn close_framing_has_no_length_and_http10_never_gets_chunked() {
-        let want = head("200 OK", &format!("{TEXT}{CORS}Connection: close\r\n"));
-        assert_eq!(
-            encode(&delayed(), Framing::Close),
-            want + "delayed 5 ms: /delay/5\n"
-        );
-        assert_eq!(effective_framing(Framing::Chunked, true), Framing::Close);
-        assert_eq!(effective_framing(Framing::Chunked, false), Framing::Chunked);
-        assert_eq!(effective_framing(Framing::Length, true), Framing::Length);
-    }
-
-    #[test]
-    fn head_replies_keep_the_length_but_send_no_body() {
-        let mut reply = delayed();
-        reply.head_only = true;
-        let want = head(
-            "200 OK",
-            &format!("{TEXT}{CORS}Connection: close\r\nContent-Length: 23\r\n"),
-        );
-        assert_eq!(encode(&reply, Framing::Length), want);
-    }
-
-    #[test]
-    fn status_specific_fields_are_present() {
-        let mut reply = Reply::new(Status::MethodNotAllowed, Body::Text("no\n"));
-        reply.allow = "GET, HEAD";
-        let want = head(
-            "405 Method Not Allowed",
-            &format!("{TEXT}Allow: GET, HEAD\r\nConnection: close\r\nContent-Length: 3\r\n"),
-        );
-        assert_eq!(encode(&reply, Framing::Length), want + "no\n");
-        let busy = Reply::new(Status::ServiceUnavailable, Body::Text("full\n"));
-        assert!(encode(&busy, Framing::Length).contains("\r\nRetry-After: 1\r\n"));
-        for (status, line) in [
-            (Status::TemporaryRedirect, "307 Temporary Redirect"),
-            (Status::BadRequest, "400 Bad Request"),
-            (Status::NotFound, "404 Not Found"),
-            (Status::RequestTimeout, "408 Request Timeout"),
-            (Status::LengthRequired, "411 Length Required"),
-            (Status::ContentTooLarge, "413 Content Too Large"),
-            (
-                Status::HeaderFieldsTooLarge,
-                "431 Request Header Fields Too Large",
-            ),
-        ] {
-            let text = encode(&Reply::new(status, Body::Text("x\n")), Framing::Close);
-            assert!(text.starts_with(&format!("HTTP/1.1 {line}\r\n")), "{text}");
-            assert_eq!(text.contains(CORS), status.is_success(), "{text}");
-        }
-    }
-
-    #[test]
-    fn only_errors_that_leave_the_stream_unreadable_end_the_connection() {
-        let ends: Vec<u16> = [
-            Status::Ok,
-            Status::Found,
-            Status::TemporaryRedirect,
-            Status::BadRequest,
-            Status::NotFound,
-            Status::MethodNotAllowed,
-            Status::RequestTimeout,
-            Status::LengthRequired,
-            Status::ContentTooLarge,
-            Status::HeaderFieldsTooLarge,
-            Status::ServiceUnavailable,
-        ]
-        .into_iter()
-        .filter(|s| s.ends_connection())
-        .map(Status::code)
-        .collect();
-        assert_eq!(ends, [400, 405, 408, 411, 413, 431, 503]);
-    }
-}
+mod tests;

@@ -37,6 +37,8 @@ pub(crate) enum End {
     WriteFailed,
     /// The loop closed it (a stop).
     Stopped,
+    /// The conn asked for a reset ([`Flow::Reset`]).
+    Reset,
 }
 
 /// One write the connection made.
@@ -75,6 +77,8 @@ pub(crate) struct Sim {
     /// The next write fails (a peer that closed both ways).
     pub(crate) fail_writes: bool,
     pub(crate) writes: Vec<Write>,
+    /// The size of every write call, in order (a flush's calls make one [`Write`]).
+    pub(crate) calls: Vec<usize>,
     /// The write side was shut down (at this virtual time).
     pub(crate) shut_at: Option<Duration>,
     pub(crate) end: Option<(End, Duration)>,
@@ -104,6 +108,7 @@ impl Sim {
             window: None,
             fail_writes: false,
             writes: Vec::new(),
+            calls: Vec::new(),
             shut_at: None,
             end: None,
             owed_at_end: 0,
@@ -240,6 +245,7 @@ impl Sim {
                 }
                 Pending::Fin => match conn.peer_closed(&mut cx) {
                     Flow::Close => self.finish(End::Closed),
+                    Flow::Reset => self.finish(End::Reset),
                     Flow::Continue | Flow::ShutdownWrite => self.progress(),
                 },
             }
@@ -282,6 +288,7 @@ impl Sim {
         let Some(conn) = conn else { return };
         match conn.drain(&mut cx) {
             Flow::Close => self.finish(End::Closed),
+            Flow::Reset => self.finish(End::Reset),
             Flow::Continue | Flow::ShutdownWrite => self.pump(),
         }
     }
@@ -316,6 +323,7 @@ impl Sim {
         let Some(conn) = conn else { return };
         match conn.on_deadline(&mut cx) {
             Flow::Close => self.finish(End::Closed),
+            Flow::Reset => self.finish(End::Reset),
             Flow::Continue | Flow::ShutdownWrite => self.progress(),
         }
     }
@@ -328,6 +336,7 @@ impl Sim {
         let (conn, mut cx) = self.cx();
         let Some(conn) = conn else { return };
         let mut written = Vec::new();
+        let mut calls = Vec::new();
         let mut failed = false;
         loop {
             let ready = conn.transmit(&mut cx);
@@ -345,6 +354,7 @@ impl Sim {
             }
             let short = n < ready.len();
             written.extend_from_slice(&ready[..n]);
+            calls.push(n);
             conn.wrote(n, &mut cx);
             if short {
                 // A short write: the socket took what it had room for, and is full.
@@ -358,12 +368,14 @@ impl Sim {
             conn.flushed(&mut cx)
         };
         self.logged.clear();
+        self.calls.extend(calls);
         if !written.is_empty() {
             self.writes.push(Write { at, bytes: written });
         }
         match flow {
             Flow::Close if failed => self.finish(End::WriteFailed),
             Flow::Close => self.finish(End::Closed),
+            Flow::Reset => self.finish(End::Reset),
             Flow::ShutdownWrite => self.shut_at = Some(at),
             Flow::Continue => {}
         }

@@ -43,8 +43,8 @@ fn pipelined_responses_come_in_request_order_with_each_delay_honoured() {
     let mut client = Client::new(addr(&server));
     let sent = Instant::now();
     client.send(
-        "GET /delay/300 HTTP/1.1\r\n\r\nGET /delay/100 HTTP/1.1\r\n\r\n\
-         HEAD /delay/0 HTTP/1.1\r\n\r\nGET /delay/150ms HTTP/1.1\r\n\r\n",
+        "GET /delay/300 HTTP/1.1\r\nHost: x\r\n\r\nGET /delay/100 HTTP/1.1\r\nHost: x\r\n\r\n\
+         HEAD /delay/0 HTTP/1.1\r\nHost: x\r\n\r\nGET /delay/150ms HTTP/1.1\r\nHost: x\r\n\r\n",
     );
     let first = client.response(sent);
     let second = client.response(sent);
@@ -74,7 +74,7 @@ fn requests_held_back_by_the_pipeline_bound_run_their_delay_from_their_arrival()
     let server = start(keep_config());
     let mut client = Client::new(addr(&server));
     let burst: String = (0..N)
-        .map(|i| format!("GET /delay/2500?i={i} HTTP/1.1\r\n\r\n"))
+        .map(|i| format!("GET /delay/2500?i={i} HTTP/1.1\r\nHost: x\r\n\r\n"))
         .collect();
     let sent = Instant::now();
     client.send(burst);
@@ -124,7 +124,7 @@ fn an_idle_connection_is_closed_silently_after_the_keep_alive_timeout() {
     let mut client = Client::new(addr(&server));
     // Timed from before the request: the server's idle timer starts after it.
     let sent = Instant::now();
-    client.send("GET /delay/0 HTTP/1.1\r\n\r\n");
+    client.send("GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(client.response(sent).status, 200);
     assert!(client.closes(), "no 408 or anything else: a plain close");
     let waited = sent.elapsed();
@@ -149,9 +149,9 @@ fn a_stray_crlf_after_a_request_is_not_a_request_and_the_idle_close_stays_silent
         ..config(Framing::Length)
     });
     let mut client = Client::new(addr(&server));
-    client.send("GET /delay/0 HTTP/1.1\r\n\r\n\r\n");
+    client.send("GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n\r\n");
     assert_eq!(client.response(Instant::now()).status, 200);
-    client.send("\r\n\r\nGET /delay/0 HTTP/1.1\r\n\r\n");
+    client.send("\r\n\r\nGET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(client.response(Instant::now()).status, 200);
     client.send("\r\n");
     assert!(client.closes(), "no 408: a plain close");
@@ -170,7 +170,7 @@ fn keep_alive_timeout_zero_turns_keep_alive_off() {
         ..config(Framing::Length)
     });
     let mut client = Client::new(addr(&server));
-    client.send("GET /delay/0 HTTP/1.1\r\n\r\n");
+    client.send("GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     let response = client.response(Instant::now());
     assert_eq!(response.header("connection"), Some("close"));
     assert!(client.closes());
@@ -183,7 +183,7 @@ fn the_header_timeout_runs_for_every_request_from_its_first_byte() {
         ..config(Framing::Length)
     });
     let mut client = Client::new(addr(&server));
-    client.send("GET /delay/0 HTTP/1.1\r\n\r\n");
+    client.send("GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(client.response(Instant::now()).status, 200);
     // Idle for longer than the header timeout: no 408, the keep-alive timer rules.
     sleep(HEADER_TIMEOUT + Duration::from_millis(100));
@@ -209,7 +209,7 @@ fn the_last_request_allowed_on_a_connection_says_close() {
         ..keep_config()
     });
     let mut client = Client::new(addr(&server));
-    client.send("GET /delay/0 HTTP/1.1\r\n\r\n".repeat(4));
+    client.send("GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(4));
     let sent = Instant::now();
     let fields: Vec<Option<String>> = (0..3)
         .map(|_| {
@@ -228,7 +228,7 @@ fn a_404_keeps_the_connection_and_errors_that_end_it_say_close() {
     let server = start(keep_config());
     let mut client = Client::new(addr(&server));
     client.send(
-        "GET /nowhere HTTP/1.1\r\n\r\nGET /delay/0 HTTP/1.1\r\n\r\nPUT /delay/0 HTTP/1.1\r\n\r\n",
+        "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\nGET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\nPUT /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n",
     );
     let sent = Instant::now();
     let statuses: Vec<(u16, Option<String>)> = (0..3)
@@ -249,9 +249,11 @@ fn a_request_body_is_read_and_discarded_and_the_connection_goes_on() {
     let server = start(keep_config());
     let mut client = Client::new(addr(&server));
     let sent = Instant::now();
-    client.send("GET /delay/0 HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
-    client.send("POST /delay/0/url/http://x/ HTTP/1.1\r\nContent-Length: 12\r\n\r\nGET / HTTP/1");
-    client.send("GET /delay/1 HTTP/1.1\r\n\r\n");
+    client.send("GET /delay/0 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+    client.send(
+        "POST /delay/0/url/http://x/ HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\nGET / HTTP/1",
+    );
+    client.send("GET /delay/1 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(client.response(sent).status, 200);
     let redirect = client.response(sent);
     assert_eq!(
@@ -269,7 +271,7 @@ fn expect_100_continue_is_answered_at_once() {
     let server = start(keep_config());
     let mut client = Client::new(addr(&server));
     let sent = Instant::now();
-    client.send("POST /delay/200/url/http://x/ HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
+    client.send("POST /delay/200/url/http://x/ HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
     let interim = client.response(sent);
     assert_eq!(interim.status, 100, "{interim:?}");
     assert!(interim.elapsed < Duration::from_millis(200), "{interim:?}");
@@ -295,7 +297,10 @@ fn a_client_that_never_reads_is_closed_after_the_send_timeout() {
     socket.connect(&addr(&server).into()).unwrap();
     let stream = TcpStream::from(socket);
     // Long paths make long responses: tens of megabytes asked for, never read.
-    let request = format!("GET /delay/0?{} HTTP/1.1\r\n\r\n", "p".repeat(180));
+    let request = format!(
+        "GET /delay/0?{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "p".repeat(180)
+    );
     let burst = request.repeat(1000);
     let writer = stream.try_clone().unwrap();
     let started = Instant::now();
@@ -322,7 +327,7 @@ fn requests_sent_after_the_last_response_count_as_dropped() {
         max_requests_per_connection: 2,
         ..keep_config()
     });
-    let get = "GET /delay/0 HTTP/1.1\r\n\r\n";
+    let get = "GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n";
     let mut capped = Client::new(addr(&server));
     capped.send(get.repeat(4));
     let sent = Instant::now();
@@ -332,7 +337,7 @@ fn requests_sent_after_the_last_response_count_as_dropped() {
     assert!(capped.closes());
     let mut closer = Client::new(addr(&server));
     closer.send(format!(
-        "GET /delay/0 HTTP/1.1\r\nConnection: close\r\n\r\n{get}POST /delay/0/url/x HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi{get}GET /partial"
+        "GET /delay/0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n{get}POST /delay/0/url/x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi{get}GET /partial"
     ));
     assert_eq!(closer.response(sent).status, 200);
     assert!(closer.closes());
@@ -352,7 +357,9 @@ fn a_client_that_half_closes_after_its_requests_still_gets_every_answer() {
     let mut stream = connect(addr(&server));
     let sent = Instant::now();
     stream
-        .write_all(b"GET /delay/200 HTTP/1.1\r\n\r\nGET /delay/50 HTTP/1.1\r\n\r\n")
+        .write_all(
+            b"GET /delay/200 HTTP/1.1\r\nHost: x\r\n\r\nGET /delay/50 HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
         .unwrap();
     stream.shutdown(std::net::Shutdown::Write).unwrap();
     let raw = read_to_close(&mut stream);
@@ -381,10 +388,10 @@ fn a_fin_behind_requests_held_by_the_pipeline_bound_still_gets_them_all_answered
     let mut stream = connect(addr(&server));
     let mut burst = Vec::new();
     for _ in 0..64 {
-        burst.extend_from_slice(b"GET /delay/300 HTTP/1.1\r\n\r\n");
+        burst.extend_from_slice(b"GET /delay/300 HTTP/1.1\r\nHost: x\r\n\r\n");
     }
     for _ in 0..836 {
-        burst.extend_from_slice(b"GET /delay/0 HTTP/1.1\r\n\r\n");
+        burst.extend_from_slice(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     }
     assert!(burst.len() > 16 * 1024, "more than one read");
     stream.write_all(&burst).unwrap();

@@ -9,13 +9,13 @@ fn stop_reports_every_connection_exactly_once() {
     // Gave up while waiting: dropped.
     let mut quitter = connect(a);
     quitter
-        .write_all(b"GET /delay/10000 HTTP/1.1\r\n\r\n")
+        .write_all(b"GET /delay/10000 HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
     drop(quitter);
     // Reset while waiting: dropped, and nobody else notices.
     let resetter = connect(a);
     (&resetter)
-        .write_all(b"GET /delay/10000 HTTP/1.1\r\n\r\n")
+        .write_all(b"GET /delay/10000 HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
     socket2::SockRef::from(&resetter)
         .set_linger(Some(Duration::ZERO))
@@ -24,7 +24,7 @@ fn stop_reports_every_connection_exactly_once() {
     // Still waiting when the server stops: dropped.
     let mut waiting = connect(a);
     waiting
-        .write_all(b"GET /delay/10000 HTTP/1.1\r\n\r\n")
+        .write_all(b"GET /delay/10000 HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
     assert_delayed(&get(a, "/delay/0"), 0);
     assert_delayed(&get(a, "/delay/20"), 20);
@@ -84,7 +84,8 @@ fn out_of_descriptors_child() {
             // answered at once would free its descriptor before the next accept).
             stream
                 .write_all(
-                    format!("GET /delay/300?{i} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes(),
+                    format!("GET /delay/300?{i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .as_bytes(),
                 )
                 .unwrap();
             stream
@@ -166,7 +167,7 @@ fn every_descriptor_the_server_opens_is_closed_when_it_stops() {
     );
     let mut waiting = connect(a);
     waiting
-        .write_all(b"GET /delay/10000 HTTP/1.1\r\n\r\n")
+        .write_all(b"GET /delay/10000 HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
     assert_delayed(&get(a, "/delay/0"), 0); // the waiting request has been read by now
     let stats = server.stop().unwrap();
@@ -316,7 +317,7 @@ fn a_graceful_stop_lets_a_lingering_connection_finish_its_linger() {
     });
     let mut client = connect(addr(&server));
     client
-        .write_all(b"PUT /delay/0 HTTP/1.1\r\nContent-Length: 3\r\n\r\n")
+        .write_all(b"PUT /delay/0 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n")
         .unwrap();
     let response = parse(&read_to_close(&mut client), Duration::ZERO);
     assert_eq!(response.status, 405, "{response:?}");
@@ -344,7 +345,9 @@ fn a_graceful_stop_makes_the_last_response_owed_say_close() {
     });
     let mut client = Client::new(addr(&server));
     let sent = Instant::now();
-    client.send("GET /delay/300 HTTP/1.1\r\n\r\nGET /delay/400 HTTP/1.1\r\n\r\n");
+    client.send(
+        "GET /delay/300 HTTP/1.1\r\nHost: x\r\n\r\nGET /delay/400 HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
     // Let the server read both before it is asked to stop.
     sleep(Duration::from_millis(100));
     server.drain().unwrap();
@@ -371,7 +374,7 @@ fn a_graceful_stop_counts_requests_held_back_by_the_pipeline_bound_as_dropped() 
         ..config(Framing::Length)
     });
     let mut client = Client::new(addr(&server));
-    client.send("GET /delay/300 HTTP/1.1\r\n\r\n".repeat(100));
+    client.send("GET /delay/300 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(100));
     let sent = Instant::now();
     sleep(Duration::from_millis(100));
     server.drain().unwrap();

@@ -3,12 +3,16 @@
 //! Here: delayed answers in every framing, and the request forms clients send.
 //! `routes.rs`: slowwly's redirects, the delay units, the index page.
 //! `keep_alive.rs`: persistent connections, pipelining and their timers.
-//! `abuse.rs`: every 4xx/5xx and refusal. `lifecycle.rs`: stopping,
+//! `abuse.rs`: every 4xx/5xx and refusal. `exact.rs`: what RFC 9110/9112 ask of every
+//! request (Host, versions, target forms, CORS, caching) and `/status/{code}`.
+//! `outside.rs`: the same against Python's `http.client` (where `python3` exists). `lifecycle.rs`: stopping,
 //! stats, descriptors (some of those tests re-run themselves in a child process).
 
 mod abuse;
+mod exact;
 mod keep_alive;
 mod lifecycle;
+mod outside;
 mod routes;
 mod wire;
 
@@ -199,7 +203,7 @@ fn bytes_after_a_closing_request_are_read_and_discarded() {
     let mut stream = connect(addr(&server));
     stream
         .write_all(
-            b"GET /delay/50 HTTP/1.1\r\nConnection: close\r\n\r\nGET /delay/1 HTTP/1.1\r\n\r\n",
+            b"GET /delay/50 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /delay/1 HTTP/1.1\r\nHost: x\r\n\r\n",
         )
         .unwrap();
     let sent = Instant::now();

@@ -136,7 +136,7 @@ pub(crate) fn response_len(raw: &[u8], head_only: bool) -> Option<usize> {
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .map(|h| String::from_utf8_lossy(h.value).into_owned())
     };
-    if head_only || head.code == Some(100) {
+    if head_only || matches!(head.code, Some(100 | 204 | 304)) {
         return Some(len);
     }
     if field("transfer-encoding").as_deref() == Some("chunked") {

@@ -31,11 +31,12 @@
 //! responses are held (the connection stops reading while it owes more), plus the
 //! unparsed input of one read or one head.
 //!
-//! Where the next features hook in: a response released over time (a drip) is a
-//! series of [`Outbox::owe`] pieces with rising due times (the head at `delay`, byte
-//! `k` at `delay + k*duration/N`; only the last carries the verdict and the log
-//! entry), released by the same deadline; a chunked request body is another state of
-//! the body skipper (`skip` in `read.rs`).
+//! The timeout lab rides on the same machinery: a drip is its head, owed at `delay`,
+//! then a stream entry in the outbox whose byte `k` falls due at
+//! `delay + k*duration/N` (the deadline is the next byte's; a late timer sends what
+//! fell due meanwhile in one write, from a static buffer); a fault is its bytes,
+//! owed at `delay`, then its end ([`Flow::Close`], [`Flow::Reset`], or held until
+//! the client gives up).
 
 use std::time::{Duration, Instant};
 
@@ -43,7 +44,9 @@ use super::date::HTTP_DATE_LEN;
 use super::log::LogEntry;
 use super::outbox::Outbox;
 use super::policy::Policy;
+use super::route::lab::fault::End as FaultEnd;
 use super::ServerStats;
+use crate::http::chunked::ChunkedDecoder;
 
 mod read;
 mod timers;
@@ -81,6 +84,8 @@ pub(crate) enum Flow {
     ShutdownWrite,
     /// Close it now: done, idle too long, peer gone, or a write failed or stalled.
     Close,
+    /// Close it with a reset (RST, `SO_LINGER` 0): `/fault/reset` asked for one.
+    Reset,
 }
 
 /// What the connection needs from its socket now.
@@ -90,6 +95,9 @@ pub(crate) struct Wants {
     pub(crate) read: bool,
     /// Write: a due response found the socket full.
     pub(crate) write: bool,
+    /// Every write its own segment (`TCP_NODELAY`): a drip is owed, whose bytes
+    /// must not wait for the client's acknowledgement (Nagle).
+    pub(crate) nodelay: bool,
 }
 
 /// What a step may use and update besides the connection itself.
@@ -135,6 +143,10 @@ pub(crate) struct Conn {
     held: bool,
     /// Request-body bytes still to skip.
     skip: u64,
+    /// A chunked request body being skipped: where it is in the chunked coding, and
+    /// its payload so far (held to the same cap as a `Content-Length` body).
+    chunked: Option<ChunkedDecoder>,
+    chunked_payload: u64,
     /// When the body being skipped started (its head was decided): the body timeout
     /// runs from here and nothing resets it.
     body_since: Option<Instant>,
@@ -161,6 +173,15 @@ pub(crate) struct Conn {
     linger_until: Instant,
     /// The peer closed its write side (a read found the end of the stream).
     peer_closed: bool,
+    /// The last [`Conn::transmit`] handed out a drip's bytes (not the outbox's).
+    streaming: bool,
+    /// A drip was owed: writes go out as they are made (see [`Wants::nodelay`]).
+    nodelay: bool,
+    /// The last response owed is a fault: how the connection ends after its bytes.
+    fault_end: Option<FaultEnd>,
+    /// `/fault/timeout`: held (reading and discarding) until the client closes or
+    /// this instant, the delay cap after the request.
+    hold_until: Option<Instant>,
 }
 
 impl Conn {
@@ -174,6 +195,8 @@ impl Conn {
             overdue_from: None,
             held: false,
             skip: 0,
+            chunked: None,
+            chunked_payload: 0,
             body_since: None,
             owed,
             requests: 0,
@@ -186,7 +209,16 @@ impl Conn {
             linger: false,
             linger_until: now,
             peer_closed: false,
+            streaming: false,
+            nodelay: false,
+            fault_end: None,
+            hold_until: None,
         }
+    }
+
+    /// A request body is being read (to be discarded).
+    fn in_body(&self) -> bool {
+        self.skip > 0 || self.chunked.is_some()
     }
 
     /// Where the connection is in its keep-alive life.
@@ -206,6 +238,7 @@ impl Conn {
         Wants {
             read,
             write: self.blocked_since.is_some(),
+            nodelay: self.nodelay,
         }
     }
 

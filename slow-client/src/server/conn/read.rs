@@ -4,13 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Conn, Cx, Flow, Phase, PIPELINE_DEPTH};
+use super::{Conn, Cx, FaultEnd, Flow, Phase, PIPELINE_DEPTH};
+use crate::http::chunked::ChunkedDecoder;
+use crate::http::ResponseLimits;
 use crate::server::config::Framing;
 use crate::server::deadline::after;
 use crate::server::log::LogEntry;
-use crate::server::request::{complete_requests, parse_head, Decision, Parsed};
+use crate::server::request::{complete_requests, parse_head, Decision, Parsed, MAX_BODY};
 use crate::server::response::{effective_framing, Body, Persistence, Reply, Status, CONTINUE};
-use crate::server::route::{Answer, ECHO_LIMIT};
+use crate::server::route::{Answer, Fault, ECHO_LIMIT};
 use crate::server::Verdict;
 
 impl Conn {
@@ -81,6 +83,7 @@ impl Conn {
         self.head_since = None;
         self.head_started = false;
         self.skip = 0;
+        self.chunked = None;
         self.body_since = None;
     }
 
@@ -99,7 +102,21 @@ impl Conn {
                     self.body_since = None;
                 }
             }
-            if self.skip == 0 && !self.head_started {
+            if self.chunked.is_some() && pos < buf.len() {
+                match self.skip_chunked(&buf[pos..], cx) {
+                    Some(used) => pos += used,
+                    None => {
+                        // A broken chunk or a body over the cap: what follows cannot be
+                        // read as requests. The answer owed goes out, then the close.
+                        self.chunked = None;
+                        self.body_since = None;
+                        self.phase = Phase::Closing;
+                        self.linger = true;
+                        return buf.len();
+                    }
+                }
+            }
+            if !self.in_body() && !self.head_started {
                 // RFC 9112 §2.2: empty lines before a request line are ignored (a
                 // client's CRLF after a body is not the start of another request).
                 // They are no progress either: the idle timer keeps running, and the
@@ -113,7 +130,7 @@ impl Conn {
                     pos += stray;
                 }
             }
-            if pos == buf.len() || self.skip > 0 {
+            if pos == buf.len() || self.in_body() {
                 break;
             }
             if self.owed.len() >= PIPELINE_DEPTH {
@@ -148,7 +165,11 @@ impl Conn {
                     let line = cx.policy.access_log.then(|| request_line(&buf[pos..]));
                     pos += len;
                     self.skip = decision.body;
-                    if self.skip > 0 {
+                    if decision.chunked {
+                        self.chunked = Some(ChunkedDecoder::new());
+                        self.chunked_payload = 0;
+                    }
+                    if self.in_body() {
                         self.body_since = Some(cx.now);
                     }
                     self.owe(&decision, arrived, line, cx);
@@ -166,9 +187,32 @@ impl Conn {
         pos
     }
 
+    /// Skips chunked body bytes from the start of `bytes`; returns how many the body
+    /// took, or `None` for a body that breaks the chunked coding or goes over
+    /// [`MAX_BODY`].
+    fn skip_chunked(&mut self, bytes: &[u8], cx: &Cx<'_>) -> Option<usize> {
+        let limits = ResponseLimits {
+            max_body: MAX_BODY,
+            max_head: cx.policy.limits.max_head,
+            ..ResponseLimits::default()
+        };
+        let decoder = self.chunked.as_mut()?;
+        let (done, used) = decoder
+            .feed_used(bytes, &mut self.chunked_payload, &limits)
+            .ok()?;
+        if done {
+            self.chunked = None;
+            self.body_since = None;
+        }
+        Some(used)
+    }
+
     /// Counts the complete requests in `rest` (after the body being skipped) as
     /// received and dropped: the connection will never answer them.
     pub(super) fn drop_unparsed(&mut self, rest: &[u8], cx: &mut Cx<'_>) {
+        if self.chunked.is_some() {
+            return; // the rest is the body's, as far as anyone can tell without decoding it
+        }
         let body = usize::try_from(self.skip)
             .unwrap_or(usize::MAX)
             .min(rest.len());
@@ -194,6 +238,7 @@ impl Conn {
             && !cx.draining
             && framing != Framing::Close
             && !status.ends_connection()
+            && !matches!(decision.answer, Answer::Fault(_))
             && self.requests < policy.max_requests;
         if decision.send_continue {
             self.owed.buffer().extend_from_slice(CONTINUE);
@@ -210,7 +255,11 @@ impl Conn {
             ),
             Answer::Redirect { location, .. } => (Body::Empty, Some(&**location), ""),
             Answer::Index => (Body::Text(&policy.index), None, ""),
-            Answer::Error { message, allow, .. } => (Body::Text(message), None, *allow),
+            Answer::Text { message, allow, .. } => (Body::Text(message), None, *allow),
+            Answer::Drip(drip) => (Body::Drip(drip.numbytes), None, ""),
+            Answer::Fault(fault) => {
+                return self.owe_fault(*fault, decision.delay_ms, arrived, line, cx);
+            }
         };
         let reply = Reply {
             status,
@@ -235,15 +284,54 @@ impl Conn {
             due
         };
         let log = line.map(|line| Box::new(LogEntry::new(line, status.code(), decision.delay_ms)));
-        self.owed
-            .owe(due, Some(date_at), Some(verdict(status)), log);
+        match decision.answer {
+            Answer::Drip(drip) if !decision.head_only => {
+                // The head, then the body on its schedule: the body counts the response.
+                self.owed.owe(due, Some(date_at), None, None);
+                self.owed
+                    .owe_stream(drip, arrived, Some(verdict(status)), log);
+                self.nodelay = true;
+            }
+            _ => self
+                .owed
+                .owe(due, Some(date_at), Some(verdict(status)), log),
+        }
         if !keep {
             self.phase = Phase::Closing;
             self.linger |= status.ends_connection();
         }
     }
 
-    /// Queues an error answer that ends the connection (400/408/411/413/431 before a
+    /// Owes `/fault/{kind}`'s bytes at `delay_ms` after `arrived`, then its end: the
+    /// last response of the connection.
+    fn owe_fault(
+        &mut self,
+        fault: Fault,
+        delay_ms: u64,
+        arrived: Instant,
+        line: Option<String>,
+        cx: &mut Cx<'_>,
+    ) {
+        let buffer = self.owed.buffer();
+        for part in fault.bytes() {
+            buffer.extend_from_slice(part);
+        }
+        let due = after(arrived, Duration::from_millis(delay_ms));
+        if due <= cx.now {
+            self.overdue_from = Some(self.overdue_from.map_or(due, |d| d.min(due)));
+        }
+        let status = Status::Asked(fault.code());
+        let log = line.map(|line| Box::new(LogEntry::new(line, status.code(), delay_ms)));
+        self.owed.owe(due, None, Some(verdict(status)), log);
+        self.phase = Phase::Closing;
+        self.fault_end = Some(fault.end());
+        if fault.end() == FaultEnd::Hold {
+            let cap = Duration::from_millis(cx.policy.limits.max_delay_ms);
+            self.hold_until = Some(after(arrived, cap));
+        }
+    }
+
+    /// Queues an error answer that ends the connection (400/408/413/414/431/501/505 before a
     /// request could be decided): the head alone when it answers a `HEAD`
     /// (RFC 9112 §6.3), whatever the status.
     pub(super) fn owe_error(

@@ -17,10 +17,17 @@ impl Conn {
         let mut next: Option<Instant> = None;
         let mut at = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
         if let Some(due) = self.owed.next_due() {
-            at(due);
+            // A drip's next byte may be past while the socket is full: the write
+            // readiness (or the send timeout) is what it waits for then.
+            if self.blocked_since.is_none() || !self.owed.streaming() {
+                at(due);
+            }
         }
         if let Some(since) = self.blocked_since {
             at(after(since, policy.send_timeout));
+        }
+        if let Some(until) = self.hold_until {
+            at(until);
         }
         if self.phase == Phase::Open && !self.peer_closed {
             if let Some(since) = self.head_since {
@@ -37,7 +44,7 @@ impl Conn {
     /// Nothing owed, held or under way: only stray CR/LF may have come since the
     /// last response.
     fn idle(&self) -> bool {
-        self.owed.is_empty() && !self.held && self.skip == 0
+        self.owed.is_empty() && !self.held && !self.in_body()
     }
 
     /// Acts on the timers that have run out at `cx.now`.
@@ -50,6 +57,9 @@ impl Conn {
             } else {
                 Flow::Continue
             };
+        }
+        if self.hold_until.is_some_and(|until| until <= now) {
+            return Flow::Close; // `/fault/timeout`: the client waited longer than the cap
         }
         if self
             .blocked_since

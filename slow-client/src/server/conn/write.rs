@@ -8,8 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Conn, Cx, Flow, Logged, Phase, LINGER};
+use super::{Conn, Cx, FaultEnd, Flow, Logged, Phase, LINGER};
 use crate::server::deadline::after;
+use crate::server::outbox::Owed;
+use crate::server::route::Drip;
 
 impl Conn {
     /// The bytes that may be written now: every response that is due and not
@@ -17,30 +19,47 @@ impl Conn {
     /// batch of pipelined responses). When nothing is, requests held back by the
     /// pipeline bound are parsed first, as far as there is room.
     pub(crate) fn transmit(&mut self, cx: &mut Cx<'_>) -> &[u8] {
-        if self
-            .owed
-            .ready(release_until(self.overdue_from, cx.now), cx.date)
-            .is_empty()
-            && !self.resume(cx)
-        {
-            return &[];
+        self.streaming = false;
+        let until = release_until(self.overdue_from, cx.now);
+        loop {
+            if !self.owed.ready(until, cx.date).is_empty() {
+                break;
+            }
+            // Due entries without bytes (a fault that sends nothing) are done now.
+            let before = self.owed.len();
+            self.wrote(0, cx);
+            if self.owed.len() < before {
+                continue;
+            }
+            let due = self.owed.stream_ready(cx.now);
+            if due > 0 {
+                self.streaming = true;
+                return Drip::body(due);
+            }
+            if !self.resume(cx) {
+                return &[];
+            }
         }
-        self.owed
-            .ready(release_until(self.overdue_from, cx.now), cx.date)
+        self.owed.ready(until, cx.date)
     }
 
     /// `n` bytes of [`Conn::transmit`]'s were written: counts (and logs) the
     /// responses now written in full.
     pub(crate) fn wrote(&mut self, n: usize, cx: &mut Cx<'_>) {
-        self.blocked_since = None;
-        for owed in self.owed.wrote(n) {
-            cx.stats.count(owed.verdict);
-            if let (Some(entry), Some(log)) = (owed.log, cx.log.as_deref_mut()) {
-                let late = cx.now.saturating_duration_since(owed.due);
-                log.push(Logged { entry, late });
+        if n > 0 {
+            self.blocked_since = None;
+        }
+        let before = self.owed.len();
+        if std::mem::take(&mut self.streaming) {
+            if let Some(owed) = self.owed.stream_wrote(n) {
+                written_in_full(owed, cx);
+            }
+        } else {
+            for owed in self.owed.wrote(n) {
+                written_in_full(owed, cx);
             }
         }
-        if self.owed.is_empty() {
+        if self.owed.is_empty() && self.owed.len() < before {
             self.idle_since = cx.now;
         }
     }
@@ -61,18 +80,33 @@ impl Conn {
         if !self.owed.is_empty() {
             return Flow::Continue;
         }
+        if self.fault_end == Some(FaultEnd::Reset) {
+            return Flow::Reset;
+        }
         if self.peer_closed && !self.held {
             return Flow::Close; // every request received before the FIN is answered
         }
+        if self.fault_end == Some(FaultEnd::Hold) {
+            return Flow::Continue; // until the client gives up, or `hold_until`
+        }
         match self.phase {
             Phase::Open | Phase::Lingering => Flow::Continue,
-            Phase::Closing if !self.linger && self.skip == 0 => Flow::Close,
+            Phase::Closing if !self.linger && !self.in_body() => Flow::Close,
             Phase::Closing => {
                 self.phase = Phase::Lingering;
                 self.linger_until = after(cx.now, LINGER.min(cx.policy.header_timeout));
                 Flow::ShutdownWrite
             }
         }
+    }
+}
+
+/// Counts (and logs) a response written in full.
+fn written_in_full(owed: Owed, cx: &mut Cx<'_>) {
+    cx.stats.count(owed.verdict);
+    if let (Some(entry), Some(log)) = (owed.log, cx.log.as_deref_mut()) {
+        let late = cx.now.saturating_duration_since(owed.due);
+        log.push(Logged { entry, late });
     }
 }
 

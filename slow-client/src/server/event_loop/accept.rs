@@ -72,6 +72,7 @@ impl EventLoop<'_> {
             conn: Conn::new(self.now, outbox),
             scheduled: Entries::default(),
             interest: Interest::READABLE,
+            nodelay: false,
         };
         let Some(key) = self.sessions.insert(session) else {
             self.stats.dropped += 1;
@@ -85,6 +86,7 @@ impl EventLoop<'_> {
             }
             match self.flush_now(key, self.now) {
                 Flow::Close => return self.close(key), // answered, never registered
+                Flow::Reset => return self.reset(key),
                 Flow::ShutdownWrite | Flow::Continue => {}
             }
         }

@@ -27,6 +27,8 @@ pub(crate) struct Session {
     pub(super) scheduled: Entries,
     /// The epoll registration in force.
     pub(super) interest: Interest,
+    /// `TCP_NODELAY` is on (set once, when the conn first wants it: a drip).
+    pub(super) nodelay: bool,
 }
 
 /// The registration for what a connection wants. Wanting neither (the pipeline
@@ -81,6 +83,7 @@ impl EventLoop<'_> {
     pub(super) fn progress(&mut self, key: u64, now: Instant) {
         match self.flush_now(key, now) {
             Flow::Close => self.close(key),
+            Flow::Reset => self.reset(key),
             Flow::Continue | Flow::ShutdownWrite => self.sync(key),
         }
     }
@@ -103,6 +106,13 @@ impl EventLoop<'_> {
         let Some(session) = sessions.get_mut(key) else {
             return Flow::Continue;
         };
+        if !session.nodelay && session.conn.wants().nodelay {
+            // Each drip byte its own segment: Nagle would hold a byte until the client
+            // acknowledged the one before. Set once, on a connection that asked for a
+            // drip, so no other connection pays the system call.
+            session.nodelay = true;
+            let _ = session.stream.set_nodelay(true);
+        }
         loop {
             let ready = session.conn.transmit(&mut cx);
             if ready.is_empty() {
@@ -157,7 +167,11 @@ mod tests {
 
     #[test]
     fn wants_map_onto_the_registration() {
-        let wants = |read, write| Wants { read, write };
+        let wants = |read, write| Wants {
+            read,
+            write,
+            nodelay: false,
+        };
         assert_eq!(interest(wants(true, false)), Interest::READABLE);
         assert_eq!(
             interest(wants(true, true)),

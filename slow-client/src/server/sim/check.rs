@@ -91,12 +91,14 @@ fn config(c: u8, d: u8) -> ServerConfig {
 fn request(kind: u8, delay_ms: u64, seq: u32) -> Vec<u8> {
     let target = format!("/delay/{delay_ms}/url/http://Z/{seq}");
     let mut r = match kind % 8 {
-        1 => format!("HEAD {target} HTTP/1.1\r\n"),
-        2 => format!("GET {target} HTTP/1.1\r\nConnection: close\r\n"),
+        1 => format!("HEAD {target} HTTP/1.1\r\nHost: x\r\n"),
+        2 => format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"),
         3 => format!("GET {target} HTTP/1.0\r\nConnection: keep-alive\r\n"),
         4 => format!("GET {target} HTTP/1.0\r\n"),
-        5 => format!("POST {target} HTTP/1.1\r\nContent-Length: 7\r\n"),
-        6 => format!("POST {target} HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n"),
+        5 => format!("POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n"),
+        6 => format!(
+            "POST {target} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n"
+        ),
         _ => format!("GET {target} HTTP/1.1\r\nHost: x\r\n"),
     };
     r.push_str("\r\n");

@@ -8,7 +8,7 @@ use crate::server::sim::End;
 #[test]
 fn close_wins_over_keep_alive_and_what_follows_is_dropped() {
     let mut sim = sim();
-    sim.send(b"GET /delay/0 HTTP/1.1\r\nConnection: keep-alive, close\r\n\r\nGET /delay/0 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\nGET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(codes(&sim), [200]);
     assert!(sim.output().contains("Connection: close\r\n"));
     sim.advance(SEC);
@@ -22,7 +22,7 @@ fn close_wins_over_keep_alive_and_what_follows_is_dropped() {
 #[test]
 fn a_closing_response_with_nothing_unread_closes_at_once() {
     let mut sim = sim();
-    sim.send(b"GET /delay/0 HTTP/1.1\r\nConnection: close\r\n\r\n");
+    sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert_eq!(sim.end, Some((End::Closed, Duration::ZERO)));
     assert_eq!(sim.shut_at, None, "no linger");
 }
@@ -30,7 +30,7 @@ fn a_closing_response_with_nothing_unread_closes_at_once() {
 #[test]
 fn after_a_closing_response_with_bytes_unread_it_shuts_down_and_lingers() {
     let mut sim = sim();
-    sim.send(b"GET /delay/100 HTTP/1.1\r\nConnection: close\r\n\r\nmore bytes");
+    sim.send(b"GET /delay/100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nmore bytes");
     sim.advance(100 * MS);
     assert_eq!(codes(&sim), [200]);
     assert_eq!(sim.shut_at, Some(100 * MS));
@@ -48,7 +48,7 @@ fn after_a_closing_response_with_bytes_unread_it_shuts_down_and_lingers() {
 
 fn sim_lingering() -> Sim {
     let mut sim = sim();
-    sim.send(b"GET /delay/0 HTTP/1.1\r\nConnection: close\r\n\r\nx");
+    sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nx");
     assert_eq!(sim.phase(), Some(Phase::Lingering));
     sim
 }
@@ -56,13 +56,13 @@ fn sim_lingering() -> Sim {
 #[test]
 fn a_graceful_stop_closes_an_idle_connection_and_lets_owed_responses_finish_saying_close() {
     let mut idle = sim();
-    idle.send(b"GET /delay/0 HTTP/1.1\r\n\r\n");
+    idle.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     idle.drain();
     assert!(idle.ended());
     assert_every_request_ends_once(&idle);
 
     let mut busy = sim();
-    busy.send(b"GET /delay/500 HTTP/1.1\r\n\r\n");
+    busy.send(b"GET /delay/500 HTTP/1.1\r\nHost: x\r\n\r\n");
     busy.drain();
     assert!(!busy.ended());
     busy.advance(500 * MS);
@@ -86,7 +86,7 @@ fn a_graceful_stop_counts_requests_held_by_the_pipeline_bound_as_dropped() {
     let mut sim = sim();
     let mut burst = Vec::new();
     for _ in 0..PIPELINE_DEPTH + 36 {
-        burst.extend_from_slice(b"GET /delay/200 HTTP/1.1\r\n\r\n");
+        burst.extend_from_slice(b"GET /delay/200 HTTP/1.1\r\nHost: x\r\n\r\n");
     }
     sim.send(&burst);
     sim.drain();
@@ -109,10 +109,10 @@ fn complete_requests_held_back_are_counted_when_the_connection_closes() {
     let mut sim = sim();
     let mut burst = Vec::new();
     for _ in 0..PIPELINE_DEPTH {
-        burst.extend_from_slice(b"GET /delay/3000 HTTP/1.1\r\n\r\n");
+        burst.extend_from_slice(b"GET /delay/3000 HTTP/1.1\r\nHost: x\r\n\r\n");
     }
     for _ in 0..10 {
-        burst.extend_from_slice(b"GET /delay/0 HTTP/1.1\r\n\r\n");
+        burst.extend_from_slice(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     }
     sim.send(&burst);
     sim.advance(500 * MS);
@@ -124,7 +124,9 @@ fn complete_requests_held_back_are_counted_when_the_connection_closes() {
 #[test]
 fn after_the_peer_half_closes_its_requests_are_still_answered_in_order_then_it_closes() {
     let mut sim = sim();
-    sim.send(b"GET /delay/300 HTTP/1.1\r\n\r\nGET /delay/100 HTTP/1.1\r\n\r\n");
+    sim.send(
+        b"GET /delay/300 HTTP/1.1\r\nHost: x\r\n\r\nGET /delay/100 HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
     sim.peer_close();
     assert!(!sim.ended());
     assert!(
@@ -145,9 +147,9 @@ fn after_a_half_close_held_requests_are_answered_and_a_cut_head_is_dropped() {
     let mut sim = sim();
     let mut burst = Vec::new();
     for _ in 0..PIPELINE_DEPTH + 3 {
-        burst.extend_from_slice(b"GET /delay/10 HTTP/1.1\r\n\r\n");
+        burst.extend_from_slice(b"GET /delay/10 HTTP/1.1\r\nHost: x\r\n\r\n");
     }
-    burst.extend_from_slice(b"GET /delay/0 HTTP/1.1\r\nHo");
+    burst.extend_from_slice(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\nHo");
     sim.send(&burst);
     sim.peer_close();
     sim.advance(SEC);
@@ -167,7 +169,7 @@ fn a_peer_that_closes_with_nothing_owed_is_closed_at_once() {
     assert_eq!(fresh.end, Some((End::Closed, Duration::ZERO)));
     assert_eq!((fresh.stats.requests, fresh.stats.dropped), (1, 1));
     let mut partial = sim();
-    partial.send(b"GET /delay/0 HTTP/1.1\r\n\r\nGET /del");
+    partial.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\nGET /del");
     partial.peer_close();
     assert!(partial.ended(), "a cut head is never answered");
     assert_every_request_ends_once(&partial);
@@ -177,7 +179,7 @@ fn a_peer_that_closes_with_nothing_owed_is_closed_at_once() {
 #[test]
 fn a_peer_gone_both_ways_is_found_on_the_write_and_its_response_dropped() {
     let mut sim = sim();
-    sim.send(b"GET /delay/200 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/200 HTTP/1.1\r\nHost: x\r\n\r\n");
     sim.peer_close();
     sim.fail_writes = true; // EPIPE / ECONNRESET
     sim.advance(200 * MS);

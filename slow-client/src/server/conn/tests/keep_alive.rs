@@ -8,7 +8,7 @@ use crate::server::sim::End;
 fn n_requests_on_one_connection_are_answered_in_turn_and_it_stays_open() {
     let mut sim = sim();
     for i in 0..5u64 {
-        sim.send(format!("GET /delay/{i} HTTP/1.1\r\n\r\n").as_bytes());
+        sim.send(format!("GET /delay/{i} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes());
         sim.advance(10 * MS);
     }
     assert_eq!(codes(&sim), [200; 5]);
@@ -24,7 +24,7 @@ fn n_requests_on_one_connection_are_answered_in_turn_and_it_stays_open() {
 fn an_idle_connection_is_closed_silently_at_the_keep_alive_timeout_from_its_last_response() {
     let mut sim = sim();
     sim.advance(SEC);
-    sim.send(b"GET /delay/500 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/500 HTTP/1.1\r\nHost: x\r\n\r\n");
     sim.advance(500 * MS);
     assert_eq!(sim.statuses(), [(200, SEC + 500 * MS)]);
     assert_eq!(sim.deadline(), Some(SEC + 500 * MS + 5 * SEC));
@@ -45,7 +45,7 @@ fn keep_alive_timeout_zero_turns_keep_alive_off() {
         keep_alive_timeout: Duration::ZERO,
         ..ServerConfig::default()
     });
-    sim.send(b"GET /delay/0 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(sim.output().contains("Connection: close\r\n"));
     assert_eq!(sim.end.map(|e| e.0), Some(End::Closed));
     assert_every_request_ends_once(&sim);
@@ -57,8 +57,8 @@ fn the_last_request_allowed_on_a_connection_says_close_and_later_ones_are_droppe
         max_requests_per_connection: 2,
         ..ServerConfig::default()
     });
-    sim.send(b"GET /delay/0 HTTP/1.1\r\n\r\n");
-    sim.send(b"GET /delay/0 HTTP/1.1\r\n\r\nGET /delay/0 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
+    sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\nGET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     let out = sim.output();
     assert_eq!(codes(&sim), [200, 200]);
     assert_eq!(out.matches("Connection: close").count(), 1);
@@ -90,10 +90,10 @@ fn http10_closes_unless_it_asks_for_keep_alive() {
 #[test]
 fn a_404_keeps_the_connection_and_errors_that_end_it_say_close() {
     let mut sim = sim();
-    sim.send(b"GET /nope HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(codes(&sim), [404]);
     assert!(!sim.ended());
-    sim.send(b"DELETE /delay/0 HTTP/1.1\r\n\r\n");
+    sim.send(b"DELETE /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(codes(&sim), [404, 405]);
     assert!(sim.output().contains("Connection: close\r\n"));
     assert!(sim.shut_at.is_some(), "an error that ends it lingers");

@@ -10,6 +10,7 @@ use crate::server::sim::Sim;
 mod body;
 mod closing;
 mod keep_alive;
+mod lab;
 mod pipeline;
 mod timers;
 

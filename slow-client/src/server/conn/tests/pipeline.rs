@@ -7,7 +7,7 @@ use crate::server::conn::PIPELINE_DEPTH;
 #[test]
 fn pipelined_responses_come_in_request_order_a_later_shorter_delay_waiting() {
     let mut sim = sim();
-    sim.send(b"GET /delay/300 HTTP/1.1\r\n\r\nGET /delay/100 HTTP/1.1\r\n\r\nGET /delay/0 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/300 HTTP/1.1\r\nHost: x\r\n\r\nGET /delay/100 HTTP/1.1\r\nHost: x\r\n\r\nGET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     sim.advance(299 * MS);
     assert!(codes(&sim).is_empty(), "nothing before the first is due");
     sim.advance(MS);
@@ -21,9 +21,9 @@ fn pipelined_responses_come_in_request_order_a_later_shorter_delay_waiting() {
 #[test]
 fn each_delay_runs_from_its_own_arrival() {
     let mut sim = sim();
-    sim.send(b"GET /delay/100 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/100 HTTP/1.1\r\nHost: x\r\n\r\n");
     sim.advance(50 * MS);
-    sim.send(b"GET /delay/100 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/100 HTTP/1.1\r\nHost: x\r\n\r\n");
     sim.advance(SEC);
     assert_eq!(sim.statuses(), [(200, 100 * MS), (200, 150 * MS)]);
 }
@@ -33,7 +33,7 @@ fn a_stamped_arrival_earlier_than_the_read_counts() {
     let mut sim = sim();
     sim.advance(SEC);
     let stamped = sim.now() - 30 * MS;
-    sim.send_arrived(b"GET /delay/100 HTTP/1.1\r\n\r\n", stamped);
+    sim.send_arrived(b"GET /delay/100 HTTP/1.1\r\nHost: x\r\n\r\n", stamped);
     sim.advance(SEC);
     assert_eq!(sim.statuses(), [(200, SEC + 70 * MS)]);
 }
@@ -46,7 +46,7 @@ fn responses_overdue_when_read_are_left_to_the_deadline_in_due_order() {
     let mut sim = sim();
     sim.advance(SEC);
     let stamped = sim.now() - 50 * MS;
-    sim.send_arrived(b"GET /delay/40 HTTP/1.1\r\n\r\n", stamped);
+    sim.send_arrived(b"GET /delay/40 HTTP/1.1\r\nHost: x\r\n\r\n", stamped);
     assert!(codes(&sim).is_empty(), "not written by the read's flush");
     assert_eq!(sim.deadline(), Some(SEC - 10 * MS));
     sim.advance(Duration::ZERO);
@@ -58,10 +58,10 @@ fn at_the_pipeline_bound_the_connection_stops_reading_and_held_requests_keep_the
     let mut sim = sim();
     let mut burst = Vec::new();
     for _ in 0..PIPELINE_DEPTH {
-        burst.extend_from_slice(b"GET /delay/2000 HTTP/1.1\r\n\r\n");
+        burst.extend_from_slice(b"GET /delay/2000 HTTP/1.1\r\nHost: x\r\n\r\n");
     }
     for _ in 0..10 {
-        burst.extend_from_slice(b"GET /delay/500 HTTP/1.1\r\n\r\n");
+        burst.extend_from_slice(b"GET /delay/500 HTTP/1.1\r\nHost: x\r\n\r\n");
     }
     sim.send(&burst);
     let conn = sim.conn().unwrap();
@@ -88,7 +88,7 @@ fn a_client_that_never_reads_holds_at_most_the_bound_and_a_bounded_input() {
     let mut sim = sim();
     sim.window = Some(0);
     for _ in 0..200 {
-        sim.send(b"GET /delay/0 HTTP/1.1\r\n\r\n");
+        sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     }
     let conn = sim.conn().unwrap();
     assert_eq!(conn.held_responses(), PIPELINE_DEPTH);

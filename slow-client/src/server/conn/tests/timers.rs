@@ -20,7 +20,7 @@ fn a_connection_that_never_sends_a_byte_is_closed_quietly_at_the_header_timeout(
 #[test]
 fn a_head_that_started_and_did_not_finish_gets_408_at_the_header_timeout() {
     let mut sim = sim();
-    sim.send(b"GET /delay/0 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     sim.advance(2 * SEC);
     sim.send(b"GET /delay/0 HTTP/1.1\r\nHost:");
     assert_eq!(sim.deadline(), Some(12 * SEC), "from the head's first byte");
@@ -40,7 +40,7 @@ fn a_head_that_started_and_did_not_finish_gets_408_at_the_header_timeout() {
 fn a_trickled_head_gets_408_at_the_header_timeout_whatever_it_sends() {
     let mut sim = sim();
     // One header line that never ends: a byte every 300 ms.
-    let trickle = b"GET /delay/0 HTTP/1.1\r\nX-Slow: "
+    let trickle = b"GET /delay/0 HTTP/1.1\r\nHost: x\r\nX-Slow: "
         .iter()
         .chain([b'a'; 60].iter());
     for byte in trickle {
@@ -109,7 +109,7 @@ fn a_head_after_stray_crlf_is_timed_from_the_first_crlf() {
     sim.advance(SEC);
     sim.send(b"\r\n");
     sim.advance(3 * SEC);
-    sim.send(b"GET /delay/0 HTTP/1.1\r\n");
+    sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n");
     assert_eq!(
         sim.deadline(),
         Some(11 * SEC),
@@ -122,8 +122,8 @@ fn a_head_after_stray_crlf_is_timed_from_the_first_crlf() {
 #[test]
 fn stray_crlf_before_and_between_requests_is_skipped() {
     let mut sim = sim();
-    sim.send(b"\r\n\r\nGET /delay/0 HTTP/1.1\r\n\r\n\r\n");
-    sim.send(b"\r\nGET /delay/0 HTTP/1.1\r\n\r\n");
+    sim.send(b"\r\n\r\nGET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n\r\n");
+    sim.send(b"\r\nGET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(codes(&sim), [200, 200]);
     sim.advance(5 * SEC);
     assert_eq!(
@@ -142,7 +142,7 @@ fn a_trickled_request_body_is_cut_off_at_the_body_timeout() {
     // Bug: no timer covered a body being received, so a byte every 2 s held the
     // connection forever (nginx gives a body it discards 30 s in all).
     let mut sim = sim();
-    sim.send(b"POST /delay/0/url/http://x/ HTTP/1.1\r\nContent-Length: 1048576\r\n\r\n");
+    sim.send(b"POST /delay/0/url/http://x/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n");
     assert_eq!(codes(&sim), [307], "answered at once; the body is skipped");
     assert_eq!(sim.deadline(), Some(30 * SEC));
     for _ in 0..40 {
@@ -162,7 +162,7 @@ fn the_body_timeout_is_configurable_and_a_body_within_it_goes_on() {
         body_timeout: 2 * SEC,
         ..ServerConfig::default()
     });
-    sim.send(b"POST /delay/0/url/http://x/ HTTP/1.1\r\nContent-Length: 4\r\n\r\nab");
+    sim.send(b"POST /delay/0/url/http://x/ HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab");
     sim.advance(SEC);
     sim.send(b"cd");
     assert_eq!(
@@ -176,7 +176,7 @@ fn the_body_timeout_is_configurable_and_a_body_within_it_goes_on() {
         body_timeout: 2 * SEC,
         ..ServerConfig::default()
     });
-    slow.send(b"POST /delay/5000/url/http://x/ HTTP/1.1\r\nContent-Length: 4\r\n\r\nab");
+    slow.send(b"POST /delay/5000/url/http://x/ HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab");
     slow.advance(2 * SEC);
     assert_eq!(slow.end, Some((End::Closed, 2 * SEC)));
     assert!(codes(&slow).is_empty());
@@ -187,7 +187,7 @@ fn the_body_timeout_is_configurable_and_a_body_within_it_goes_on() {
 fn a_client_that_never_reads_is_closed_at_the_send_timeout_and_served_if_it_reads() {
     let mut sim = sim();
     sim.window = Some(0);
-    sim.send(b"GET /delay/0 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(sim.wants().unwrap().write);
     assert_eq!(sim.deadline(), Some(10 * SEC));
     sim.advance(9 * SEC);
@@ -208,7 +208,7 @@ fn a_client_that_never_reads_is_closed_at_the_send_timeout_and_served_if_it_read
 fn sim_reading_late() -> Sim {
     let mut sim = sim();
     sim.window = Some(0);
-    sim.send(b"GET /delay/0 HTTP/1.1\r\n\r\n");
+    sim.send(b"GET /delay/0 HTTP/1.1\r\nHost: x\r\n\r\n");
     sim.advance(5 * SEC);
     sim.window = None;
     sim.writable();
