@@ -122,7 +122,7 @@
 //! | situation | what to do | cost |
 //! |---|---|---|
 //! | ordinary program, container, errno-returning filter | nothing (defaults) | none: sub-millisecond timeouts where the kernel has them |
-//! | a filter that kills on unknown syscalls, and you build the binary | `epoll-safe = { version = "0.2", default-features = false }` **and** call `set_pwait2(false)` at start-up | timed waits in whole milliseconds, rounded up |
+//! | a filter that kills on unknown syscalls, and you build the binary | `epoll-safe = { version = "0.3", default-features = false }` **and** call `set_pwait2(false)` at start-up | timed waits in whole milliseconds, rounded up |
 //! | a library that may run under such a filter | `default-features = false`; tell users about `set_pwait2` | as above, unless the binary turns it on |
 //!
 //! Cargo unifies features: any other crate in the build that depends on
