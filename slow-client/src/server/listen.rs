@@ -36,6 +36,7 @@ pub(crate) fn listen(
     addr: SocketAddr,
     allow_public: bool,
     reuse_port: bool,
+    defer: bool,
 ) -> Result<TcpListener, ServerError> {
     if !allow_public && !is_loopback(&addr) {
         return Err(ServerError::NotLoopback { addr });
@@ -75,7 +76,9 @@ pub(crate) fn listen(
     // `xtask/BENCHMARKS.md`). A client that sends nothing is accepted when the
     // deferral ends, [`DEFER_ACCEPT_SECS`] later; its header timeout runs from then.
     // Best effort: without it, connections are accepted at the handshake as before.
-    let _ = crate::os::defer_accept(socket.as_fd(), DEFER_ACCEPT_SECS);
+    if defer {
+        let _ = crate::os::defer_accept(socket.as_fd(), DEFER_ACCEPT_SECS);
+    }
     socket.listen(backlog()).map_err(bind_err)?;
     Ok(socket.into())
 }
@@ -106,7 +109,7 @@ mod tests {
 
     #[test]
     fn accepted_sockets_inherit_no_delay_from_the_listener() {
-        let listener = listen("127.0.0.1:0".parse().unwrap(), false, false).unwrap();
+        let listener = listen("127.0.0.1:0".parse().unwrap(), false, false, false).unwrap();
         let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (accepted, _) = loop {
             match listener.accept() {
@@ -124,7 +127,7 @@ mod tests {
     fn a_connection_is_accepted_once_its_first_bytes_arrive() {
         use std::io::{ErrorKind, Read, Write};
         use std::time::{Duration, Instant};
-        let listener = listen("127.0.0.1:0".parse().unwrap(), false, false).unwrap();
+        let listener = listen("127.0.0.1:0".parse().unwrap(), false, false, true).unwrap();
         let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         // The handshake is done, the request not sent: the kernel still holds it
         // (for a second, far longer than this).
@@ -154,13 +157,13 @@ mod tests {
 
     #[test]
     fn reuse_port_lets_two_listeners_share_an_address_and_only_then() {
-        let first = listen("127.0.0.1:0".parse().unwrap(), false, true).unwrap();
+        let first = listen("127.0.0.1:0".parse().unwrap(), false, true, true).unwrap();
         let addr = first.local_addr().unwrap();
-        assert!(listen(addr, false, true).is_ok());
-        let plain = listen("127.0.0.1:0".parse().unwrap(), false, false).unwrap();
+        assert!(listen(addr, false, true, true).is_ok());
+        let plain = listen("127.0.0.1:0".parse().unwrap(), false, false, true).unwrap();
         let taken = plain.local_addr().unwrap();
         assert!(matches!(
-            listen(taken, false, false),
+            listen(taken, false, false, true),
             Err(ServerError::Bind { .. })
         ));
     }
