@@ -3,10 +3,8 @@
 //! Every request is reported exactly once, as `RECEIVED`/`response` or
 //! `FAILED`/`error`, through the client's [`Report`] trait, which
 //! [`Reporter`] implements; [`Reporter::finish`] then prints the summary.
-//! Output is buffered and written at the end of an event-loop turn once the
-//! oldest line waiting is 20 ms old (or 32 KiB of lines wait), so a
-//! run of thousands of requests does not spend a `write(2)`, and a wakeup of
-//! whoever reads the output, per line or per turn.
+//! Output is buffered and flushed once per event-loop turn, so a run of
+//! thousands of requests does not spend a `write(2)` per line.
 //!
 //! Each finished request is turned into one [`Record`] here (the `--plot`
 //! picture's record, times as the JSON prints them); its line, the order
@@ -52,24 +50,15 @@ pub enum Format {
 /// Lines held back while a progress line is drawn on a terminal (they are
 /// printed above it at each redraw) before they are written anyway.
 const HELD_MAX: usize = 64 * 1024;
-/// How long a line may wait for others to be written with: short enough to
-/// look immediate, long enough that answers a few milliseconds apart share a
-/// `write(2)`.
-const COALESCE: Duration = Duration::from_millis(20);
-/// Waiting lines written at once, whatever their age.
-const COALESCE_BYTES: usize = 32 * 1024;
 
 /// Prints each outcome once and accumulates what the summary needs.
 ///
 /// Lines are collected per event-loop turn and written by [`Report::flush`]
-/// once the oldest has waited 20 ms or 32 KiB wait (or, under a progress line
-/// on a terminal, at its redraws); dropping the
+/// (or, under a progress line on a terminal, at its redraws); dropping the
 /// reporter writes what is left and clears the progress line.
 pub struct Reporter<W: Write> {
     out: W,
     pending: Vec<u8>,
-    /// The first loop turn that ended with `pending` not empty.
-    pending_since: Option<Instant>,
     format: Format,
     requested: u32,
     start: Instant,
@@ -140,13 +129,6 @@ impl<W: Write> Report for Reporter<W> {
         if held && self.pending.len() < HELD_MAX {
             return Ok(());
         }
-        if !held && !self.pending.is_empty() && self.pending.len() < COALESCE_BYTES {
-            let now = Instant::now();
-            let since = *self.pending_since.get_or_insert(now);
-            if now.saturating_duration_since(since) < COALESCE {
-                return Ok(()); // `next_redraw` wakes the loop for them
-            }
-        }
         self.write_pending()
     }
 
@@ -163,12 +145,9 @@ impl<W: Write> Report for Reporter<W> {
     }
 
     /// How long the event loop may wait at `now` before the next progress
-    /// redraw (which also writes the lines held for it) or before the lines
-    /// waiting are due to be written; `None` when neither.
+    /// redraw (which also writes the lines held for it); `None` without one.
     fn next_redraw(&self, now: Instant) -> Option<Duration> {
-        let redraw = self.live.as_ref().and_then(Live::next_redraw);
-        let lines = self.pending_since.map(|since| since + COALESCE);
-        let at = [redraw, lines].into_iter().flatten().min()?;
+        let at = self.live.as_ref()?.next_redraw()?;
         Some(at.saturating_duration_since(now))
     }
 
@@ -184,7 +163,6 @@ impl<W: Write> Reporter<W> {
         Self {
             out,
             pending: Vec::with_capacity(16 * 1024),
-            pending_since: None,
             format,
             requested,
             start,
@@ -242,7 +220,6 @@ impl<W: Write> Reporter<W> {
 
     /// Writes the collected lines (above the progress line, if any) and flushes.
     fn write_pending(&mut self) -> io::Result<()> {
-        self.pending_since = None;
         let (out, pending) = (&mut self.out, &mut self.pending);
         let mut write = || {
             if !pending.is_empty() {

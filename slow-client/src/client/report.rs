@@ -52,9 +52,7 @@ pub trait Report {
     /// Writing to the output failed; the run stops.
     fn event(&mut self, event: &Event) -> io::Result<()>;
 
-    /// The end of a loop turn: write what this turn reported (or hold it
-    /// briefly, to write it with later lines: then [`next_redraw`](Self::next_redraw)
-    /// says when it is due).
+    /// The end of a loop turn: write what this turn reported.
     ///
     /// # Errors
     /// Writing to the output failed; the run stops.
@@ -67,8 +65,7 @@ pub trait Report {
     fn tick(&mut self, started: usize, now: Instant) -> io::Result<()>;
 
     /// How long the loop may block at `now` before [`tick`](Self::tick) has
-    /// something to draw or [`flush`](Self::flush) lines to write; `None` when
-    /// neither.
+    /// something to draw; `None` when nothing is drawn.
     fn next_redraw(&self, now: Instant) -> Option<Duration>;
 
     /// The event loop's largest stall while it had work, at the run's end.
