@@ -149,6 +149,32 @@ pub fn enable_receive_timestamps(fd: BorrowedFd<'_>) -> io::Result<()> {
     Ok(())
 }
 
+/// Asks the kernel to queue a new connection for `accept` only once its first
+/// data has arrived (`TCP_DEFER_ACCEPT`, for `secs` seconds), so an accept finds
+/// the request already there. Set on a listening socket. A client that sends
+/// nothing is still accepted, once the deferral ends (the kernel then resends
+/// its SYN-ACK and the client's ACK completes the connection).
+///
+/// # Errors
+/// `setsockopt(2)` failed.
+pub fn defer_accept(fd: BorrowedFd<'_>, secs: u32) -> io::Result<()> {
+    let secs = libc::c_int::try_from(secs).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `fd` is open for the call; `secs` is a live c_int and the length says so.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_DEFER_ACCEPT,
+            (&secs as *const libc::c_int).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// `recvmsg(2)` into `buf`, returning the bytes read and, when the socket has
 /// [`enable_receive_timestamps`] on, when the kernel received the data
 /// (`None` when the kernel did not stamp it, e.g. just after enabling).

@@ -239,6 +239,9 @@ fn start_embedded(
         framing: args.framing,
         max_delay_ms: max_delay.max(ServerConfig::default().max_delay_ms),
         max_connections: Some(args.count as usize + 16),
+        // The client connects its burst before writing: handshakes held for their
+        // requests would overflow the SYN queue (see `ServerConfig::defer_accept`).
+        defer_accept: false,
         ..ServerConfig::default()
     };
     let server = Server::bind(config).context("starting the embedded delay server")?;

@@ -113,6 +113,13 @@ pub struct ServerConfig {
     /// Permit listening on non-loopback addresses. Default: `false`, because the server
     /// holds connections open on request and would be an easy target on a shared network.
     pub allow_public: bool,
+    /// Set `TCP_DEFER_ACCEPT` on the listeners: the kernel hands over a connection
+    /// once its first bytes arrive (or, for a client that sends nothing, when the
+    /// deferral ends, about 1 s after the handshake), so one wakeup accepts, reads
+    /// and answers it. Default: `true`. The embedded server of a client run turns
+    /// it off: its client connects thousands of sockets before writing to any, and
+    /// held handshakes would overflow the SYN queue into SYN cookies.
+    pub defer_accept: bool,
 }
 
 impl Default for ServerConfig {
@@ -131,6 +138,7 @@ impl Default for ServerConfig {
             max_head: 16 * 1024,
             reuse_port: false,
             allow_public: false,
+            defer_accept: true,
         }
     }
 }

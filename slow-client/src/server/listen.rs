@@ -1,5 +1,5 @@
-//! Listening sockets: loopback unless allowed otherwise, `SO_REUSEADDR`, and the largest
-//! backlog the kernel allows.
+//! Listening sockets: loopback unless allowed otherwise, `SO_REUSEADDR`, deferred
+//! accept, and the largest backlog the kernel allows.
 
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsFd;
@@ -19,6 +19,10 @@ pub(crate) fn backlog() -> i32 {
         .unwrap_or(4096)
 }
 
+/// `TCP_DEFER_ACCEPT`: how long the kernel may hold a connection whose client has
+/// sent nothing (the kernel rounds it up to its next SYN-ACK retransmission, 1 s).
+pub(crate) const DEFER_ACCEPT_SECS: u32 = 1;
+
 /// Whether `addr` is reachable only from this machine (IPv4-mapped IPv6 included).
 pub(crate) fn is_loopback(addr: &SocketAddr) -> bool {
     addr.ip().to_canonical().is_loopback()
@@ -32,6 +36,7 @@ pub(crate) fn listen(
     addr: SocketAddr,
     allow_public: bool,
     reuse_port: bool,
+    defer: bool,
 ) -> Result<TcpListener, ServerError> {
     if !allow_public && !is_loopback(&addr) {
         return Err(ServerError::NotLoopback { addr });
@@ -63,6 +68,17 @@ pub(crate) fn listen(
     // with client and server sharing a CPU, can be milliseconds later). Best
     // effort: without it, the delay runs from the read, as before.
     let _ = crate::os::enable_receive_timestamps(socket.as_fd());
+    // The kernel holds a new connection until its request arrives, so the loop is
+    // woken once per connection, with the request there to read at once (`eager`),
+    // instead of at the handshake's last ACK and again when the request lands: under
+    // `Connection: close` that is 4 syscalls and almost no sleeps per request against
+    // accept, `epoll_ctl`, a wakeup and a read more (the figures are in
+    // `xtask/BENCHMARKS.md`). A client that sends nothing is accepted when the
+    // deferral ends, [`DEFER_ACCEPT_SECS`] later; its header timeout runs from then.
+    // Best effort: without it, connections are accepted at the handshake as before.
+    if defer {
+        let _ = crate::os::defer_accept(socket.as_fd(), DEFER_ACCEPT_SECS);
+    }
     socket.listen(backlog()).map_err(bind_err)?;
     Ok(socket.into())
 }
@@ -93,7 +109,7 @@ mod tests {
 
     #[test]
     fn accepted_sockets_inherit_no_delay_from_the_listener() {
-        let listener = listen("127.0.0.1:0".parse().unwrap(), false, false).unwrap();
+        let listener = listen("127.0.0.1:0".parse().unwrap(), false, false, false).unwrap();
         let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (accepted, _) = loop {
             match listener.accept() {
@@ -108,14 +124,46 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_is_accepted_once_its_first_bytes_arrive() {
+        use std::io::{ErrorKind, Read, Write};
+        use std::time::{Duration, Instant};
+        let listener = listen("127.0.0.1:0".parse().unwrap(), false, false, true).unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        // The handshake is done, the request not sent: the kernel still holds it
+        // (for a second, far longer than this).
+        std::thread::sleep(Duration::from_millis(50));
+        let held = listener.accept().map(|_| ()).map_err(|e| e.kind());
+        assert_eq!(held, Err(ErrorKind::WouldBlock));
+        client.write_all(b"G").unwrap();
+        let started = Instant::now();
+        let (mut accepted, _) = loop {
+            match listener.accept() {
+                Ok(pair) => break pair,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    assert!(
+                        started.elapsed() < Duration::from_secs(10),
+                        "never accepted"
+                    );
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(e) => panic!("{e}"),
+            }
+        };
+        accepted.set_nonblocking(false).unwrap();
+        let mut first = [0u8; 1];
+        accepted.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"G");
+    }
+
+    #[test]
     fn reuse_port_lets_two_listeners_share_an_address_and_only_then() {
-        let first = listen("127.0.0.1:0".parse().unwrap(), false, true).unwrap();
+        let first = listen("127.0.0.1:0".parse().unwrap(), false, true, true).unwrap();
         let addr = first.local_addr().unwrap();
-        assert!(listen(addr, false, true).is_ok());
-        let plain = listen("127.0.0.1:0".parse().unwrap(), false, false).unwrap();
+        assert!(listen(addr, false, true, true).is_ok());
+        let plain = listen("127.0.0.1:0".parse().unwrap(), false, false, true).unwrap();
         let taken = plain.local_addr().unwrap();
         assert!(matches!(
-            listen(taken, false, false),
+            listen(taken, false, false, true),
             Err(ServerError::Bind { .. })
         ));
     }

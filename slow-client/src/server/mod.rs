@@ -267,7 +267,12 @@ impl Server {
         let mut listeners = Vec::with_capacity(config.listen.len());
         let mut addrs = Vec::with_capacity(config.listen.len());
         for (index, &addr) in config.listen.iter().enumerate() {
-            let listener = listen::listen(addr, config.allow_public, config.reuse_port)?;
+            let listener = listen::listen(
+                addr,
+                config.allow_public,
+                config.reuse_port,
+                config.defer_accept,
+            )?;
             let local = listener
                 .local_addr()
                 .map_err(|source| ServerError::Bind { addr, source })?;

@@ -132,7 +132,12 @@ fn over_the_connection_cap_a_client_gets_503_at_once() {
         ..config(Framing::Length)
     });
     let a = addr(&server);
-    let _held = [connect(a), connect(a)];
+    // Each sends its first byte: the server is handed a connection only then
+    // (`ServerConfig::defer_accept`).
+    let _held = [connect(a), connect(a)].map(|mut held| {
+        held.write_all(b"G").unwrap();
+        held
+    });
     let response = get(a, "/delay/0");
     assert_eq!(response.status, 503, "{response:?}");
     assert_eq!(response.header("retry-after"), Some("1"));
