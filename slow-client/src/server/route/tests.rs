@@ -268,14 +268,7 @@ fn a_star_for_another_method_an_authority_a_bare_word_or_a_bare_percent_is_400()
 
 #[test]
 fn a_redirect_names_the_resource_the_caller_wrote() {
-    for url in [
-        "http://e.com/100%25",
-        "http://e.com/?q=a%26b",
-        "http://e.com/a%23b",
-        "http://e.com/a%3Fb",
-        "http://e.com/a%2Fb",
-        "http://e.com/%2B",
-    ] {
+    for &url in crate::server::location::tests::RESERVED_ESCAPES {
         let (_, _, location) = redirect("GET", &format!("/delay/0/url/{url}"));
         assert_eq!(location, url);
     }
