@@ -4,7 +4,10 @@
 //! `FAILED`/`error`, through the client's [`Report`] trait, which
 //! [`Reporter`] implements; [`Reporter::finish`] then prints the summary.
 //! Output is buffered and flushed once per event-loop turn, so a run of
-//! thousands of requests does not spend a `write(2)` per line.
+//! thousands of requests does not spend a `write(2)` per line; into a
+//! regular file ([`Reporter::with_file_output`]) it is written in
+//! [`FILE_BLOCK`]-byte blocks instead, as C's stdio does when the output is
+//! not a terminal or a pipe.
 //!
 //! Each finished request is turned into one [`Record`] here (the `--plot`
 //! picture's record, times as the JSON prints them); its line, the order
@@ -51,6 +54,12 @@ pub enum Format {
 /// printed above it at each redraw) before they are written anyway.
 const HELD_MAX: usize = 64 * 1024;
 
+/// Lines collected before they are written when the output is a regular
+/// file ([`Reporter::with_file_output`]): no reader waits on them line by
+/// line, and each `write(2)` to a file costs the file system (and its
+/// journal) as much for one line as for many.
+pub const FILE_BLOCK: usize = 64 * 1024;
+
 /// Prints each outcome once and accumulates what the summary needs.
 ///
 /// Lines are collected per event-loop turn and written by [`Report::flush`]
@@ -59,6 +68,8 @@ const HELD_MAX: usize = 64 * 1024;
 pub struct Reporter<W: Write> {
     out: W,
     pending: Vec<u8>,
+    /// The output is a regular file: write in [`FILE_BLOCK`]s, not per turn.
+    file_output: bool,
     format: Format,
     requested: u32,
     start: Instant,
@@ -123,10 +134,14 @@ impl<W: Write> Report for Reporter<W> {
 
     /// Writes the lines of this loop turn to the output. Under a progress
     /// line on a terminal they wait for its next redraw instead (unless many
-    /// are waiting), so the line is not redrawn for every batch.
+    /// are waiting), so the line is not redrawn for every batch; into a
+    /// regular file they wait until [`FILE_BLOCK`] bytes do (or the end).
     fn flush(&mut self) -> io::Result<()> {
         let held = self.live.as_ref().is_some_and(Live::holds_lines);
         if held && self.pending.len() < HELD_MAX {
+            return Ok(());
+        }
+        if self.file_output && self.pending.len() < FILE_BLOCK {
             return Ok(());
         }
         self.write_pending()
@@ -163,6 +178,7 @@ impl<W: Write> Reporter<W> {
         Self {
             out,
             pending: Vec::with_capacity(16 * 1024),
+            file_output: false,
             format,
             requested,
             start,
@@ -185,6 +201,16 @@ impl<W: Write> Reporter<W> {
     /// The command line, for the JSON summary's `argv`.
     pub fn with_argv(mut self, argv: Vec<String>) -> Self {
         self.argv = argv;
+        self
+    }
+
+    /// Says the output is a regular file: lines are then written when
+    /// [`FILE_BLOCK`] bytes of them wait, and at the end (or when the reporter
+    /// is dropped), not once per loop turn. Nothing is lost, only written
+    /// later; a reader following the file live (`tail -f`) sees it in blocks.
+    pub fn with_file_output(mut self) -> Self {
+        self.file_output = true;
+        self.pending.reserve(FILE_BLOCK);
         self
     }
 

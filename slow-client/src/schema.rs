@@ -35,6 +35,7 @@
 //! fill it where [`crate::report`] builds the line.
 
 use std::borrow::Cow;
+use std::io::Write as _;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -111,7 +112,10 @@ impl ResponseLine<'_> {
         }
         fn time(out: &mut Vec<u8>, name: &[u8], v: Option<f64>) -> serde_json::Result<()> {
             out.extend_from_slice(name);
-            opt_ms(&v, &mut serde_json::Serializer::new(out))
+            match v {
+                Some(v) if write_ms_fast(out, v) => Ok(()),
+                _ => opt_ms(&v, &mut serde_json::Serializer::new(out)),
+            }
         }
         value(out, br#"{"event":"response","id":"#, self.id)?;
         value(out, br#","delay_ms":"#, self.delay_ms)?;
@@ -267,6 +271,46 @@ fn de_ms<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
 /// Milliseconds rounded to the microsecond, as the lines print them.
 pub fn round_ms(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
+}
+
+/// Microseconds this far from zero print through [`write_ms_fast`]: their
+/// decimal `k / 1000` has at most 15 significant digits, so it is the
+/// shortest text that reads back as the rounded `f64`, which is what
+/// serde_json prints for it.
+const FAST_MICROS: f64 = 1e15;
+
+/// Appends what [`ms`] writes for `value`, without serde: the whole
+/// milliseconds, then up to three decimals without trailing zeros. Returns
+/// `false` (writing nothing) for a value it leaves to [`ms`]: not finite, or
+/// `FAST_MICROS` microseconds or more from zero. A `--json` line carries four
+/// times, so this is most of the line's cost; a property test pins it to [`ms`].
+fn write_ms_fast(out: &mut Vec<u8>, value: f64) -> bool {
+    let micros = (value * 1000.0).round();
+    if !(micros.abs() < FAST_MICROS) {
+        return false; // NaN and the infinities fail the comparison too
+    }
+    let micros = micros as i64;
+    if micros < 0 {
+        out.push(b'-');
+    }
+    let (whole, frac) = (micros.unsigned_abs() / 1000, micros.unsigned_abs() % 1000);
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{whole}");
+    if frac != 0 {
+        let digits = [
+            b'.',
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ];
+        let trailing_zeros = if frac % 100 == 0 {
+            2
+        } else {
+            usize::from(frac % 10 == 0)
+        };
+        out.extend_from_slice(&digits[..4 - trailing_zeros]);
+    }
+    true
 }
 
 /// [`ms`] for a member that may be absent.

@@ -112,6 +112,9 @@ fn demo_inner(args: RunArgs) -> Result<Exit, Setup> {
     if plot.is_some() {
         reporter = reporter.with_records();
     }
+    if is_regular_file(&stdout) {
+        reporter = reporter.with_file_output();
+    }
     if args.trace_events {
         reporter = reporter.with_trace(Box::new(io::stderr()));
     }
@@ -280,4 +283,17 @@ fn resolve(servers: &[ServerArg]) -> anyhow::Result<Vec<Target>> {
             })
         })
         .collect()
+}
+
+/// Whether standard output is a regular file (`> out.jsonl`), where the
+/// report writes in blocks; a terminal, a pipe or a device gets its lines
+/// every loop turn. Unknown (the descriptor cannot be examined) counts as not.
+fn is_regular_file(stdout: &io::Stdout) -> bool {
+    use std::os::fd::AsFd;
+    stdout
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|file| file.metadata())
+        .is_ok_and(|meta| meta.file_type().is_file())
 }

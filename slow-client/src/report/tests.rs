@@ -331,3 +331,81 @@ fn a_traced_event_prints_among_the_lines_in_text() {
     let out = String::from_utf8(out).unwrap();
     assert!(out.starts_with("EVENT: token 7, EPOLLIN, "), "{out}");
 }
+
+/// An output that keeps each `write` call apart, to see how lines are batched.
+#[derive(Default)]
+struct Writes(Vec<Vec<u8>>);
+
+impl std::io::Write for Writes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.push(buf.to_vec());
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reports `n` responses, one per loop turn (each followed by `flush`), and
+/// returns how many writes the output saw before `finish`, and all of them after.
+fn turns(file_output: bool, n: u32) -> (usize, Vec<Vec<u8>>) {
+    let mut out = Writes::default();
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Json, n, t0);
+    if file_output {
+        r = r.with_file_output();
+    }
+    for id in 1..=n {
+        let done = t0 + Duration::from_millis(u64::from(id));
+        response(&mut r, id, 0, sent(t0, 10, 20), done, &ok_response("OK")).unwrap();
+        r.flush().unwrap();
+    }
+    let before_finish = r.out.0.len();
+    r.finish(Duration::from_secs(1), false, None).unwrap();
+    (before_finish, out.0)
+}
+
+#[test]
+fn lines_reach_a_pipe_or_terminal_every_loop_turn() {
+    let (before, writes) = turns(false, 5);
+    assert_eq!(before, 5, "one write per turn");
+    assert_eq!(writes.len(), 6, "then the summary");
+}
+
+#[test]
+fn lines_reach_a_regular_file_in_blocks_and_all_by_the_end() {
+    let n = 1000; // about 200 KiB of lines
+    let (before, writes) = turns(true, n);
+    let bytes: Vec<u8> = writes.concat();
+    let text = String::from_utf8(bytes).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        n as usize + 1,
+        "every line, then the summary"
+    );
+    assert!(text
+        .lines()
+        .last()
+        .unwrap()
+        .contains(r#""event":"summary""#));
+    assert!(
+        (2..=5).contains(&before),
+        "written in blocks of {} bytes: {before} writes for {n} turns",
+        super::FILE_BLOCK
+    );
+    assert!(writes[..before]
+        .iter()
+        .all(|w| w.len() >= super::FILE_BLOCK && w.ends_with(b"\n")));
+}
+
+#[test]
+fn lines_waiting_for_a_file_block_are_written_when_the_reporter_is_dropped() {
+    let mut out = Writes::default();
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Json, 2, t0).with_file_output();
+    response(&mut r, 1, 0, sent(t0, 10, 20), t0, &ok_response("OK")).unwrap();
+    r.flush().unwrap();
+    assert!(r.out.0.is_empty(), "a short line waits for its block");
+    drop(r); // a loop error ends the run without `finish`
+    assert_eq!(out.0.concat().iter().filter(|&&b| b == b'\n').count(), 1);
+}

@@ -208,3 +208,72 @@ fn a_response_line_writes_the_bytes_the_derived_format_writes() {
         assert_eq!(String::from_utf8(fast).unwrap(), derived);
     }
 }
+
+/// What [`super::ms`] (serde_json's own number formatting) writes for `v`.
+fn ms_by_serde(v: f64) -> String {
+    let mut out = Vec::new();
+    super::ms(&v, &mut serde_json::Serializer::new(&mut out)).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// What the line's fast path writes for `v`, or `None` where it defers to serde.
+fn ms_fast(v: f64) -> Option<String> {
+    let mut out = Vec::new();
+    super::write_ms_fast(&mut out, v).then(|| String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn the_fast_time_text_is_serdes_at_the_edges() {
+    for v in [
+        0.0,
+        -0.0,
+        0.0004,
+        -0.0004,
+        0.0005,
+        -0.0005,
+        0.001,
+        0.01,
+        0.1,
+        0.12,
+        0.123,
+        1.0,
+        1.5,
+        -1.5,
+        999.9995,
+        1000.0,
+        2000.457,
+        0.1 + 0.2,
+        123_456_789.123_456,
+        4_294_967_296.001,
+        999_999_999_999.999,
+        -999_999_999_999.999,
+    ] {
+        assert_eq!(ms_fast(v).as_deref(), Some(&*ms_by_serde(v)), "{v}");
+    }
+    for v in [
+        1e12,
+        -1e12,
+        1e300,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ] {
+        assert_eq!(ms_fast(v), None, "{v} is left to serde");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_fast_time_text_is_serdes_for_any_time(
+        v in proptest::prop_oneof![
+            -1e6..1e6f64,
+            -1e12..1e12f64,
+            proptest::strategy::Strategy::prop_map(0u64..1_000_000_000, |us| us as f64 / 1000.0),
+            proptest::num::f64::ANY,
+        ]
+    ) {
+        if let Some(fast) = ms_fast(v) {
+            proptest::prop_assert_eq!(fast, ms_by_serde(v));
+        }
+    }
+}
