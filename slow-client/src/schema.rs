@@ -286,8 +286,8 @@ const FAST_MICROS: f64 = 1e15;
 /// times, so this is most of the line's cost; a property test pins it to [`ms`].
 fn write_ms_fast(out: &mut Vec<u8>, value: f64) -> bool {
     let micros = (value * 1000.0).round();
-    if !(micros.abs() < FAST_MICROS) {
-        return false; // NaN and the infinities fail the comparison too
+    if !micros.is_finite() || micros.abs() >= FAST_MICROS {
+        return false;
     }
     let micros = micros as i64;
     if micros < 0 {
