@@ -281,6 +281,11 @@ pub fn serve() -> Measured<ServeBench> {
                 vec![sample(18811.0, 106.34, 10.7)],
                 vec![sample(18493.0, 110.77, 14.2)],
             ),
+            compared(
+                LOADS[3],
+                vec![sample(19988.0, 2.16, 18.5), sample(18973.0, 2.48, 18.9)],
+                vec![sample(21804.0, 2.97, 23.7), sample(15986.0, 2.57, 24.1)],
+            ),
         ],
         lateness: Some((0.137, 4.195, 8.1)),
         syscalls: Measured::Skipped("strace is not installed (apt-get install strace)".into()),

@@ -42,16 +42,22 @@ pub struct Load {
     pub threads: u32,
     /// Every request says `Connection: close`.
     pub close: bool,
+    /// nginx listens with `deferred` (`TCP_DEFER_ACCEPT`), as serve does by
+    /// default: the like-for-like comparison of a load that connects per request.
+    pub nginx_deferred: bool,
 }
 
-/// The three loads of the comparison.
-pub const LOADS: [Load; 3] = [
+/// The loads of the comparison. The targets are judged against nginx as
+/// first configured (`listen` without `deferred`); the fourth load gives
+/// nginx serve's own deferred accept, so the reader sees both.
+pub const LOADS: [Load; 4] = [
     Load {
         name: "`/delay/0`, 50 connections, keep-alive",
         path: "/delay/0",
         connections: 50,
         threads: 1,
         close: false,
+        nginx_deferred: false,
     },
     Load {
         name: "`/delay/0`, 50 connections, `Connection: close`",
@@ -59,6 +65,7 @@ pub const LOADS: [Load; 3] = [
         connections: 50,
         threads: 1,
         close: true,
+        nginx_deferred: false,
     },
     Load {
         name: "`/delay/100`, 2,000 keep-alive connections",
@@ -66,6 +73,15 @@ pub const LOADS: [Load; 3] = [
         connections: 2000,
         threads: 2,
         close: false,
+        nginx_deferred: false,
+    },
+    Load {
+        name: "`/delay/0`, 50 connections, `Connection: close`, nginx `listen … deferred`",
+        path: "/delay/0",
+        connections: 50,
+        threads: 1,
+        close: true,
+        nginx_deferred: true,
     },
 ];
 
@@ -158,7 +174,8 @@ fn find(program: &str) -> Option<PathBuf> {
 /// # Errors
 /// When a server cannot start or wrk's output cannot be read.
 pub fn run(exe: &Path, scratch: &Scratch) -> Outcome<ServeBench> {
-    let nginx = Nginx::start(scratch)?;
+    let nginx = Nginx::start(scratch, false)?;
+    let nginx_deferred = Nginx::start(scratch, true)?;
     let serve = Server::start(exe, scratch)?;
     let loadavg_before = machine::load_average_3();
     let machine_before = machine::cpu_seconds();
@@ -178,6 +195,11 @@ pub fn run(exe: &Path, scratch: &Scratch) -> Outcome<ServeBench> {
                     let cpu = || serve.cpu_seconds();
                     compared.serve.push(wrk(serve.addr(), compared.load, cpu)?);
                 } else {
+                    let nginx = if compared.load.nginx_deferred {
+                        &nginx_deferred
+                    } else {
+                        &nginx
+                    };
                     let cpu = || machine::process_cpu_seconds(nginx.pid());
                     compared.nginx.push(wrk(&nginx.addr, compared.load, cpu)?);
                 }
@@ -408,13 +430,13 @@ struct Nginx {
 }
 
 impl Nginx {
-    fn start(scratch: &Scratch) -> Outcome<Nginx> {
+    fn start(scratch: &Scratch, deferred: bool) -> Outcome<Nginx> {
         let port = free_port()?;
-        let prefix = scratch.path("nginx");
+        let prefix = scratch.path(if deferred { "nginx-deferred" } else { "nginx" });
         std::fs::create_dir_all(&prefix)
             .map_err(|e| format!("creating {}: {e}", prefix.display()))?;
         let conf = prefix.join("nginx.conf");
-        std::fs::write(&conf, config(&prefix, port))
+        std::fs::write(&conf, config(&prefix, port, deferred))
             .map_err(|e| format!("writing {}: {e}", conf.display()))?;
         let child = Command::new("nginx")
             .arg("-p")
@@ -442,7 +464,11 @@ impl Nginx {
             }
             thread::sleep(Duration::from_millis(20));
         }
-        println!("    nginx (echo module, one worker) on {}", nginx.addr);
+        let listen = if deferred { ", `deferred`" } else { "" };
+        println!(
+            "    nginx (echo module, one worker{listen}) on {}",
+            nginx.addr
+        );
         Ok(nginx)
     }
 
@@ -468,9 +494,11 @@ fn free_port() -> Outcome<u16> {
         .map_err(|e| e.to_string())
 }
 
-/// The nginx config: what serve answers on the same paths, with `echo_sleep` for the delay.
-pub fn config(prefix: &Path, port: u16) -> String {
+/// The nginx config: what serve answers on the same paths, with `echo_sleep` for the
+/// delay; `deferred` adds `TCP_DEFER_ACCEPT` to the listener, as serve sets it.
+pub fn config(prefix: &Path, port: u16, deferred: bool) -> String {
     let p = prefix.display();
+    let deferred = if deferred { " deferred" } else { "" };
     format!(
         "load_module {ECHO_MODULE};
 worker_processes 1;
@@ -487,7 +515,7 @@ http {{
     uwsgi_temp_path {p}/uwsgi;
     scgi_temp_path {p}/scgi;
     server {{
-        listen 127.0.0.1:{port} backlog=4096;
+        listen 127.0.0.1:{port} backlog=4096{deferred};
         default_type text/plain;
         location = /delay/0 {{ echo \"delayed 0 ms: /delay/0\"; }}
         location = /delay/100 {{ echo_sleep 0.1; echo \"delayed 100 ms: /delay/100\"; }}
@@ -529,8 +557,10 @@ Transfer/sec:      8.34MB
 
     #[test]
     fn nginx_config_serves_the_same_paths_with_echo_sleep() {
-        let conf = config(Path::new("/tmp/x"), 8081);
-        assert!(conf.contains("listen 127.0.0.1:8081"));
+        let conf = config(Path::new("/tmp/x"), 8081, false);
+        assert!(conf.contains("listen 127.0.0.1:8081 backlog=4096;"));
+        let deferred = config(Path::new("/tmp/x"), 8081, true);
+        assert!(deferred.contains("listen 127.0.0.1:8081 backlog=4096 deferred;"));
         assert!(conf.contains("echo_sleep 0.1;"));
         assert!(conf.contains("worker_processes 1;") && conf.contains("access_log off;"));
     }
