@@ -21,6 +21,7 @@
 pub mod budget;
 pub mod client;
 pub mod contract;
+mod decimal;
 pub mod http;
 pub mod order;
 mod os;

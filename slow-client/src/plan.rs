@@ -4,7 +4,7 @@
 //! the first request asks for the longest wait and the last for none: the
 //! answers should arrive in reverse order of sending.
 
-use std::fmt::Write as _;
+use crate::decimal::Decimal;
 
 /// The default path template, the slowwly form used by the epoll express
 /// example of Carl Fredrik Samson's *Asynchronous Programming in Rust* (Packt,
@@ -57,13 +57,13 @@ impl PathTemplate {
             out.push_str(&rest[..open]);
             let after = &rest[open..];
             if let Some(tail) = after.strip_prefix("{ms}") {
-                let _ = write!(out, "{delay_ms}");
+                out.push_str(Decimal::new(delay_ms).as_str());
                 rest = tail;
             } else if let Some(tail) = after.strip_prefix("{s}") {
                 push_seconds(out, delay_ms);
                 rest = tail;
             } else if let Some(tail) = after.strip_prefix("{id}") {
-                let _ = write!(out, "{id}");
+                out.push_str(Decimal::new(u64::from(id)).as_str());
                 rest = tail;
             } else {
                 out.push('{');
@@ -84,7 +84,7 @@ impl Default for PathTemplate {
 /// 250 → `0.25`, 1500 → `1.5`, 1001 → `1.001`.
 pub fn push_seconds(out: &mut String, ms: u64) {
     let (whole, frac) = (ms / 1000, ms % 1000);
-    let _ = write!(out, "{whole}");
+    out.push_str(Decimal::new(whole).as_str());
     if frac != 0 {
         let digits = format!("{frac:03}");
         out.push('.');

@@ -34,8 +34,8 @@
 //! "ms")]` for a time, and `#[serde(default)]` if older output lacks it) and
 //! fill it where [`crate::report`] builds the line.
 
+use crate::decimal::Decimal;
 use std::borrow::Cow;
-use std::io::Write as _;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -294,8 +294,7 @@ fn write_ms_fast(out: &mut Vec<u8>, value: f64) -> bool {
         out.push(b'-');
     }
     let (whole, frac) = (micros.unsigned_abs() / 1000, micros.unsigned_abs() % 1000);
-    // Writing to a Vec cannot fail.
-    let _ = write!(out, "{whole}");
+    out.extend_from_slice(Decimal::new(whole).as_bytes());
     if frac != 0 {
         let digits = [
             b'.',

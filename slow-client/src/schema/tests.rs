@@ -277,3 +277,4 @@ proptest::proptest! {
         }
     }
 }
+

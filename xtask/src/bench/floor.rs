@@ -24,9 +24,12 @@ use crate::steps::{built_executable, cargo, Outcome};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Rounds of the CPU comparison: their median ignores up to two rounds a
+/// Rounds of the CPU comparison: their median ignores up to four rounds a
 /// busy machine disturbed, and their range shows how far the rounds agree.
-pub const ROUNDS: usize = 5;
+/// Single rounds on these shared VMs vary by ±15% at 5,000 × 2 ms, so five
+/// rounds left the median a coin toss around the 1.05× target (1.03× and
+/// 1.07× for the same build an hour apart).
+pub const ROUNDS: usize = 9;
 /// `(requests, step ms)` of the CPU comparison.
 pub const CPU_LOADS: [(u32, u32); 2] = [(9000, 0), (5000, 2)];
 /// `(requests, step ms)` of the syscall count.
