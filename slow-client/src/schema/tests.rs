@@ -277,4 +277,3 @@ proptest::proptest! {
         }
     }
 }
-
