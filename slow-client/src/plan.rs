@@ -4,7 +4,7 @@
 //! the first request asks for the longest wait and the last for none: the
 //! answers should arrive in reverse order of sending.
 
-use crate::decimal::Decimal;
+use crate::decimal::{Decimal, Thousandths};
 
 /// The default path template, the slowwly form used by the epoll express
 /// example of Carl Fredrik Samson's *Asynchronous Programming in Rust* (Packt,
@@ -83,13 +83,7 @@ impl Default for PathTemplate {
 /// Writes `ms` milliseconds as seconds in the shortest decimal: 0 → `0`,
 /// 250 → `0.25`, 1500 → `1.5`, 1001 → `1.001`.
 pub fn push_seconds(out: &mut String, ms: u64) {
-    let (whole, frac) = (ms / 1000, ms % 1000);
-    out.push_str(Decimal::new(whole).as_str());
-    if frac != 0 {
-        let digits = format!("{frac:03}");
-        out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
-    }
+    out.push_str(Thousandths::new(ms).as_str());
 }
 
 /// The delay of request `id` (1-based) out of `count`: `(count - id) * step_ms`.

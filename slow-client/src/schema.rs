@@ -34,7 +34,7 @@
 //! "ms")]` for a time, and `#[serde(default)]` if older output lacks it) and
 //! fill it where [`crate::report`] builds the line.
 
-use crate::decimal::Decimal;
+use crate::decimal::Thousandths;
 use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -293,22 +293,7 @@ fn write_ms_fast(out: &mut Vec<u8>, value: f64) -> bool {
     if micros < 0 {
         out.push(b'-');
     }
-    let (whole, frac) = (micros.unsigned_abs() / 1000, micros.unsigned_abs() % 1000);
-    out.extend_from_slice(Decimal::new(whole).as_bytes());
-    if frac != 0 {
-        let digits = [
-            b'.',
-            b'0' + (frac / 100) as u8,
-            b'0' + (frac / 10 % 10) as u8,
-            b'0' + (frac % 10) as u8,
-        ];
-        let trailing_zeros = if frac % 100 == 0 {
-            2
-        } else {
-            usize::from(frac % 10 == 0)
-        };
-        out.extend_from_slice(&digits[..4 - trailing_zeros]);
-    }
+    out.extend_from_slice(Thousandths::new(micros.unsigned_abs()).as_bytes());
     true
 }
 
