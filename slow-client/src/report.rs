@@ -6,8 +6,7 @@
 //! Output is buffered and flushed once per event-loop turn, so a run of
 //! thousands of requests does not spend a `write(2)` per line; into a
 //! regular file ([`Reporter::with_file_output`]) it is written in
-//! [`FILE_BLOCK`]-byte blocks instead, as C's stdio does when the output is
-//! not a terminal or a pipe.
+//! [`FILE_BLOCK`]-byte blocks instead, as C's stdio writes files.
 //!
 //! Each finished request is turned into one [`Record`] here (the `--plot`
 //! picture's record, times as the JSON prints them); its line, the order
@@ -63,8 +62,9 @@ pub const FILE_BLOCK: usize = 64 * 1024;
 /// Prints each outcome once and accumulates what the summary needs.
 ///
 /// Lines are collected per event-loop turn and written by [`Report::flush`]
-/// (or, under a progress line on a terminal, at its redraws); dropping the
-/// reporter writes what is left and clears the progress line.
+/// (under a progress line on the same terminal, at its redraws; into a
+/// regular file, in [`FILE_BLOCK`]s); dropping the reporter writes what is
+/// left and clears the progress line.
 pub struct Reporter<W: Write> {
     out: W,
     pending: Vec<u8>,
@@ -137,8 +137,7 @@ impl<W: Write> Report for Reporter<W> {
     /// are waiting), so the line is not redrawn for every batch; into a
     /// regular file they wait until [`FILE_BLOCK`] bytes do (or the end).
     fn flush(&mut self) -> io::Result<()> {
-        let held = self.live.as_ref().is_some_and(Live::holds_lines);
-        if held && self.pending.len() < HELD_MAX {
+        if self.held_for_redraw() && self.pending.len() < HELD_MAX {
             return Ok(());
         }
         if self.file_output && self.pending.len() < FILE_BLOCK {
@@ -153,7 +152,10 @@ impl<W: Write> Report for Reporter<W> {
         let Some(live) = &mut self.live else {
             return Ok(());
         };
-        if live.tick(started, self.reported, now) && !self.pending.is_empty() {
+        if live.tick(started, self.reported, now)
+            && !self.pending.is_empty()
+            && self.held_for_redraw()
+        {
             self.write_pending()?;
         }
         Ok(())
@@ -245,19 +247,34 @@ impl<W: Write> Reporter<W> {
     }
 
     /// Writes the collected lines (above the progress line, if any) and flushes.
+    ///
+    /// What was written leaves `pending` even when a later write fails (a full
+    /// disk), so the write on drop does not repeat it.
     fn write_pending(&mut self) -> io::Result<()> {
+        let held = self.held_for_redraw();
         let (out, pending) = (&mut self.out, &mut self.pending);
         let mut write = || {
-            if !pending.is_empty() {
-                out.write_all(pending)?;
-                pending.clear();
+            while !pending.is_empty() {
+                match out.write(pending) {
+                    Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                    Ok(n) => drop(pending.drain(..n)),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
             }
             out.flush()
         };
         match &self.live {
-            Some(live) if live.holds_lines() => live.suspend(write),
+            Some(live) if held => live.suspend(write),
             _ => write(),
         }
+    }
+
+    /// Whether lines wait for the progress line's redraws: it is drawn in
+    /// place on a terminal and the lines go there too (into a file they do
+    /// not disturb it, and wait for their block instead).
+    fn held_for_redraw(&self) -> bool {
+        !self.file_output && self.live.as_ref().is_some_and(Live::holds_lines)
     }
 
     /// Prints the summary line, clears the progress line, and returns what

@@ -98,8 +98,9 @@ pub struct ResponseLine<'a> {
 impl ResponseLine<'_> {
     /// Appends the line's JSON (without the newline) to `out`: the bytes
     /// `serde_json::to_writer(out, &Line::Response(self.clone()))` writes,
-    /// each value written by serde_json itself, but the member names as
-    /// constants rather than escaped one by one. One is written per
+    /// each value written by serde_json itself except the times (digits
+    /// written directly, the same text), and the member names as constants
+    /// rather than escaped one by one. One is written per
     /// response, so this is the hot path; a unit test pins it to the
     /// derived format for every member.
     ///

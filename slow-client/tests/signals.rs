@@ -106,24 +106,25 @@ fn sigterm_stops_the_run_and_exits_143_as_128_plus_its_number() {
 fn sigint_with_output_to_a_file_still_writes_every_line_it_held() {
     // Into a regular file the lines wait for a 64 KiB block; an interrupt
     // must still leave every request's line and the summary in the file.
-    let path =
-        std::env::temp_dir().join(format!("slow-client-sigint-{}.jsonl", std::process::id()));
-    let file = std::fs::File::create(&path).unwrap();
+    let file = TempFile(
+        std::env::temp_dir().join(format!("slow-client-sigint-{}.jsonl", std::process::id())),
+    );
+    let path = &file.0;
+    let output = std::fs::File::create(path).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_slow-client"))
         .args(["--count", "5", "--step-ms", "1000", "--json"])
-        .stdout(file)
+        .stdout(output)
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn slow-client");
     // id 5 (0 ms) is answered at once and id 4 at 1 s; interrupt between.
     std::thread::sleep(Duration::from_millis(1500));
-    let held = std::fs::read_to_string(&path).unwrap();
+    let held = std::fs::read_to_string(path).unwrap();
     assert_eq!(held, "", "lines to a file wait for their block");
     kill("-INT", &child);
     let status = { child }.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let _ = std::fs::remove_file(&path);
+    let text = std::fs::read_to_string(path).unwrap();
     let lines = json_lines(&text);
     let mut ids: Vec<u64> = lines.iter().filter_map(|l| l["id"].as_u64()).collect();
     ids.sort_unstable();
@@ -134,6 +135,16 @@ fn sigint_with_output_to_a_file_still_writes_every_line_it_held() {
         summary["ok"].as_u64().unwrap(),
         summary["failed"].as_u64().unwrap(),
     );
-    // id 5 is answered at once; id 4 (1 s) usually before the interrupt at 1.5 s.
-    assert!((1..=2).contains(&ok) && ok + failed == 5, "{summary}");
+    // id 5 is answered at once and id 4 (1 s) before the interrupt at 1.5 s,
+    // unless a busy machine started the run late.
+    assert!(ok <= 2 && ok + failed == 5, "{summary}");
+}
+
+/// A file removed when the test ends, passed or not.
+struct TempFile(std::path::PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }

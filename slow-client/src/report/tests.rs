@@ -409,3 +409,44 @@ fn lines_waiting_for_a_file_block_are_written_when_the_reporter_is_dropped() {
     drop(r); // a loop error ends the run without `finish`
     assert_eq!(out.0.concat().iter().filter(|&&b| b == b'\n').count(), 1);
 }
+
+/// An output that takes `first` bytes, then fails once (a full disk), then takes everything.
+struct FailsOnce {
+    written: Vec<u8>,
+    first: usize,
+    calls: u32,
+}
+
+impl std::io::Write for FailsOnce {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.calls += 1;
+        let n = match self.calls {
+            1 => buf.len().min(self.first),
+            2 => return Err(std::io::Error::from_raw_os_error(libc::ENOSPC)),
+            _ => buf.len(),
+        };
+        self.written.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn bytes_written_before_a_failed_write_are_not_written_again() {
+    let mut out = FailsOnce {
+        written: Vec::new(),
+        first: 40,
+        calls: 0,
+    };
+    let t0 = Instant::now();
+    let mut r = Reporter::new(&mut out, Format::Json, 1, t0);
+    response(&mut r, 1, 0, sent(t0, 10, 20), t0, &ok_response("OK")).unwrap();
+    assert!(r.flush().is_err(), "the second write fails");
+    drop(r); // writes the rest, once
+    let text = String::from_utf8(out.written).unwrap();
+    assert_eq!(text.matches(r#""event":"response""#).count(), 1, "{text}");
+    assert!(text.ends_with("}\n"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+}

@@ -28,7 +28,7 @@ use std::process::Command;
 /// busy machine disturbed, and their range shows how far the rounds agree.
 /// Single rounds on these shared VMs vary by ±15% at 5,000 × 2 ms, so five
 /// rounds left the median a coin toss around the 1.05× target (1.03× and
-/// 1.07× for the same build an hour apart).
+/// 1.07× for nearly the same build 25 minutes apart).
 pub const ROUNDS: usize = 9;
 /// `(requests, step ms)` of the CPU comparison.
 pub const CPU_LOADS: [(u32, u32); 2] = [(9000, 0), (5000, 2)];

@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 
 /// Where Debian's `libnginx-mod-http-echo` puts the module.
 const ECHO_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_echo_module.so";
-/// Interleaved rounds per load; each side's best round is compared.
+/// Interleaved rounds per load; the targets are judged by the median of the
+/// per-round ratios, and each side's best round is shown beside it.
 pub const ROUNDS: usize = 5;
 const RUN: Duration = Duration::from_secs(3);
 
