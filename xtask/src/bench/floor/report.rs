@@ -19,7 +19,10 @@ pub fn findings(f: &Floor) -> Findings {
             "The floor is `epoll-sys/examples/floor_client.rs` (release): raw epoll-sys and libc, \
              one thread, one epoll instance, slow-client's request bytes, one `epoll_ctl` per \
              socket (`EPOLLOUT | EPOLLIN | EPOLLRDHUP | EPOLLET`), no parsing, no per-request \
-             output. Both run against one separate `slow-client serve`."
+             output. Both run against one separate `slow-client serve`. slow-client runs with \
+             `--json` and its standard output in a file, as `> run.jsonl` would have it (the \
+             lines go out in 64 KiB blocks; into a pipe or a terminal it writes once per loop \
+             turn, which at a 2 ms step is once per answer)."
                 .into(),
         ),
         Block::Text(format!(
