@@ -29,6 +29,21 @@ fn json_lines(text: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Checks the lines of an interrupted `--count 5` run: every request once,
+/// every failure `interrupted`, the summary last and saying so; returns it.
+fn interrupted_run_of_five(lines: &[serde_json::Value]) -> &serde_json::Value {
+    let mut ids: Vec<u64> = lines.iter().filter_map(|l| l["id"].as_u64()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [1, 2, 3, 4, 5], "every request reported exactly once");
+    for line in lines.iter().filter(|l| l["event"] == "error") {
+        assert_eq!(line["kind"], "interrupted", "{line}");
+    }
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(summary["interrupted"], true);
+    summary
+}
+
 #[test]
 fn sigint_stops_the_run_reports_the_rest_as_interrupted_and_exits_130() {
     let mut child = spawn(&["--count", "5", "--step-ms", "1000"]);
@@ -44,15 +59,7 @@ fn sigint_stops_the_run_reports_the_rest_as_interrupted_and_exits_130() {
     assert_eq!(status.code(), Some(130));
 
     let lines = json_lines(&(seen + &rest));
-    let mut ids: Vec<u64> = lines.iter().filter_map(|l| l["id"].as_u64()).collect();
-    ids.sort_unstable();
-    assert_eq!(ids, [1, 2, 3, 4, 5], "every request reported exactly once");
-    for line in lines.iter().filter(|l| l["event"] == "error") {
-        assert_eq!(line["kind"], "interrupted", "{line}");
-    }
-    let summary = lines.last().unwrap();
-    assert_eq!(summary["event"], "summary");
-    assert_eq!(summary["interrupted"], true);
+    let summary = interrupted_run_of_five(&lines);
     assert_eq!(
         (summary["ok"].as_u64(), summary["failed"].as_u64()),
         (Some(1), Some(4))
@@ -126,11 +133,7 @@ fn sigint_with_output_to_a_file_still_writes_every_line_it_held() {
     assert_eq!(status.code(), Some(130));
     let text = std::fs::read_to_string(path).unwrap();
     let lines = json_lines(&text);
-    let mut ids: Vec<u64> = lines.iter().filter_map(|l| l["id"].as_u64()).collect();
-    ids.sort_unstable();
-    assert_eq!(ids, [1, 2, 3, 4, 5], "every request reported exactly once");
-    let summary = lines.last().unwrap();
-    assert_eq!(summary["event"], "summary");
+    let summary = interrupted_run_of_five(&lines);
     let (ok, failed) = (
         summary["ok"].as_u64().unwrap(),
         summary["failed"].as_u64().unwrap(),
